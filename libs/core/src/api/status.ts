@@ -1,0 +1,145 @@
+/**
+ * Kubernetes `Status` objects and the one error type the whole code base throws for
+ * client-visible failures. Every 4xx that leaves the API is one of these.
+ */
+
+export type StatusReason =
+  | 'BadRequest'
+  | 'Unauthorized'
+  | 'Forbidden'
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'Gone'
+  | 'Expired'
+  | 'Invalid'
+  | 'RequestEntityTooLarge'
+  | 'UnsupportedMediaType'
+  | 'MethodNotAllowed'
+  | 'NotAcceptable'
+  | 'TooManyRequests'
+  | 'Timeout'
+  | 'ServiceUnavailable'
+  | 'InternalError';
+
+export type CauseType =
+  | 'FieldValueRequired'
+  | 'FieldValueInvalid'
+  | 'FieldValueNotSupported'
+  | 'FieldValueDuplicate'
+  | 'FieldValueTooLong'
+  | 'FieldValueForbidden'
+  | 'FieldValueTypeInvalid'
+  | 'FieldValueNotFound'
+  | 'UnknownField'
+  | 'FieldManagerConflict';
+
+export interface StatusCause {
+  reason: CauseType | string;
+  message: string;
+  field?: string;
+}
+
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  kind?: string;
+  uid?: string;
+  causes?: StatusCause[];
+  retryAfterSeconds?: number;
+}
+
+export interface Status {
+  kind: 'Status';
+  apiVersion: 'v1';
+  metadata: Record<string, never>;
+  status: 'Success' | 'Failure';
+  message?: string;
+  reason?: StatusReason;
+  details?: StatusDetails;
+  code: number;
+}
+
+/** A failure that maps to one Kubernetes `Status`. Throw it; the API renders it. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: StatusReason,
+    message: string,
+    readonly details?: StatusDetails,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  toStatus(): Status {
+    const status: Status = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+      reason: this.reason,
+      code: this.code,
+    };
+    if (this.details) status.details = this.details;
+    return status;
+  }
+}
+
+/** `resource` is the plural resource name with its group, e.g. `deployments.apps`. */
+function qualified(resource: string, group?: string): string {
+  return group ? `${resource}.${group}` : resource;
+}
+
+export const errors = {
+  badRequest: (message: string, causes?: StatusCause[]) =>
+    new ApiError(400, 'BadRequest', message, causes ? { causes } : undefined),
+  unauthorized: (message = 'Unauthorized') => new ApiError(401, 'Unauthorized', message),
+  forbidden: (message: string, details?: StatusDetails) =>
+    new ApiError(403, 'Forbidden', message, details),
+  notFound: (resource: string, name: string, group?: string) =>
+    new ApiError(404, 'NotFound', `${qualified(resource, group)} "${name}" not found`, {
+      name,
+      group,
+      kind: resource,
+    }),
+  alreadyExists: (resource: string, name: string, group?: string) =>
+    new ApiError(409, 'AlreadyExists', `${qualified(resource, group)} "${name}" already exists`, {
+      name,
+      group,
+      kind: resource,
+    }),
+  conflict: (resource: string, name: string, why: string, group?: string) =>
+    new ApiError(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${qualified(resource, group)} "${name}": ${why}`,
+      { name, group, kind: resource },
+    ),
+  expired: (message: string) => new ApiError(410, 'Expired', message),
+  invalid: (kind: string, name: string, causes: StatusCause[], group?: string) =>
+    new ApiError(
+      422,
+      'Invalid',
+      `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${causes
+        .map((c) => (c.field ? `${c.field}: ${c.message}` : c.message))
+        .join(', ')}`,
+      { name, group, kind, causes },
+    ),
+  tooLarge: (message: string) => new ApiError(413, 'RequestEntityTooLarge', message),
+  unsupportedMediaType: (message: string) => new ApiError(415, 'UnsupportedMediaType', message),
+  methodNotAllowed: (message: string) => new ApiError(405, 'MethodNotAllowed', message),
+  notAcceptable: (message: string) => new ApiError(406, 'NotAcceptable', message),
+};
+
+export function successStatus(details?: StatusDetails): Status {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    ...(details ? { details } : {}),
+    code: 200,
+  };
+}

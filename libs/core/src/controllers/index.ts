@@ -1,0 +1,12 @@
+/**
+ * Pure reconcile decisions of Berth's controllers: `decide(desired, observed, now) → actions`.
+ * No I/O; inputs are never mutated; results are deterministic given `now` (and, for pod
+ * names, an injectable suffix generator). The worker (apps/worker) reads the objects, calls
+ * these, and applies the actions with resourceVersion-guarded writes.
+ */
+export * from './events';
+export * from './replicaset';
+export * from './deployment';
+export * from './node-lifecycle';
+export * from './garbage-collector';
+export * from './quota';

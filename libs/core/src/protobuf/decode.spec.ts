@@ -1,0 +1,940 @@
+import { decodeKubernetesProtobuf, isKubernetesProtobuf } from './decode';
+import { apiErrorOf, k8s, pb, type Bytes } from './test-helpers';
+
+const decode = decodeKubernetesProtobuf;
+
+/** ObjectMeta as Go writes it: every non-pointer field present, empty or not. */
+const meta = (name: string, namespace = '', ...more: Bytes[]): Bytes =>
+  pb.message(
+    1,
+    pb.string(1, name),
+    pb.string(2, ''),
+    pb.string(3, namespace),
+    pb.string(4, ''),
+    pb.string(5, ''),
+    pb.string(6, ''),
+    pb.int(7, 0),
+    pb.bytes(8, []),
+    ...more,
+  );
+
+describe('isKubernetesProtobuf', () => {
+  it.each([
+    ['application/vnd.kubernetes.protobuf', true],
+    ['application/vnd.kubernetes.protobuf; charset=utf-8', true],
+    ['Application/VND.Kubernetes.Protobuf', true],
+    ['application/vnd.kubernetes.protobuf;stream=watch', true],
+    ['application/json', false],
+    ['application/vnd.kubernetes.protobuf+json', false],
+    ['application/apply-patch+yaml', false],
+    ['', false],
+  ])('%j → %s', (contentType, expected) => {
+    expect(isKubernetesProtobuf(contentType)).toBe(expected);
+  });
+});
+
+describe('decodeKubernetesProtobuf: the envelope', () => {
+  it('refuses a body without the k8s\\0 magic with 400', () => {
+    for (const body of [
+      new Uint8Array(),
+      Uint8Array.from([0x6b, 0x38, 0x73]),
+      new TextEncoder().encode('{"kind":"Namespace"}'),
+      Uint8Array.from([0x6b, 0x38, 0x73, 0x01, 0x0a, 0x00]),
+    ]) {
+      const err = apiErrorOf(() => decode(body));
+      expect(err.code).toBe(400);
+      expect(err.message).toContain('magic');
+    }
+  });
+
+  it('needs apiVersion and kind', () => {
+    const body = Uint8Array.from([0x6b, 0x38, 0x73, 0x00, ...pb.bytes(2, [])]);
+    expect(apiErrorOf(() => decode(body)).message).toMatch(/apiVersion and kind/);
+    expect(apiErrorOf(() => decode(k8s('v1', '', []))).code).toBe(400);
+  });
+
+  it('answers kinds it has no descriptor for with 415 UnsupportedMediaType', () => {
+    const err = apiErrorOf(() => decode(k8s('apps/v1', 'Foo', [])));
+    expect(err.code).toBe(415);
+    expect(err.reason).toBe('UnsupportedMediaType');
+    expect(err.message).toMatch(
+      /^protobuf bodies for apps\/v1 Foo are not supported by this server; send JSON \(kubectl: /,
+    );
+    // The apiVersion matters: core kinds live at `v1`, not under a group.
+    expect(apiErrorOf(() => decode(k8s('core/v1', 'Namespace', []))).code).toBe(415);
+    expect(apiErrorOf(() => decode(k8s('v1', 'Deployment', []))).code).toBe(415);
+    // Names of Object.prototype are not kinds.
+    expect(apiErrorOf(() => decode(k8s('v1', 'constructor', []))).code).toBe(415);
+    expect(apiErrorOf(() => decode(k8s('toString', 'x', []))).code).toBe(415);
+  });
+
+  it('refuses compressed or non-protobuf payloads inside the envelope with 415', () => {
+    const gzip = k8s('v1', 'Namespace', [], pb.string(3, 'gzip'));
+    expect(apiErrorOf(() => decode(gzip)).code).toBe(415);
+    const json = k8s('v1', 'Namespace', [], pb.string(4, 'application/json'));
+    expect(apiErrorOf(() => decode(json)).code).toBe(415);
+  });
+
+  it('accepts an explicit protobuf content type, empty fields and unknown envelope fields', () => {
+    const body = k8s(
+      'v1',
+      'Namespace',
+      meta('demo'),
+      pb.string(3, ''),
+      pb.string(4, 'application/vnd.kubernetes.protobuf'),
+      pb.int(9, 7),
+    );
+    expect(decode(body)).toStrictEqual({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'demo' },
+    });
+  });
+
+  it('decodes an empty object to just its type', () => {
+    expect(decode(k8s('v1', 'Namespace', []))).toStrictEqual({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+    });
+  });
+});
+
+describe('decodeKubernetesProtobuf: kinds', () => {
+  it('decodes a Deployment with strategy, selector expressions, probes, env and resources', () => {
+    const container = [
+      pb.string(1, 'app'),
+      pb.string(2, 'nginx:1.25'),
+      pb.string(3, 'nginx'),
+      pb.string(4, '-g'),
+      pb.string(4, 'daemon off;'),
+      pb.string(5, ''),
+      pb.message(6, pb.string(1, 'http'), pb.int(2, 0), pb.int(3, 8080), pb.string(4, 'TCP')),
+      pb.message(7, pb.string(1, 'MODE'), pb.string(2, 'prod')),
+      pb.message(
+        7,
+        pb.string(1, 'POD'),
+        pb.string(2, ''),
+        pb.message(3, pb.message(1, pb.string(1, 'v1'), pb.string(2, 'metadata.name'))),
+      ),
+      pb.message(
+        7,
+        pb.string(1, 'PASSWORD'),
+        pb.message(3, pb.message(4, pb.message(1, pb.string(1, 'db')), pb.string(2, 'pw'))),
+      ),
+      pb.message(
+        8,
+        pb.quantityEntry(1, 'cpu', '500m'),
+        pb.quantityEntry(1, 'memory', '256Mi'),
+        pb.quantityEntry(2, 'cpu', '250m'),
+      ),
+      pb.message(
+        10,
+        pb.message(
+          1,
+          pb.message(2, pb.string(1, '/healthz'), pb.intOrString(2, 'http'), pb.string(4, 'HTTP')),
+        ),
+        pb.int(2, 5),
+        pb.int(3, 0),
+        pb.int(4, 10),
+      ),
+      pb.message(11, pb.message(1, pb.message(3, pb.intOrString(1, 8080))), pb.int(3, 1)),
+      pb.message(
+        22,
+        pb.message(1, pb.message(1, pb.string(1, 'cat'), pb.string(1, '/tmp/ready'))),
+        pb.int(6, 30),
+        pb.int(7, 0),
+      ),
+      pb.string(13, '/dev/termination-log'),
+      pb.string(14, 'IfNotPresent'),
+      pb.bool(16, false),
+      pb.string(20, 'File'),
+    ];
+    const raw = [
+      ...meta('web', 'demo', pb.entry(11, 'app', 'web'), pb.time(8, 1714564800)),
+      ...pb.message(
+        2,
+        pb.int(1, 0),
+        pb.message(
+          2,
+          pb.entry(1, 'app', 'web'),
+          pb.message(
+            2,
+            pb.string(1, 'tier'),
+            pb.string(2, 'In'),
+            pb.string(3, 'a'),
+            pb.string(3, 'b'),
+          ),
+        ),
+        pb.message(
+          3,
+          pb.message(1, pb.entry(11, 'app', 'web'), pb.bytes(8, [])),
+          pb.message(
+            2,
+            pb.message(2, ...container),
+            pb.string(3, 'Always'),
+            pb.int(4, 30),
+            pb.string(6, 'ClusterFirst'),
+            pb.entry(7, 'disk', 'ssd'),
+            pb.string(8, 'builder'),
+            pb.bool(11, false),
+            pb.string(19, 'default-scheduler'),
+            pb.bool(21, false),
+            pb.message(
+              22,
+              pb.string(1, 'dedicated'),
+              pb.string(2, 'Equal'),
+              pb.string(3, 'web'),
+              pb.string(4, 'NoExecute'),
+              pb.int(5, 300),
+            ),
+            pb.string(24, 'high'),
+            pb.int(25, 1000),
+          ),
+        ),
+        pb.message(
+          4,
+          pb.string(1, 'RollingUpdate'),
+          pb.message(2, pb.intOrString(1, 0), pb.intOrString(2, '25%')),
+        ),
+        pb.int(5, 0),
+        pb.int(6, 10),
+        pb.bool(7, true),
+        pb.int(9, 600),
+      ),
+      ...pb.message(3, pb.int(1, 0), pb.int(2, 0)),
+    ];
+    expect(decode(k8s('apps/v1', 'Deployment', raw))).toStrictEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        name: 'web',
+        namespace: 'demo',
+        labels: { app: 'web' },
+        creationTimestamp: '2024-05-01T12:00:00Z',
+      },
+      spec: {
+        replicas: 0,
+        selector: {
+          matchLabels: { app: 'web' },
+          matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }],
+        },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            containers: [
+              {
+                name: 'app',
+                image: 'nginx:1.25',
+                command: ['nginx'],
+                args: ['-g', 'daemon off;'],
+                ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
+                env: [
+                  { name: 'MODE', value: 'prod' },
+                  {
+                    name: 'POD',
+                    valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } },
+                  },
+                  { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'pw' } } },
+                ],
+                resources: { limits: { cpu: '500m', memory: '256Mi' }, requests: { cpu: '250m' } },
+                livenessProbe: {
+                  httpGet: { path: '/healthz', port: 'http', scheme: 'HTTP' },
+                  initialDelaySeconds: 5,
+                  periodSeconds: 10,
+                },
+                readinessProbe: { tcpSocket: { port: 8080 }, timeoutSeconds: 1 },
+                startupProbe: {
+                  exec: { command: ['cat', '/tmp/ready'] },
+                  failureThreshold: 30,
+                  terminationGracePeriodSeconds: 0,
+                },
+                terminationMessagePath: '/dev/termination-log',
+                imagePullPolicy: 'IfNotPresent',
+                terminationMessagePolicy: 'File',
+              },
+            ],
+            restartPolicy: 'Always',
+            terminationGracePeriodSeconds: 30,
+            dnsPolicy: 'ClusterFirst',
+            nodeSelector: { disk: 'ssd' },
+            serviceAccountName: 'builder',
+            schedulerName: 'default-scheduler',
+            automountServiceAccountToken: false,
+            tolerations: [
+              {
+                key: 'dedicated',
+                operator: 'Equal',
+                value: 'web',
+                effect: 'NoExecute',
+                tolerationSeconds: 300,
+              },
+            ],
+            priorityClassName: 'high',
+            priority: 1000,
+          },
+        },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } },
+        revisionHistoryLimit: 10,
+        paused: true,
+        progressDeadlineSeconds: 600,
+      },
+      status: {},
+    });
+  });
+
+  it('decodes a Pod with volumes, security contexts, affinity and status', () => {
+    const raw = [
+      ...meta('p', 'demo'),
+      ...pb.message(
+        2,
+        pb.message(1, pb.string(1, 'scratch'), pb.message(2, pb.message(2))),
+        pb.message(
+          1,
+          pb.string(1, 'cfg'),
+          pb.message(
+            2,
+            pb.message(
+              19,
+              pb.message(1, pb.string(1, 'app-config')),
+              pb.message(2, pb.string(1, 'a.yaml'), pb.string(2, 'a.yaml')),
+              pb.int(3, 0o644),
+            ),
+          ),
+        ),
+        pb.message(
+          1,
+          pb.string(1, 'token'),
+          pb.message(
+            2,
+            pb.message(
+              26,
+              pb.message(
+                1,
+                pb.message(4, pb.string(1, 'api'), pb.int(2, 3600), pb.string(3, 'token')),
+              ),
+            ),
+          ),
+        ),
+        pb.message(
+          1,
+          pb.string(1, 'data'),
+          pb.message(2, pb.message(10, pb.string(1, 'pvc-1'), pb.bool(2, false))),
+        ),
+        pb.message(
+          2,
+          pb.string(1, 'main'),
+          pb.string(2, 'busybox'),
+          pb.message(9, pb.string(1, 'cfg'), pb.bool(2, true), pb.string(3, '/etc/app')),
+          pb.message(
+            15,
+            pb.message(1, pb.string(2, 'ALL')),
+            pb.int(4, 1000),
+            pb.bool(5, false),
+            pb.bool(7, false),
+            pb.message(11, pb.string(1, 'RuntimeDefault')),
+          ),
+          pb.message(19, pb.string(1, 'CFG_'), pb.message(2, pb.message(1, pb.string(1, 'env')))),
+          pb.message(12, pb.message(2, pb.message(4, pb.int(1, 5)))),
+        ),
+        pb.message(20, pb.string(1, 'init'), pb.string(2, 'busybox'), pb.string(24, 'Always')),
+        pb.string(3, 'Never'),
+        pb.int(5, 60),
+        pb.string(10, 'node-1'),
+        pb.bool(11, true),
+        pb.message(
+          14,
+          pb.int(2, 1000),
+          // supplementalGroups, once packed (proto3 style) and once not
+          pb.bytes(4, [...pbVarints(1, 2)]),
+          pb.int(4, 3),
+          pb.int(5, 2000),
+          pb.message(7, pb.string(1, 'net.ipv4.ip_forward'), pb.string(2, '1')),
+        ),
+        pb.message(15, pb.string(1, 'regcred')),
+        pb.string(16, 'p'),
+        pb.string(17, 'sub'),
+        pb.message(
+          18,
+          pb.message(
+            1,
+            pb.message(
+              1,
+              pb.message(
+                1,
+                pb.message(1, pb.string(1, 'zone'), pb.string(2, 'In'), pb.string(3, 'a')),
+              ),
+            ),
+          ),
+          pb.message(
+            3,
+            pb.message(
+              2,
+              pb.int(1, 50),
+              pb.message(
+                2,
+                pb.message(1, pb.entry(1, 'app', 'p')),
+                pb.string(3, 'kubernetes.io/hostname'),
+              ),
+            ),
+          ),
+        ),
+        pb.message(23, pb.string(1, '10.0.0.1'), pb.string(2, 'db'), pb.string(2, 'db.local')),
+        pb.message(
+          26,
+          pb.string(1, '1.1.1.1'),
+          pb.message(3, pb.string(1, 'ndots'), pb.string(2, '2')),
+        ),
+        pb.message(28, pb.string(1, 'example.com/ready')),
+        pb.bool(30, false),
+        pb.message(33, pb.int(1, 1), pb.string(2, 'zone'), pb.string(3, 'DoNotSchedule')),
+        pb.message(36, pb.string(1, 'linux')),
+        pb.message(38, pb.string(1, 'wait')),
+      ),
+      ...pb.message(
+        3,
+        pb.string(1, 'Running'),
+        pb.message(2, pb.string(1, 'Ready'), pb.string(2, 'True'), pb.bytes(3, []), pb.time(4, 0)),
+        pb.string(6, '10.244.0.5'),
+        pb.time(7, 1700000000),
+        pb.message(12, pb.string(1, '10.244.0.5')),
+        pb.string(9, 'Burstable'),
+      ),
+    ];
+    expect(decode(k8s('v1', 'Pod', raw))).toStrictEqual({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'demo' },
+      spec: {
+        volumes: [
+          { name: 'scratch', emptyDir: {} },
+          {
+            name: 'cfg',
+            configMap: {
+              name: 'app-config',
+              items: [{ key: 'a.yaml', path: 'a.yaml' }],
+              defaultMode: 420,
+            },
+          },
+          {
+            name: 'token',
+            projected: {
+              sources: [
+                {
+                  serviceAccountToken: { audience: 'api', expirationSeconds: 3600, path: 'token' },
+                },
+              ],
+            },
+          },
+          { name: 'data', persistentVolumeClaim: { claimName: 'pvc-1' } },
+        ],
+        containers: [
+          {
+            name: 'main',
+            image: 'busybox',
+            volumeMounts: [{ name: 'cfg', readOnly: true, mountPath: '/etc/app' }],
+            securityContext: {
+              capabilities: { drop: ['ALL'] },
+              runAsUser: 1000,
+              runAsNonRoot: false,
+              allowPrivilegeEscalation: false,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            envFrom: [{ prefix: 'CFG_', configMapRef: { name: 'env' } }],
+            lifecycle: { preStop: { sleep: { seconds: 5 } } },
+          },
+        ],
+        initContainers: [{ name: 'init', image: 'busybox', restartPolicy: 'Always' }],
+        restartPolicy: 'Never',
+        activeDeadlineSeconds: 60,
+        nodeName: 'node-1',
+        hostNetwork: true,
+        securityContext: {
+          runAsUser: 1000,
+          supplementalGroups: [1, 2, 3],
+          fsGroup: 2000,
+          sysctls: [{ name: 'net.ipv4.ip_forward', value: '1' }],
+        },
+        imagePullSecrets: [{ name: 'regcred' }],
+        hostname: 'p',
+        subdomain: 'sub',
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [
+                { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] },
+              ],
+            },
+          },
+          podAntiAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              {
+                weight: 50,
+                podAffinityTerm: {
+                  labelSelector: { matchLabels: { app: 'p' } },
+                  topologyKey: 'kubernetes.io/hostname',
+                },
+              },
+            ],
+          },
+        },
+        hostAliases: [{ ip: '10.0.0.1', hostnames: ['db', 'db.local'] }],
+        dnsConfig: { nameservers: ['1.1.1.1'], options: [{ name: 'ndots', value: '2' }] },
+        readinessGates: [{ conditionType: 'example.com/ready' }],
+        enableServiceLinks: false,
+        topologySpreadConstraints: [
+          { maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' },
+        ],
+        os: { name: 'linux' },
+        schedulingGates: [{ name: 'wait' }],
+      },
+      status: {
+        phase: 'Running',
+        conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '1970-01-01T00:00:00Z' }],
+        podIP: '10.244.0.5',
+        startTime: '2023-11-14T22:13:20Z',
+        podIPs: [{ ip: '10.244.0.5' }],
+        qosClass: 'Burstable',
+      },
+    });
+  });
+
+  it('decodes a Service with a named target port, session affinity and dual-stack fields', () => {
+    const raw = [
+      ...meta('web', 'demo'),
+      ...pb.message(
+        2,
+        pb.message(
+          1,
+          pb.string(1, 'https'),
+          pb.string(2, 'TCP'),
+          pb.int(3, 443),
+          pb.intOrString(4, 'https'),
+          pb.int(5, 0),
+          pb.string(6, ''),
+        ),
+        pb.entry(2, 'app', 'web'),
+        pb.string(3, 'None'),
+        pb.string(4, 'ClusterIP'),
+        pb.string(7, 'ClientIP'),
+        pb.string(11, ''),
+        pb.int(12, 0),
+        pb.bool(13, true),
+        pb.message(14, pb.message(1, pb.int(1, 10800))),
+        pb.string(17, 'PreferDualStack'),
+        pb.string(18, 'None'),
+        pb.string(19, 'IPv4'),
+        pb.string(19, 'IPv6'),
+        pb.bool(20, false),
+        pb.string(22, 'Cluster'),
+      ),
+      ...pb.message(3, pb.message(1)),
+    ];
+    expect(decode(k8s('v1', 'Service', raw))).toStrictEqual({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'demo' },
+      spec: {
+        ports: [
+          { name: 'https', protocol: 'TCP', port: 443, targetPort: 'https', appProtocol: '' },
+        ],
+        selector: { app: 'web' },
+        clusterIP: 'None',
+        type: 'ClusterIP',
+        sessionAffinity: 'ClientIP',
+        publishNotReadyAddresses: true,
+        sessionAffinityConfig: { clientIP: { timeoutSeconds: 10800 } },
+        ipFamilyPolicy: 'PreferDualStack',
+        clusterIPs: ['None'],
+        ipFamilies: ['IPv4', 'IPv6'],
+        allocateLoadBalancerNodePorts: false,
+        internalTrafficPolicy: 'Cluster',
+      },
+      status: { loadBalancer: {} },
+    });
+  });
+
+  it('decodes a Namespace, a ResourceQuota with a scope selector and a LimitRange', () => {
+    const ns = [
+      ...meta('team-a', '', pb.entry(12, 'owner', 'alice'), pb.string(14, 'example.com/cleanup')),
+      ...pb.message(2, pb.string(1, 'kubernetes')),
+      ...pb.message(3, pb.string(1, 'Active')),
+    ];
+    expect(decode(k8s('v1', 'Namespace', ns))).toStrictEqual({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: 'team-a',
+        annotations: { owner: 'alice' },
+        finalizers: ['example.com/cleanup'],
+      },
+      spec: { finalizers: ['kubernetes'] },
+      status: { phase: 'Active' },
+    });
+
+    const quota = [
+      ...meta('q', 'team-a'),
+      ...pb.message(
+        2,
+        pb.quantityEntry(1, 'requests.cpu', '4'),
+        pb.quantityEntry(1, 'count/deployments.apps', '10'),
+        pb.message(
+          3,
+          pb.message(1, pb.string(1, 'PriorityClass'), pb.string(2, 'In'), pb.string(3, 'high')),
+        ),
+      ),
+      ...pb.message(3, pb.quantityEntry(2, 'requests.cpu', '1500m')),
+    ];
+    expect(decode(k8s('v1', 'ResourceQuota', quota))).toStrictEqual({
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'q', namespace: 'team-a' },
+      spec: {
+        hard: { 'requests.cpu': '4', 'count/deployments.apps': '10' },
+        scopeSelector: {
+          matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: ['high'] }],
+        },
+      },
+      status: { used: { 'requests.cpu': '1500m' } },
+    });
+
+    const limits = [
+      ...meta('lr', 'team-a'),
+      ...pb.message(
+        2,
+        pb.message(
+          1,
+          pb.string(1, 'Container'),
+          pb.quantityEntry(2, 'memory', '1Gi'),
+          pb.quantityEntry(4, 'cpu', '500m'),
+          pb.quantityEntry(5, 'cpu', '100m'),
+          pb.quantityEntry(6, 'cpu', '4'),
+        ),
+      ),
+    ];
+    expect(decode(k8s('v1', 'LimitRange', limits))).toStrictEqual({
+      apiVersion: 'v1',
+      kind: 'LimitRange',
+      metadata: { name: 'lr', namespace: 'team-a' },
+      spec: {
+        limits: [
+          {
+            type: 'Container',
+            max: { memory: '1Gi' },
+            default: { cpu: '500m' },
+            defaultRequest: { cpu: '100m' },
+            maxLimitRequestRatio: { cpu: '4' },
+          },
+        ],
+      },
+    });
+  });
+
+  it('decodes a ReplicaSet with owner references', () => {
+    const raw = [
+      ...meta(
+        'web-7c5b',
+        'demo',
+        pb.message(
+          13,
+          pb.string(1, 'Deployment'),
+          pb.string(3, 'web'),
+          pb.string(4, 'uid-1'),
+          pb.string(5, 'apps/v1'),
+          pb.bool(6, true),
+          pb.bool(7, true),
+        ),
+        pb.int(10, 0),
+      ),
+      ...pb.message(
+        2,
+        pb.int(1, 2),
+        pb.message(2, pb.entry(1, 'pod-template-hash', '7c5b')),
+        pb.message(
+          3,
+          pb.message(1),
+          pb.message(2, pb.message(2, pb.string(1, 'c'), pb.string(2, 'i'))),
+        ),
+        pb.int(4, 0),
+      ),
+      ...pb.message(3, pb.int(1, 0), pb.int(3, 4)),
+    ];
+    expect(decode(k8s('apps/v1', 'ReplicaSet', raw))).toStrictEqual({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: 'web-7c5b',
+        namespace: 'demo',
+        ownerReferences: [
+          {
+            kind: 'Deployment',
+            name: 'web',
+            uid: 'uid-1',
+            apiVersion: 'apps/v1',
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
+        deletionGracePeriodSeconds: 0,
+      },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { 'pod-template-hash': '7c5b' } },
+        template: { metadata: {}, spec: { containers: [{ name: 'c', image: 'i' }] } },
+      },
+      status: { replicas: 0, observedGeneration: 4 },
+    });
+  });
+
+  it('decodes a SelfSubjectAccessReview with selector attributes', () => {
+    const raw = [
+      ...pb.message(1),
+      ...pb.message(
+        2,
+        pb.message(
+          1,
+          pb.string(1, 'demo'),
+          pb.string(2, 'list'),
+          pb.string(5, 'pods'),
+          pb.message(9, pb.string(1, 'app=web')),
+          pb.message(
+            8,
+            pb.message(2, pb.string(1, 'spec.nodeName'), pb.string(2, 'In'), pb.string(3, 'n1')),
+          ),
+        ),
+      ),
+    ];
+    expect(decode(k8s('authorization.k8s.io/v1', 'SelfSubjectAccessReview', raw))).toStrictEqual({
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectAccessReview',
+      metadata: {},
+      spec: {
+        resourceAttributes: {
+          namespace: 'demo',
+          verb: 'list',
+          resource: 'pods',
+          labelSelector: { rawSelector: 'app=web' },
+          fieldSelector: {
+            requirements: [{ key: 'spec.nodeName', operator: 'In', values: ['n1'] }],
+          },
+        },
+      },
+    });
+  });
+});
+
+/** Bare varints, for packed repeated fields. */
+function pbVarints(...values: number[]): Bytes {
+  return values.flatMap((v) => {
+    const out: Bytes = [];
+    let x = v;
+    while (x >= 0x80) {
+      out.push((x & 0x7f) | 0x80);
+      x = Math.floor(x / 128);
+    }
+    out.push(x);
+    return out;
+  });
+}
+
+describe('decodeKubernetesProtobuf: values', () => {
+  const ns = (...metaFields: Bytes[]) =>
+    decode(k8s('v1', 'Namespace', pb.message(1, ...metaFields))).metadata as Record<
+      string,
+      unknown
+    >;
+  const pod = (...specFields: Bytes[]) =>
+    (decode(k8s('v1', 'Pod', pb.message(2, ...specFields))) as { spec: Record<string, unknown> })
+      .spec;
+
+  it('reads negative and ten-byte integers as Go does', () => {
+    expect(pod(pb.int(25, -5)).priority).toBe(-5);
+    expect(pod(pb.int(25, 2147483647)).priority).toBe(2147483647);
+    // int32(v) keeps the low 32 bits.
+    expect(pod(pb.int(25, 2 ** 32 + 7)).priority).toBe(7);
+    expect(pod(pb.int(4, -1)).terminationGracePeriodSeconds).toBe(-1);
+    expect(pod(pb.int(4, Number.MAX_SAFE_INTEGER)).terminationGracePeriodSeconds).toBe(
+      Number.MAX_SAFE_INTEGER,
+    );
+  });
+
+  it('refuses int64 values JSON numbers cannot hold exactly', () => {
+    const err = apiErrorOf(() => pod(pb.int(4, 2n ** 60n)));
+    expect(err.code).toBe(400);
+    expect(err.message).toMatch(/terminationGracePeriodSeconds.*too large/);
+  });
+
+  it('formats metav1.Time as RFC 3339 seconds in UTC, and omits the zero time', () => {
+    expect(ns(pb.time(8, 1714564800)).creationTimestamp).toBe('2024-05-01T12:00:00Z');
+    // Nanoseconds are dropped, as Kubernetes does for Time.
+    expect(ns(pb.message(8, pb.int(1, 1714564800), pb.int(2, 999_000_000))).creationTimestamp).toBe(
+      '2024-05-01T12:00:00Z',
+    );
+    expect(ns(pb.time(8, -86400)).creationTimestamp).toBe('1969-12-31T00:00:00Z');
+    expect(ns(pb.bytes(8, [])).creationTimestamp).toBeUndefined();
+    expect('creationTimestamp' in ns(pb.bytes(8, []))).toBe(false);
+    expect(apiErrorOf(() => ns(pb.time(8, 253402300800))).code).toBe(400); // year 10000
+  });
+
+  it('turns IntOrString into a number or a string', () => {
+    const port = (v: Bytes) =>
+      (
+        decode(k8s('v1', 'Service', pb.message(2, pb.message(1, pb.int(3, 80), v)))) as {
+          spec: { ports: Array<Record<string, unknown>> };
+        }
+      ).spec.ports[0].targetPort;
+    expect(port(pb.intOrString(4, 8080))).toBe(8080);
+    expect(port(pb.intOrString(4, 'http'))).toBe('http');
+    expect(port(pb.intOrString(4, 0))).toBe(0);
+    expect(port(pb.message(4))).toBe(0);
+    expect(port(pb.message(4, pb.int(1, 1)))).toBe('');
+    expect(apiErrorOf(() => port(pb.message(4, pb.int(1, 2)))).message).toMatch(/IntOrString/);
+  });
+
+  it('keeps quantities as written, and a quantity without a string as "0"', () => {
+    const hard = (...entries: Bytes[]) =>
+      (decode(k8s('v1', 'ResourceQuota', pb.message(2, ...entries))) as { spec: { hard: unknown } })
+        .spec.hard;
+    expect(
+      hard(pb.quantityEntry(1, 'memory', '1.5Gi'), pb.quantityEntry(1, 'cpu', '100m')),
+    ).toEqual({
+      memory: '1.5Gi',
+      cpu: '100m',
+    });
+    expect(hard(pb.message(1, pb.string(1, 'pods'), pb.message(2)))).toEqual({ pods: '0' });
+    expect(hard(pb.message(1, pb.string(1, 'pods')))).toEqual({ pods: '0' });
+  });
+
+  it('builds maps from entries: empty values kept, last duplicate wins, __proto__ is a plain key', () => {
+    const labels = ns(
+      pb.entry(11, 'a', '1'),
+      pb.entry(11, 'empty', ''),
+      pb.entry(11, 'a', '2'),
+      pb.entry(11, '__proto__', 'x'),
+      pb.message(11, pb.string(2, 'no-key')),
+    ).labels as Record<string, unknown>;
+    expect(Object.getPrototypeOf(labels)).toBe(Object.prototype);
+    expect(Object.keys(labels)).toEqual(['a', 'empty', '__proto__', '']);
+    expect(labels.a).toBe('2');
+    expect(labels.empty).toBe('');
+    expect(Object.getOwnPropertyDescriptor(labels, '__proto__')?.value).toBe('x');
+    expect(labels['']).toBe('no-key');
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('base64-encodes bytes, as Go JSON does', () => {
+    const cm = decode(
+      k8s('v1', 'ConfigMap', [
+        ...pb.message(3, pb.string(1, 'bin'), pb.bytes(2, [0, 1, 254, 255])),
+        ...pb.message(3, pb.string(1, 'empty'), pb.bytes(2, [])),
+        ...pb.bool(4, false),
+      ]),
+    );
+    expect(cm).toStrictEqual({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      binaryData: { bin: 'AAH+/w==', empty: '' },
+      immutable: false,
+    });
+  });
+
+  it('drops zero values Go would omit but keeps set pointers and required fields', () => {
+    const spec = pod(
+      pb.string(3, ''),
+      pb.bool(11, false),
+      pb.int(4, 0),
+      pb.bool(21, false),
+      pb.message(2, pb.string(1, ''), pb.message(6, pb.int(3, 0), pb.int(2, 0))),
+      pb.message(2, pb.string(1, 'b'), pb.string(4, ''), pb.string(4, 'x')),
+    );
+    expect(spec).toStrictEqual({
+      terminationGracePeriodSeconds: 0,
+      automountServiceAccountToken: false,
+      containers: [
+        { name: '', ports: [{ containerPort: 0 }] },
+        { name: 'b', args: ['', 'x'] },
+      ],
+    });
+  });
+
+  it('lets a later scalar replace an earlier one and merges repeated singular messages', () => {
+    const meta = ns(
+      pb.string(1, 'first'),
+      pb.string(1, 'second'),
+      pb.string(3, 'ns'),
+      pb.string(3, ''),
+    );
+    expect(meta).toStrictEqual({ name: 'second' });
+    const body = k8s('v1', 'Namespace', [
+      ...pb.message(1, pb.string(1, 'n')),
+      ...pb.message(1, pb.entry(11, 'a', 'b')),
+    ]);
+    expect(decode(body).metadata).toStrictEqual({ name: 'n', labels: { a: 'b' } });
+  });
+
+  it('skips unknown fields of every wire type, at any depth', () => {
+    const unknown = [
+      ...pb.int(99, 12345678901n),
+      ...pb.fixed32(98),
+      ...pb.fixed64(97),
+      ...pb.string(96, 'ignored'),
+      ...pb.message(95, pb.int(1, 1)),
+    ];
+    const body = k8s('v1', 'Namespace', [
+      ...unknown,
+      ...pb.message(1, ...[unknown], pb.string(1, 'n'), pb.message(17, pb.string(1, 'kubectl'))),
+      ...pb.message(3, pb.string(1, 'Active'), unknown),
+    ]);
+    expect(decode(body)).toStrictEqual({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'n' },
+      status: { phase: 'Active' },
+    });
+  });
+
+  it('replaces invalid UTF-8 with U+FFFD, as Go JSON does', () => {
+    expect(ns(pb.bytes(1, [0x61, 0xff, 0x62])).name).toBe('a\uFFFDb');
+  });
+});
+
+describe('decodeKubernetesProtobuf: malformed bodies', () => {
+  const expect400 = (raw: Bytes, pattern: RegExp) => {
+    const err = apiErrorOf(() => decode(k8s('apps/v1', 'Deployment', raw)));
+    expect(err.code).toBe(400);
+    expect(err.reason).toBe('BadRequest');
+    expect(err.message).toMatch(pattern);
+  };
+
+  it('names the wire type mismatch and where it happened', () => {
+    expect400(
+      pb.message(2, pb.string(1, '3')),
+      /field replicas \(int32\) arrived as length-delimited.*in spec/,
+    );
+    expect400(
+      pb.message(2, pb.message(3, pb.message(2, pb.message(2, pb.int(1, 5))))),
+      /field name \(string\) arrived as varint.*in spec\.template\.spec\.containers\[0\]/,
+    );
+    expect400(pb.message(1, pb.int(11, 1)), /field labels \(map\)/);
+  });
+
+  it('refuses truncated varints, lengths past the end, groups and field number 0', () => {
+    expect400([0xf8, 0x01, 0x80], /truncated varint/); // unknown field 31
+    expect400(pb.message(2, [0x08, 0xff, 0xff]), /truncated varint.*in spec/);
+    expect400([0x12, 0x05, 0x08], /length 5 runs past the end/);
+    expect400(pb.message(2, [0x1a, 0x7f]), /length 127 runs past the end.*in spec/);
+    expect400([0x0b, 0x0c], /metadata \(message\) arrived as start-group/);
+    expect400([0xfb, 0x01], /unsupported start-group/);
+    expect400([0x00, 0x00], /invalid field number 0/);
+    expect400([0xf9, 0x01, 0x01, 0x02], /truncated 8-byte/);
+    expect400([0xfd, 0x01, 0x01], /truncated 4-byte/);
+    expect400([0xf8, 0x01, ...Array(11).fill(0xff), 0x01], /varint longer than 10 bytes/);
+    expect400([0xff, 0xff, 0xff, 0xff, 0xff, 0x01], /too large/);
+    expect400([0xf7, 0x01], /invalid wire type 7/);
+  });
+
+  it('refuses a length that escapes the enclosing message', () => {
+    // spec declares 2 bytes, and inside it strategy claims 4: it may not read past spec.
+    const raw = [0x12, 0x02, 0x22, 0x04, 0x0a, 0x02, 0x61, 0x62];
+    expect400(raw, /length 4 runs past the end/);
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * The built-in resource types Berth serves, and lookups over them for URL routing and
+ * discovery.
+ */
+import type { ResourceDefinition } from './definition';
+import { groupVersion } from './definition';
+import { deploymentDefinition } from './deployment';
+import { endpointsDefinition } from './endpoints';
+import { eventDefinition } from './event';
+import { leaseDefinition } from './lease';
+import { limitRangeDefinition } from './limit-range';
+import { namespaceDefinition } from './namespace';
+import { nodeDefinition } from './node';
+import { podDefinition } from './pod';
+import { replicaSetDefinition } from './replica-set';
+import { resourceQuotaDefinition } from './resource-quota';
+import { serviceDefinition } from './service';
+
+export * from './definition';
+export { humanDuration } from './table';
+export { podQOSClass, podStatusCells } from './pod';
+export { defaultPullPolicy } from './pod-spec';
+export { nodeRoles, nodeStatus } from './node';
+export {
+  deploymentDefinition,
+  endpointsDefinition,
+  eventDefinition,
+  leaseDefinition,
+  limitRangeDefinition,
+  namespaceDefinition,
+  nodeDefinition,
+  podDefinition,
+  replicaSetDefinition,
+  resourceQuotaDefinition,
+  serviceDefinition,
+};
+
+/** Every built-in resource, core group first (the order `kubectl api-resources` lists). */
+export const RESOURCES: readonly ResourceDefinition[] = Object.freeze([
+  namespaceDefinition,
+  nodeDefinition,
+  podDefinition,
+  serviceDefinition,
+  endpointsDefinition,
+  eventDefinition,
+  resourceQuotaDefinition,
+  limitRangeDefinition,
+  deploymentDefinition,
+  replicaSetDefinition,
+  leaseDefinition,
+]);
+
+/** The resource served at `/api[s]/<group>/<version>/<plural>`, matched by plural only. */
+export function findResource(
+  group: string,
+  version: string,
+  plural: string,
+): ResourceDefinition | undefined {
+  return RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural);
+}
+
+/** The resource for an object's `apiVersion` (`v1`, `apps/v1`) and `kind`. */
+export function findResourceByKind(
+  apiVersion: string,
+  kind: string,
+): ResourceDefinition | undefined {
+  return RESOURCES.find((r) => groupVersion(r) === apiVersion && r.kind === kind);
+}
+
+export interface ApiGroupInfo {
+  /** '' for the core (legacy) group served under `/api`. */
+  group: string;
+  versions: string[];
+  preferredVersion: string;
+}
+
+function apiGroups(): ApiGroupInfo[] {
+  const groups = new Map<string, ApiGroupInfo>();
+  for (const r of RESOURCES) {
+    const g = groups.get(r.group) ?? { group: r.group, versions: [], preferredVersion: r.version };
+    if (!g.versions.includes(r.version)) g.versions.push(r.version);
+    groups.set(r.group, g);
+  }
+  return [...groups.values()];
+}
+
+/** API groups for discovery, core (`''`) first; `/apis` lists the non-empty ones. */
+export const API_GROUPS: readonly ApiGroupInfo[] = Object.freeze(apiGroups());

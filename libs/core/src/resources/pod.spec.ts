@@ -1,0 +1,601 @@
+import type { KubeObject } from '../api/types';
+import { defaultPullPolicy, podDefinition, podQOSClass } from './index';
+
+const now = new Date('2024-05-01T12:00:00Z');
+
+function pod(spec: Record<string, unknown>, rest: Partial<KubeObject> = {}): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web', namespace: 'default', creationTimestamp: '2024-05-01T11:00:00Z' },
+    spec,
+    ...rest,
+  };
+}
+
+const web = { name: 'web', image: 'nginx:1.25' };
+
+describe('Pod discovery data', () => {
+  it('is a namespaced core/v1 resource in the `all` category', () => {
+    expect(podDefinition).toMatchObject({
+      group: '',
+      version: 'v1',
+      kind: 'Pod',
+      listKind: 'PodList',
+      plural: 'pods',
+      singular: 'pod',
+      namespaced: true,
+      shortNames: ['po'],
+      categories: ['all'],
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+      hasStatus: true,
+      tracksGeneration: false,
+    });
+    expect(podDefinition.scale).toBeUndefined();
+  });
+});
+
+describe('Pod defaults', () => {
+  it('fills the defaults Kubernetes fills', () => {
+    const out = podDefinition.applyDefaults(
+      pod({
+        containers: [
+          {
+            name: 'web',
+            image: 'nginx',
+            ports: [{ containerPort: 80 }],
+            resources: { limits: { cpu: '500m', memory: '128Mi' } },
+            readinessProbe: { httpGet: { port: 80 } },
+            env: [{ name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
+          },
+        ],
+        volumes: [{ name: 'scratch' }, { name: 'cfg', configMap: { name: 'cfg' } }],
+      }),
+    );
+    expect(out.spec).toEqual({
+      containers: [
+        {
+          name: 'web',
+          image: 'nginx',
+          imagePullPolicy: 'Always',
+          terminationMessagePath: '/dev/termination-log',
+          terminationMessagePolicy: 'File',
+          ports: [{ containerPort: 80, protocol: 'TCP' }],
+          resources: {
+            limits: { cpu: '500m', memory: '128Mi' },
+            requests: { cpu: '500m', memory: '128Mi' },
+          },
+          readinessProbe: {
+            httpGet: { port: 80, path: '/', scheme: 'HTTP' },
+            timeoutSeconds: 1,
+            periodSeconds: 10,
+            successThreshold: 1,
+            failureThreshold: 3,
+          },
+          env: [
+            {
+              name: 'NODE',
+              valueFrom: { fieldRef: { fieldPath: 'spec.nodeName', apiVersion: 'v1' } },
+            },
+          ],
+        },
+      ],
+      volumes: [
+        { name: 'scratch', emptyDir: {} },
+        { name: 'cfg', configMap: { name: 'cfg', defaultMode: 420 } },
+      ],
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 30,
+      dnsPolicy: 'ClusterFirst',
+      securityContext: {},
+      schedulerName: 'default-scheduler',
+      enableServiceLinks: true,
+    });
+    expect(out.status).toEqual({ phase: 'Pending', qosClass: 'Guaranteed' });
+  });
+
+  it('never mutates its input and keeps explicit values', () => {
+    const input = pod({
+      containers: [{ ...web, imagePullPolicy: 'Never' }],
+      restartPolicy: 'OnFailure',
+      terminationGracePeriodSeconds: 0,
+    });
+    const snapshot = JSON.stringify(input);
+    const out = podDefinition.applyDefaults(input);
+    expect(JSON.stringify(input)).toBe(snapshot);
+    expect(out.spec).toMatchObject({
+      restartPolicy: 'OnFailure',
+      terminationGracePeriodSeconds: 0,
+      containers: [{ imagePullPolicy: 'Never', resources: {} }],
+    });
+  });
+
+  it('treats empty enum strings as unset', () => {
+    const out = podDefinition.applyDefaults(
+      pod({ containers: [{ ...web, imagePullPolicy: '' }], restartPolicy: '' }),
+    );
+    expect(out.spec).toMatchObject({
+      restartPolicy: 'Always',
+      containers: [{ imagePullPolicy: 'IfNotPresent' }],
+    });
+  });
+
+  it.each([
+    ['nginx', 'Always'],
+    ['nginx:latest', 'Always'],
+    ['nginx:1.25', 'IfNotPresent'],
+    ['registry.local:5000/team/app', 'Always'],
+    ['registry.local:5000/team/app:v2', 'IfNotPresent'],
+    ['nginx@sha256:abcd', 'IfNotPresent'],
+  ])('image %s pulls %s', (image, policy) => {
+    expect(defaultPullPolicy(image)).toBe(policy);
+  });
+
+  it('computes the QoS class', () => {
+    expect(podQOSClass({ containers: [web] })).toBe('BestEffort');
+    expect(
+      podQOSClass({ containers: [{ ...web, resources: { requests: { cpu: '100m' } } }] }),
+    ).toBe('Burstable');
+    expect(
+      podQOSClass({
+        containers: [
+          {
+            ...web,
+            resources: {
+              requests: { cpu: '1', memory: '1Gi' },
+              limits: { cpu: '1000m', memory: '1Gi' },
+            },
+          },
+        ],
+      }),
+    ).toBe('Guaranteed');
+    expect(
+      podQOSClass({
+        containers: [
+          {
+            ...web,
+            resources: {
+              requests: { cpu: '500m', memory: '1Gi' },
+              limits: { cpu: '1', memory: '1Gi' },
+            },
+          },
+        ],
+      }),
+    ).toBe('Burstable');
+  });
+});
+
+describe('Pod validation', () => {
+  const causesOf = (spec: Record<string, unknown>, meta?: Record<string, unknown>) =>
+    podDefinition.validate(
+      pod(spec, meta ? { metadata: { name: 'web', namespace: 'default', ...meta } } : {}),
+    );
+
+  it('accepts a minimal pod', () => {
+    expect(causesOf({ containers: [web] })).toEqual([]);
+  });
+
+  it('requires metadata via the shared rules', () => {
+    const causes = podDefinition.validate({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {},
+      spec: { containers: [web] },
+    });
+    expect(causes.map((c) => c.field)).toEqual(['metadata.name', 'metadata.namespace']);
+  });
+
+  it('requires at least one container', () => {
+    expect(causesOf({ containers: [] })).toEqual([
+      { reason: 'FieldValueRequired', field: 'spec.containers', message: 'Required value' },
+    ]);
+    expect(causesOf({})).toEqual([
+      { reason: 'FieldValueRequired', field: 'spec.containers', message: 'Required value' },
+    ]);
+  });
+
+  it('checks container names and images', () => {
+    const causes = causesOf({
+      initContainers: [{ name: 'web', image: 'busybox' }],
+      containers: [web, { name: 'Side_Car', image: 'x' }, { name: 'empty', image: '' }],
+    });
+    expect(causes).toEqual([
+      {
+        reason: 'FieldValueDuplicate',
+        field: 'spec.containers[0].name',
+        message: 'Duplicate value: "web"',
+      },
+      expect.objectContaining({
+        reason: 'FieldValueInvalid',
+        field: 'spec.containers[1].name',
+        message: expect.stringContaining('Invalid value: "Side_Car": a lowercase RFC 1123 label'),
+      }),
+      {
+        reason: 'FieldValueRequired',
+        field: 'spec.containers[2].image',
+        message: 'Required value',
+      },
+    ]);
+  });
+
+  it('checks ports', () => {
+    const causes = causesOf({
+      containers: [
+        {
+          ...web,
+          ports: [
+            { containerPort: 70000, name: 'http' },
+            { containerPort: 0 },
+            { containerPort: 81, name: 'http', hostPort: -1 },
+            { containerPort: 82, name: 'Bad Name' },
+          ],
+        },
+      ],
+    });
+    expect(causes.map((c) => [c.field, c.message])).toEqual([
+      [
+        'spec.containers[0].ports[0].containerPort',
+        'Invalid value: 70000: must be between 1 and 65535, inclusive',
+      ],
+      ['spec.containers[0].ports[1].containerPort', 'Required value'],
+      ['spec.containers[0].ports[2].name', 'Duplicate value: "http"'],
+      [
+        'spec.containers[0].ports[2].hostPort',
+        'Invalid value: -1: must be between 1 and 65535, inclusive',
+      ],
+      [
+        'spec.containers[0].ports[3].name',
+        'Invalid value: "Bad Name": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
+      ],
+    ]);
+  });
+
+  it('checks quantities and that requests do not exceed limits', () => {
+    const causes = causesOf({
+      containers: [
+        {
+          ...web,
+          resources: {
+            requests: { cpu: '2', memory: '-1Mi' },
+            limits: { cpu: '1', memory: 'lots', 'bad key!': '1' },
+          },
+        },
+      ],
+    });
+    expect(causes.map((c) => [c.field, c.message])).toEqual([
+      [
+        'spec.containers[0].resources.limits[memory]',
+        expect.stringMatching(/^Invalid value: "lots": quantities must match/),
+      ],
+      [
+        'spec.containers[0].resources.limits[bad key!]',
+        expect.stringMatching(/^Invalid value: "bad key!": must be a standard resource name/),
+      ],
+      [
+        'spec.containers[0].resources.requests[memory]',
+        'Invalid value: "-1Mi": must be greater than or equal to 0',
+      ],
+      [
+        'spec.containers[0].resources.requests[cpu]',
+        'Invalid value: "2": must be less than or equal to cpu limit of 1',
+      ],
+    ]);
+    expect(
+      causesOf({
+        containers: [
+          {
+            ...web,
+            resources: { requests: { cpu: 0.5 }, limits: { cpu: '500m', 'nvidia.com/gpu': 1 } },
+          },
+        ],
+      }),
+    ).toEqual([]);
+  });
+
+  it('checks volume mounts against volumes', () => {
+    const causes = causesOf({
+      volumes: [
+        { name: 'data', emptyDir: {} },
+        { name: 'data', emptyDir: {} },
+      ],
+      containers: [
+        {
+          ...web,
+          volumeMounts: [
+            { name: 'data', mountPath: '/data' },
+            { name: 'logs', mountPath: '' },
+          ],
+        },
+      ],
+    });
+    expect(causes.map((c) => [c.field, c.message])).toEqual([
+      ['spec.volumes[1].name', 'Duplicate value: "data"'],
+      ['spec.containers[0].volumeMounts[1].name', 'Not found: "logs"'],
+      ['spec.containers[0].volumeMounts[1].mountPath', 'Required value'],
+    ]);
+  });
+
+  it('checks probes, tolerations and deadlines', () => {
+    const causes = causesOf({
+      containers: [
+        {
+          ...web,
+          livenessProbe: {
+            successThreshold: 2,
+            httpGet: { port: 'http' },
+            exec: { command: ['true'] },
+          },
+          readinessProbe: {},
+        },
+      ],
+      tolerations: [
+        { operator: 'Equal', value: 'x' },
+        { key: 'k', operator: 'Exists', value: 'v' },
+        { key: 'k', tolerationSeconds: 5 },
+      ],
+      activeDeadlineSeconds: 0,
+    });
+    expect(causes.map((c) => c.field)).toEqual([
+      'spec.containers[0].livenessProbe.httpGet',
+      'spec.containers[0].livenessProbe.successThreshold',
+      'spec.containers[0].readinessProbe',
+      'spec.activeDeadlineSeconds',
+      'spec.tolerations[0].operator',
+      'spec.tolerations[1].operator',
+      'spec.tolerations[2].effect',
+    ]);
+  });
+});
+
+describe('Pod updates', () => {
+  const old = podDefinition.applyDefaults(
+    pod({
+      containers: [web],
+      tolerations: [{ key: 'a', operator: 'Exists' }],
+      activeDeadlineSeconds: 100,
+    }),
+  );
+  const update = (mutate: (spec: Record<string, unknown>) => void) => {
+    const next = structuredClone(old);
+    mutate(next.spec as Record<string, unknown>);
+    return podDefinition.validate(next, old);
+  };
+
+  it('allows image changes, toleration additions and a lower deadline', () => {
+    expect(
+      update((s) => {
+        (s.containers as Record<string, unknown>[])[0]!.image = 'nginx:1.26';
+        (s.tolerations as unknown[]).push({ key: 'b', operator: 'Exists' });
+        s.activeDeadlineSeconds = 50;
+      }),
+    ).toEqual([]);
+  });
+
+  it('allows binding an unscheduled pod to a node', () => {
+    expect(update((s) => (s.nodeName = 'node-1'))).toEqual([]);
+  });
+
+  it('forbids other spec changes', () => {
+    const causes = update((s) => {
+      (s.containers as Record<string, unknown>[])[0]!.ports = [
+        { containerPort: 80, protocol: 'TCP' },
+      ];
+      s.restartPolicy = 'Never';
+    });
+    expect(causes).toEqual([
+      {
+        reason: 'FieldValueForbidden',
+        field: 'spec',
+        message: expect.stringMatching(
+          /^Forbidden: pod updates may not change fields other than `spec.containers\[\*\].image`.*\(changed: spec.containers, spec.restartPolicy\)$/,
+        ),
+      },
+    ]);
+  });
+
+  it('forbids removing tolerations and raising the deadline', () => {
+    const causes = update((s) => {
+      s.tolerations = [];
+      s.activeDeadlineSeconds = 200;
+    });
+    expect(causes.map((c) => c.field)).toEqual(['spec.activeDeadlineSeconds', 'spec.tolerations']);
+  });
+
+  it('forbids renaming', () => {
+    const next = structuredClone(old);
+    next.metadata.name = 'other';
+    expect(podDefinition.validate(next, old)).toEqual([
+      {
+        reason: 'FieldValueInvalid',
+        field: 'metadata.name',
+        message: 'Invalid value: "other": field is immutable',
+      },
+    ]);
+  });
+});
+
+describe('Pod table', () => {
+  const row = (o: KubeObject) => podDefinition.table.row(o, now);
+  const running = (
+    status: Record<string, unknown>,
+    spec: Record<string, unknown> = { containers: [web] },
+  ) => pod(spec, { status: { phase: 'Running', ...status } });
+
+  it('has kubectl columns', () => {
+    expect(podDefinition.table.columns.map((c) => [c.name, c.priority])).toEqual([
+      ['Name', 0],
+      ['Ready', 0],
+      ['Status', 0],
+      ['Restarts', 0],
+      ['Age', 0],
+      ['IP', 1],
+      ['Node', 1],
+      ['Nominated Node', 1],
+      ['Readiness Gates', 1],
+    ]);
+    expect(podDefinition.table.columns[0]).toMatchObject({ type: 'string', format: 'name' });
+  });
+
+  it('prints a pending pod', () => {
+    expect(row(pod({ containers: [web] }, { status: { phase: 'Pending' } }))).toEqual([
+      'web',
+      '0/1',
+      'Pending',
+      '0',
+      '60m',
+      '<none>',
+      '<none>',
+      '<none>',
+      '<none>',
+    ]);
+  });
+
+  it('prints a running pod', () => {
+    const o = running(
+      {
+        podIP: '10.0.0.5',
+        podIPs: [{ ip: '10.0.0.5' }],
+        containerStatuses: [
+          {
+            name: 'web',
+            ready: true,
+            restartCount: 0,
+            state: { running: { startedAt: '2024-05-01T11:00:05Z' } },
+          },
+        ],
+        conditions: [{ type: 'Ready', status: 'True' }],
+      },
+      { containers: [web], nodeName: 'node-1' },
+    );
+    expect(row(o)).toEqual([
+      'web',
+      '1/1',
+      'Running',
+      '0',
+      '60m',
+      '10.0.0.5',
+      'node-1',
+      '<none>',
+      '<none>',
+    ]);
+  });
+
+  it('prints container waiting reasons and restarts with the last restart age', () => {
+    const o = running({
+      containerStatuses: [
+        {
+          name: 'web',
+          ready: false,
+          restartCount: 4,
+          state: { waiting: { reason: 'CrashLoopBackOff' } },
+          lastState: { terminated: { exitCode: 1, finishedAt: '2024-05-01T11:58:00Z' } },
+        },
+      ],
+    });
+    expect(row(o).slice(1, 4)).toEqual(['0/1', 'CrashLoopBackOff', '4 (2m ago)']);
+  });
+
+  it('prints terminated reasons and exit codes', () => {
+    expect(
+      row(
+        running({
+          containerStatuses: [
+            { name: 'web', state: { terminated: { exitCode: 0, reason: 'Completed' } } },
+          ],
+        }),
+      )[2],
+    ).toBe('Completed');
+    expect(
+      row(
+        running({ containerStatuses: [{ name: 'web', state: { terminated: { exitCode: 137 } } }] }),
+      )[2],
+    ).toBe('ExitCode:137');
+    expect(
+      row(
+        running({
+          containerStatuses: [{ name: 'web', state: { terminated: { exitCode: 0, signal: 9 } } }],
+        }),
+      )[2],
+    ).toBe('Signal:9');
+  });
+
+  it('prints init container progress', () => {
+    const spec = {
+      initContainers: [
+        { name: 'init', image: 'busybox' },
+        { name: 'init2', image: 'busybox' },
+      ],
+      containers: [web],
+    };
+    const waiting = pod(spec, {
+      status: {
+        phase: 'Pending',
+        initContainerStatuses: [
+          { name: 'init', state: { terminated: { exitCode: 0 } } },
+          { name: 'init2', state: { running: {} } },
+        ],
+      },
+    });
+    expect(row(waiting)[2]).toBe('Init:1/2');
+    const failing = pod(spec, {
+      status: {
+        phase: 'Pending',
+        initContainerStatuses: [
+          { name: 'init', state: { waiting: { reason: 'ImagePullBackOff' } } },
+        ],
+      },
+    });
+    expect(row(failing)[2]).toBe('Init:ImagePullBackOff');
+  });
+
+  it('prints Terminating while being deleted', () => {
+    const o = running({});
+    o.metadata.deletionTimestamp = '2024-05-01T11:59:00Z';
+    expect(row(o)[2]).toBe('Terminating');
+    o.status = { phase: 'Succeeded' };
+    expect(row(o)[2]).toBe('Succeeded');
+  });
+
+  it('prints readiness gates', () => {
+    const o = running(
+      { conditions: [{ type: 'example.com/ready', status: 'True' }] },
+      {
+        containers: [web],
+        readinessGates: [{ conditionType: 'example.com/ready' }, { conditionType: 'other' }],
+      },
+    );
+    expect(row(o)[8]).toBe('1/2');
+  });
+
+  it('prints <unknown> age without a creation timestamp', () => {
+    expect(row({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' } })).toEqual([
+      'x',
+      '0/0',
+      '',
+      '0',
+      '<unknown>',
+      '<none>',
+      '<none>',
+      '<none>',
+      '<none>',
+    ]);
+  });
+});
+
+describe('Pod field selectors', () => {
+  it('exposes the fields kubectl and controllers select on', () => {
+    const o = podDefinition.applyDefaults(
+      pod({ containers: [web], nodeName: 'node-1', serviceAccountName: 'builder' }),
+    );
+    expect(podDefinition.selectableFields(o)).toEqual({
+      'spec.nodeName': 'node-1',
+      'spec.restartPolicy': 'Always',
+      'spec.schedulerName': 'default-scheduler',
+      'spec.serviceAccountName': 'builder',
+      'spec.hostNetwork': 'false',
+      'status.phase': 'Pending',
+      'status.podIP': '',
+      'status.nominatedNodeName': '',
+    });
+  });
+});
