@@ -1,0 +1,16 @@
+export * from './types';
+export * from './errors';
+export { createPrismaClient, poolConfig } from './database';
+export type { PrismaClient } from './database';
+export { applyMigrations, ensureDatabase, dropDatabase, MIGRATIONS_DIR } from './migrate';
+export {
+  ObjectRepository,
+  AtomicTransaction,
+  CHANGES_CHANNEL,
+  POD_FIELDS,
+  POD_BUCKETS,
+  podBucket,
+} from './object.repository';
+export type { NodeUsage } from './object.repository';
+export { ChangeFeed } from './change-feed';
+export type { ChangeFeedOptions, FeedSubscriber, Subscription } from './change-feed';

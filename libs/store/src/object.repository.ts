@@ -1,0 +1,534 @@
+import { Prisma, type PrismaClient } from './generated/prisma/client';
+import { StoreError } from './errors';
+import type {
+  ChangeRecord,
+  ChangeType,
+  FieldRequirementLike,
+  JsonObject,
+  LabelRequirementLike,
+  ListOptions,
+  ListResult,
+  ObjectKey,
+  StoredObject,
+} from './types';
+
+/** Postgres channel that carries "a new revision was committed" hints. */
+export const CHANGES_CHANNEL = 'berth_changes';
+
+interface Row {
+  resource: string;
+  namespace: string;
+  name: string;
+  resource_version: bigint;
+  data: JsonObject;
+}
+
+interface ChangeRow {
+  revision: bigint;
+  resource: string;
+  namespace: string;
+  name: string;
+  type: string;
+  object: JsonObject;
+}
+
+const LABELS = Prisma.sql`("data"->'metadata'->'labels')`;
+
+/**
+ * The object store (Berth's etcd). Every write is ONE SQL statement that bumps the
+ * single revision row (a row lock held to commit, so revisions commit in order), writes
+ * the object with that revision as its resourceVersion, appends the change-log row and
+ * queues a NOTIFY. A failed precondition leaves a harmless gap in the revision sequence.
+ */
+export class ObjectRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async get(key: ObjectKey): Promise<StoredObject | null> {
+    const rows = await this.prisma.$queryRaw<Row[]>`
+      SELECT resource, namespace, name, resource_version, data FROM objects
+      WHERE resource = ${key.resource} AND namespace = ${key.namespace} AND name = ${key.name}`;
+    return rows.length ? toStored(rows[0]) : null;
+  }
+
+  /** Creates an object; `object.metadata.resourceVersion` is set to the new revision. */
+  async create(
+    key: ObjectKey,
+    uid: string,
+    object: JsonObject,
+    fields: Record<string, string>,
+  ): Promise<StoredObject> {
+    const rows = await this.write(Prisma.sql`
+      WITH rev AS (UPDATE revision SET value = value + 1 WHERE id = 1 RETURNING value),
+      ins AS (
+        INSERT INTO objects (resource, namespace, name, uid, resource_version, data, fields)
+        SELECT ${key.resource}, ${key.namespace}, ${key.name}, ${uid}::uuid, rev.value,
+               jsonb_set(${JSON.stringify(object)}::jsonb, '{metadata,resourceVersion}', to_jsonb(rev.value::text)),
+               ${JSON.stringify(fields)}::jsonb
+        FROM rev
+        ON CONFLICT DO NOTHING
+        RETURNING resource, namespace, name, resource_version, data),
+      chg AS (
+        INSERT INTO changes (revision, resource, namespace, name, type, object)
+        SELECT resource_version, resource, namespace, name, 'ADDED', data FROM ins RETURNING revision)
+      SELECT ins.*, pg_notify(${CHANGES_CHANNEL}, (SELECT max(revision) FROM chg)::text) IS NULL AS notified
+      FROM ins`);
+    if (!rows.length)
+      throw new StoreError('AlreadyExists', `${key.resource} "${key.name}" already exists`);
+    return toStored(rows[0]);
+  }
+
+  /**
+   * Replaces an object. With `expectedVersion` the write happens only if the stored
+   * resourceVersion still equals it (optimistic concurrency); otherwise Conflict.
+   */
+  async update(
+    key: ObjectKey,
+    object: JsonObject,
+    fields: Record<string, string>,
+    expectedVersion?: bigint,
+  ): Promise<StoredObject> {
+    const guard =
+      expectedVersion === undefined
+        ? Prisma.empty
+        : Prisma.sql`AND o.resource_version = ${expectedVersion}`;
+    const rows = await this.write(Prisma.sql`
+      WITH rev AS (UPDATE revision SET value = value + 1 WHERE id = 1 RETURNING value),
+      upd AS (
+        UPDATE objects o SET resource_version = rev.value,
+          data = jsonb_set(${JSON.stringify(object)}::jsonb, '{metadata,resourceVersion}', to_jsonb(rev.value::text)),
+          fields = ${JSON.stringify(fields)}::jsonb
+        FROM rev
+        WHERE o.resource = ${key.resource} AND o.namespace = ${key.namespace} AND o.name = ${key.name} ${guard}
+        RETURNING o.resource, o.namespace, o.name, o.resource_version, o.data),
+      chg AS (
+        INSERT INTO changes (revision, resource, namespace, name, type, object)
+        SELECT resource_version, resource, namespace, name, 'MODIFIED', data FROM upd RETURNING revision)
+      SELECT upd.*, pg_notify(${CHANGES_CHANNEL}, (SELECT max(revision) FROM chg)::text) IS NULL AS notified
+      FROM upd`);
+    if (!rows.length) throw await this.whyNot(key, expectedVersion);
+    return toStored(rows[0]);
+  }
+
+  /**
+   * Removes an object for good. `finalObject` (if given) is what the DELETED event
+   * carries (e.g. with deletionTimestamp set); otherwise the stored object.
+   */
+  async delete(
+    key: ObjectKey,
+    expectedVersion?: bigint,
+    finalObject?: JsonObject,
+  ): Promise<StoredObject> {
+    const guard =
+      expectedVersion === undefined
+        ? Prisma.empty
+        : Prisma.sql`AND o.resource_version = ${expectedVersion}`;
+    const snapshot = finalObject
+      ? Prisma.sql`${JSON.stringify(finalObject)}::jsonb`
+      : Prisma.sql`del.data`;
+    const rows = await this.write(Prisma.sql`
+      WITH rev AS (UPDATE revision SET value = value + 1 WHERE id = 1 RETURNING value),
+      del AS (
+        DELETE FROM objects o USING rev
+        WHERE o.resource = ${key.resource} AND o.namespace = ${key.namespace} AND o.name = ${key.name} ${guard}
+        RETURNING o.resource, o.namespace, o.name, rev.value AS resource_version, o.data),
+      chg AS (
+        INSERT INTO changes (revision, resource, namespace, name, type, object)
+        SELECT del.resource_version, del.resource, del.namespace, del.name, 'DELETED',
+               jsonb_set(${snapshot}, '{metadata,resourceVersion}', to_jsonb(del.resource_version::text))
+        FROM del RETURNING revision, object)
+      SELECT del.resource, del.namespace, del.name, del.resource_version, chg.object AS data,
+             pg_notify(${CHANGES_CHANNEL}, chg.revision::text) IS NULL AS notified
+      FROM del, chg`);
+    if (!rows.length) throw await this.whyNot(key, expectedVersion);
+    return toStored(rows[0]);
+  }
+
+  /** Lists objects in key order, consistently with the revision it reports. */
+  async list(opts: ListOptions): Promise<ListResult> {
+    const conds: Prisma.Sql[] = [Prisma.sql`resource = ${opts.resource}`];
+    if (opts.namespace !== undefined) conds.push(Prisma.sql`namespace = ${opts.namespace}`);
+    if (opts.continueToken) {
+      const token = decodeContinue(opts.continueToken);
+      conds.push(Prisma.sql`(namespace, name) > (${token.ns}, ${token.name})`);
+    }
+    for (const req of opts.labelSelector ?? []) conds.push(labelCondition(req));
+    for (const req of opts.fieldSelector ?? []) conds.push(fieldCondition(req));
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : undefined;
+    const limitSql = limit ? Prisma.sql`LIMIT ${limit + 1}` : Prisma.empty;
+    const [revRows, rows] = await this.prisma.$transaction(
+      [
+        this.prisma.$queryRaw<{ value: bigint }[]>`SELECT value FROM revision WHERE id = 1`,
+        this.prisma.$queryRaw<Row[]>`
+          SELECT resource, namespace, name, resource_version, data FROM objects
+          WHERE ${Prisma.join(conds, ' AND ')}
+          ORDER BY namespace, name ${limitSql}`,
+      ],
+      { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
+    );
+    const revision = revRows[0].value;
+    let continueToken: string | undefined;
+    if (limit && rows.length > limit) {
+      rows.length = limit;
+      const last = rows[rows.length - 1];
+      continueToken = encodeContinue({
+        rv: revision.toString(),
+        ns: last.namespace,
+        name: last.name,
+      });
+    }
+    return { items: rows.map(toStored), revision, continueToken };
+  }
+
+  /**
+   * Every object (of any resource) whose `metadata.ownerReferences` names `uid`, in key
+   * order; only in `namespace` when given. Served by the GIN index on ownerReferences.
+   */
+  async dependentsOf(uid: string, namespace?: string): Promise<StoredObject[]> {
+    const inNamespace =
+      namespace === undefined ? Prisma.empty : Prisma.sql`AND namespace = ${namespace}`;
+    const rows = await this.prisma.$queryRaw<Row[]>`
+      SELECT resource, namespace, name, resource_version, data FROM objects
+      WHERE "data"->'metadata'->'ownerReferences' @> jsonb_build_array(jsonb_build_object('uid', ${uid}::text))
+        ${inNamespace}
+      ORDER BY resource, namespace, name`;
+    return rows.map(toStored);
+  }
+
+  /** The newest revision handed out and the newest compacted one. */
+  async revision(): Promise<{ current: bigint; compacted: bigint }> {
+    const rows = await this.prisma.$queryRaw<{ value: bigint; compacted: bigint }[]>`
+      SELECT value, compacted FROM revision WHERE id = 1`;
+    return { current: rows[0].value, compacted: rows[0].compacted };
+  }
+
+  /**
+   * Change-log rows after `after`, oldest first. Throws Expired if rows after `after`
+   * may already have been compacted away (checked in the same snapshot as the read).
+   */
+  async changesAfter(after: bigint, limit: number, resource?: string): Promise<ChangeRecord[]> {
+    const filter = resource ? Prisma.sql`AND resource = ${resource}` : Prisma.empty;
+    const [compactedRows, rows] = await this.prisma.$transaction(
+      [
+        this.prisma.$queryRaw<{ compacted: bigint }[]>`SELECT compacted FROM revision WHERE id = 1`,
+        this.prisma.$queryRaw<ChangeRow[]>`
+          SELECT revision, resource, namespace, name, type, object FROM changes
+          WHERE revision > ${after} ${filter} ORDER BY revision LIMIT ${limit}`,
+      ],
+      { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
+    );
+    const compacted = compactedRows[0].compacted;
+    if (after < compacted) {
+      throw new StoreError('Expired', `too old resource version: ${after} (${compacted})`);
+    }
+    return rows.map((r) => ({ ...r, type: r.type as ChangeType }));
+  }
+
+  /**
+   * Drops change-log rows so that at most `keepRevisions` revisions stay readable.
+   * Returns the new compacted revision.
+   */
+  async compact(keepRevisions: number): Promise<bigint> {
+    return this.prisma.$transaction(async (tx) => {
+      const [{ value, compacted }] = await tx.$queryRaw<{ value: bigint; compacted: bigint }[]>`
+        SELECT value, compacted FROM revision WHERE id = 1`;
+      const target = value - BigInt(keepRevisions);
+      if (target <= compacted) return compacted;
+      // Mark first (readers check `compacted` in the snapshot they read rows from).
+      await tx.$executeRaw`UPDATE revision SET compacted = ${target} WHERE id = 1`;
+      await tx.$executeRaw`DELETE FROM changes WHERE revision <= ${target}`;
+      return target;
+    });
+  }
+
+  /**
+   * Runs `fn` holding the revision lock, so that everything it reads is current and all
+   * of its writes commit together, each with its own revision, in order. Writes whose
+   * precondition fails return null instead of throwing, so a batch (e.g. the scheduler's
+   * bindings) can apply what still fits and report the rest.
+   */
+  async atomically<T>(fn: (tx: AtomicTransaction) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(
+      async (client) => {
+        const [{ value }] = await client.$queryRaw<{ value: bigint }[]>`
+          SELECT value FROM revision WHERE id = 1 FOR UPDATE`;
+        const tx = new AtomicTransaction(client as unknown as RawClient, value);
+        const result = await fn(tx);
+        if (tx.revision > value) {
+          await client.$executeRaw`UPDATE revision SET value = ${tx.revision} WHERE id = 1`;
+          await client.$executeRaw`SELECT pg_notify(${CHANGES_CHANNEL}, ${tx.revision.toString()})`;
+        }
+        return result;
+      },
+      { maxWait: 10_000, timeout: 30_000 },
+    );
+  }
+
+  /**
+   * Pods waiting for a node (no spec.nodeName, not finished, not being deleted) of one
+   * scheduler shard, oldest first, at most `limit`.
+   */
+  async pendingPods(shard: number, shards: number, limit: number): Promise<StoredObject[]> {
+    const rows = await this.prisma.$queryRaw<Row[]>`
+      SELECT resource, namespace, name, resource_version, data FROM objects
+      WHERE resource = 'pods'
+        AND coalesce(fields->>${POD_FIELDS.node}, '') = ''
+        AND coalesce(fields->>${POD_FIELDS.phase}, '') NOT IN ('Succeeded', 'Failed')
+        AND NOT (data->'metadata' ? 'deletionTimestamp')
+        AND coalesce((fields->>${POD_FIELDS.bucket})::int, 0) % ${shards} = ${shard}
+      ORDER BY created_at, namespace, name
+      LIMIT ${limit}`;
+    return rows.map(toStored);
+  }
+
+  /**
+   * Sum of the requests of the pods bound to each node (not terminal), from the
+   * internal request fields the registry stores with every pod.
+   */
+  async podUsageByNode(nodeNames?: string[]): Promise<NodeUsage[]> {
+    return podUsage(this.prisma as unknown as RawClient, nodeNames);
+  }
+
+  private async write(query: Prisma.Sql): Promise<Row[]> {
+    return this.prisma.$queryRaw<Row[]>(query);
+  }
+
+  private async whyNot(key: ObjectKey, expectedVersion?: bigint): Promise<StoreError> {
+    const current = await this.get(key);
+    if (!current) return new StoreError('NotFound', `${key.resource} "${key.name}" not found`);
+    return new StoreError(
+      'Conflict',
+      `the object has been modified; please apply your changes to the latest version and try again` +
+        (expectedVersion !== undefined
+          ? ` (have ${expectedVersion}, stored ${current.resourceVersion})`
+          : ''),
+    );
+  }
+}
+
+function toStored(row: Row): StoredObject {
+  return {
+    key: { resource: row.resource, namespace: row.namespace, name: row.name },
+    resourceVersion: BigInt(row.resource_version),
+    object: row.data,
+  };
+}
+
+function labelCondition(req: LabelRequirementLike): Prisma.Sql {
+  const value = Prisma.sql`(${LABELS}->>${req.key})`;
+  switch (req.operator) {
+    case 'Equals':
+      return Prisma.sql`${LABELS} @> jsonb_build_object(${req.key}::text, ${req.values[0] ?? ''}::text)`;
+    case 'NotEquals':
+      return Prisma.sql`NOT (coalesce(${LABELS}, '{}'::jsonb) @> jsonb_build_object(${req.key}::text, ${req.values[0] ?? ''}::text))`;
+    case 'In':
+      return Prisma.sql`${value} = ANY(${req.values}::text[])`;
+    case 'NotIn':
+      return Prisma.sql`(${value} IS NULL OR NOT (${value} = ANY(${req.values}::text[])))`;
+    case 'Exists':
+      return Prisma.sql`jsonb_exists(coalesce(${LABELS}, '{}'::jsonb), ${req.key}::text)`;
+    case 'DoesNotExist':
+      return Prisma.sql`NOT jsonb_exists(coalesce(${LABELS}, '{}'::jsonb), ${req.key}::text)`;
+  }
+}
+
+function fieldCondition(req: FieldRequirementLike): Prisma.Sql {
+  const value = Prisma.sql`coalesce("fields"->>${req.field}::text, '')`;
+  return req.operator === 'Equals'
+    ? Prisma.sql`${value} = ${req.value}::text`
+    : Prisma.sql`${value} <> ${req.value}::text`;
+}
+
+interface ContinueToken {
+  rv: string;
+  ns: string;
+  name: string;
+}
+
+function encodeContinue(token: ContinueToken): string {
+  return Buffer.from(JSON.stringify({ v: 1, ...token })).toString('base64url');
+}
+
+function decodeContinue(raw: string): ContinueToken {
+  try {
+    const parsed = JSON.parse(
+      Buffer.from(raw, 'base64url').toString('utf8'),
+    ) as Partial<ContinueToken> & { v?: number };
+    if (
+      parsed.v === 1 &&
+      typeof parsed.ns === 'string' &&
+      typeof parsed.name === 'string' &&
+      typeof parsed.rv === 'string'
+    ) {
+      return { rv: parsed.rv, ns: parsed.ns, name: parsed.name };
+    }
+  } catch {
+    // fall through
+  }
+  throw new StoreError(
+    'InvalidContinue',
+    "continue key is not valid: it must be the value of a previous list's metadata.continue",
+  );
+}
+
+/** What a raw-SQL client (the Prisma client or an interactive transaction) offers. */
+interface RawClient {
+  $queryRaw<T = unknown>(
+    query: TemplateStringsArray | Prisma.Sql,
+    ...values: unknown[]
+  ): Promise<T>;
+}
+
+export interface NodeUsage {
+  node: string;
+  milliCpu: bigint;
+  memory: bigint;
+  /** CPU and memory with kube-scheduler's scoring defaults for missing requests. */
+  nonZeroMilliCpu: bigint;
+  nonZeroMemory: bigint;
+  pods: number;
+  /** Pods per controller owner uid on this node (for spreading). */
+  owners: Record<string, number>;
+}
+
+/** Internal field keys the registry stores for pods (never selectable through the API). */
+export const POD_FIELDS = {
+  node: 'spec.nodeName',
+  phase: 'status.phase',
+  milliCpu: '__requests.milliCpu',
+  memory: '__requests.memory',
+  nonZeroMilliCpu: '__nonzero.milliCpu',
+  nonZeroMemory: '__nonzero.memory',
+  owner: '__owner.uid',
+  /** 0–63 from a hash of namespace/name: scheduler shards pick their pods by bucket. */
+  bucket: '__bucket',
+} as const;
+
+/** Number of scheduling buckets (shards take `bucket % shards`). */
+export const POD_BUCKETS = 64;
+
+/** FNV-1a of `namespace/name` into {@link POD_BUCKETS} buckets. */
+export function podBucket(key: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  return (h >>> 0) % POD_BUCKETS;
+}
+
+async function podUsage(client: RawClient, nodeNames?: string[]): Promise<NodeUsage[]> {
+  const filter = nodeNames
+    ? Prisma.sql`AND fields->>${POD_FIELDS.node} = ANY(${nodeNames}::text[])`
+    : Prisma.sql`AND coalesce(fields->>${POD_FIELDS.node}, '') <> ''`;
+  const rows = await client.$queryRaw<
+    {
+      node: string;
+      owner: string | null;
+      milli_cpu: string | null;
+      memory: string | null;
+      nz_milli_cpu: string | null;
+      nz_memory: string | null;
+      pods: bigint;
+    }[]
+  >`
+    SELECT fields->>${POD_FIELDS.node} AS node, fields->>${POD_FIELDS.owner} AS owner,
+           sum(coalesce((fields->>${POD_FIELDS.milliCpu})::numeric, 0))::text AS milli_cpu,
+           sum(coalesce((fields->>${POD_FIELDS.memory})::numeric, 0))::text AS memory,
+           sum(coalesce((fields->>${POD_FIELDS.nonZeroMilliCpu})::numeric, 0))::text AS nz_milli_cpu,
+           sum(coalesce((fields->>${POD_FIELDS.nonZeroMemory})::numeric, 0))::text AS nz_memory,
+           count(*) AS pods
+    FROM objects
+    WHERE resource = 'pods' ${filter}
+      AND coalesce(fields->>${POD_FIELDS.phase}, '') NOT IN ('Succeeded', 'Failed')
+    GROUP BY 1, 2`;
+  const byNode = new Map<string, NodeUsage>();
+  for (const r of rows) {
+    const u = byNode.get(r.node) ?? {
+      node: r.node,
+      milliCpu: 0n,
+      memory: 0n,
+      nonZeroMilliCpu: 0n,
+      nonZeroMemory: 0n,
+      pods: 0,
+      owners: {},
+    };
+    u.milliCpu += BigInt(r.milli_cpu ?? '0');
+    u.memory += BigInt(r.memory ?? '0');
+    u.nonZeroMilliCpu += BigInt(r.nz_milli_cpu ?? '0');
+    u.nonZeroMemory += BigInt(r.nz_memory ?? '0');
+    u.pods += Number(r.pods);
+    if (r.owner) u.owners[r.owner] = (u.owners[r.owner] ?? 0) + Number(r.pods);
+    byNode.set(r.node, u);
+  }
+  return [...byNode.values()];
+}
+
+/** Writes inside `ObjectRepository.atomically`, each taking the next revision. */
+export class AtomicTransaction {
+  constructor(
+    private readonly client: RawClient,
+    /** The newest revision written so far (starts at the current one). */
+    public revision: bigint,
+  ) {}
+
+  async get(key: ObjectKey): Promise<StoredObject | null> {
+    const rows = await this.client.$queryRaw<Row[]>`
+      SELECT resource, namespace, name, resource_version, data FROM objects
+      WHERE resource = ${key.resource} AND namespace = ${key.namespace} AND name = ${key.name}`;
+    return rows.length ? toStored(rows[0]) : null;
+  }
+
+  podUsageByNode(nodeNames?: string[]): Promise<NodeUsage[]> {
+    return podUsage(this.client, nodeNames);
+  }
+
+  /** Replaces the object if its stored resourceVersion equals `expectedVersion`; else null. */
+  async update(
+    key: ObjectKey,
+    object: JsonObject,
+    fields: Record<string, string>,
+    expectedVersion: bigint,
+  ): Promise<StoredObject | null> {
+    const rev = this.revision + 1n;
+    const rows = await this.client.$queryRaw<Row[]>`
+      WITH upd AS (
+        UPDATE objects o SET resource_version = ${rev},
+          data = jsonb_set(${JSON.stringify(object)}::jsonb, '{metadata,resourceVersion}', to_jsonb(${rev.toString()}::text)),
+          fields = ${JSON.stringify(fields)}::jsonb
+        WHERE o.resource = ${key.resource} AND o.namespace = ${key.namespace} AND o.name = ${key.name}
+          AND o.resource_version = ${expectedVersion}
+        RETURNING o.resource, o.namespace, o.name, o.resource_version, o.data),
+      chg AS (
+        INSERT INTO changes (revision, resource, namespace, name, type, object)
+        SELECT resource_version, resource, namespace, name, 'MODIFIED', data FROM upd RETURNING revision)
+      SELECT upd.* FROM upd`;
+    if (!rows.length) return null;
+    this.revision = rev;
+    return toStored(rows[0]);
+  }
+
+  /** Creates the object unless it exists (then null). */
+  async create(
+    key: ObjectKey,
+    uid: string,
+    object: JsonObject,
+    fields: Record<string, string>,
+  ): Promise<StoredObject | null> {
+    const rev = this.revision + 1n;
+    const rows = await this.client.$queryRaw<Row[]>`
+      WITH ins AS (
+        INSERT INTO objects (resource, namespace, name, uid, resource_version, data, fields)
+        VALUES (${key.resource}, ${key.namespace}, ${key.name}, ${uid}::uuid, ${rev},
+          jsonb_set(${JSON.stringify(object)}::jsonb, '{metadata,resourceVersion}', to_jsonb(${rev.toString()}::text)),
+          ${JSON.stringify(fields)}::jsonb)
+        ON CONFLICT DO NOTHING
+        RETURNING resource, namespace, name, resource_version, data),
+      chg AS (
+        INSERT INTO changes (revision, resource, namespace, name, type, object)
+        SELECT resource_version, resource, namespace, name, 'ADDED', data FROM ins RETURNING revision)
+      SELECT ins.* FROM ins`;
+    if (!rows.length) return null;
+    this.revision = rev;
+    return toStored(rows[0]);
+  }
+}

@@ -1,0 +1,26 @@
+import { randomBytes } from 'node:crypto';
+import { applyMigrations, dropDatabase, ensureDatabase } from '../migrate';
+
+/** The server tests create their databases on (a database name in it is replaced). */
+export function testServerUrl(): string {
+  return (
+    process.env.BERTH_TEST_DATABASE_URL ??
+    process.env.DATABASE_URL ??
+    'postgresql://postgres@127.0.0.1:5432/postgres'
+  );
+}
+
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database with a unique name; `drop()` removes it. */
+export async function createTestDatabase(prefix = 'berth_test'): Promise<TestDatabase> {
+  const url = new URL(testServerUrl());
+  url.pathname = `/${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  const dbUrl = url.toString();
+  await ensureDatabase(dbUrl);
+  await applyMigrations(dbUrl);
+  return { url: dbUrl, drop: () => dropDatabase(dbUrl) };
+}
