@@ -1,0 +1,770 @@
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  applyPatch,
+  errors,
+  finalizerForPropagation,
+  formatTimestamp,
+  groupVersion,
+  objectMetaPatchSchema,
+  parseFieldSelector,
+  parseLabelSelector,
+  podNonZeroRequests,
+  podRequests,
+  PATCH_CONTENT_TYPES,
+  podSpecPatchSchema,
+  qualifiedResource,
+  servicePatchSchema,
+  findResource,
+  RESOURCES,
+  type KubeList,
+  type KubeObject,
+  type PatchSchema,
+  type PropagationPolicy,
+  type ResourceDefinition,
+  type StatusCause,
+} from '@berth/core';
+import {
+  ObjectRepository,
+  POD_FIELDS,
+  podBucket,
+  type JsonObject,
+  type ObjectKey,
+  type StoredObject,
+} from '@berth/store';
+import { toApiError } from './store-errors';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export interface WriteOptions {
+  dryRun: boolean;
+  fieldValidation: FieldValidation;
+}
+
+export interface WriteResult {
+  object: KubeObject;
+  warnings: string[];
+}
+
+export interface ListQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continueToken?: string;
+}
+
+export interface DeleteOptions {
+  propagationPolicy?: string;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  gracePeriodSeconds?: number;
+}
+
+const MAX_UPDATE_ATTEMPTS = 8;
+const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+const GC_FINALIZERS: ReadonlySet<string> = new Set([
+  finalizerForPropagation('Foreground')!,
+  finalizerForPropagation('Orphan')!,
+]);
+
+/**
+ * The finalizers `object` must carry when deleted with `propagationPolicy`, or undefined
+ * when they stay as they are. An explicit policy replaces the garbage collector's
+ * finalizers (`foregroundDeletion`, `orphan`) with its own (none for Background); without
+ * one, the object's finalizers decide — as Kubernetes' deletionFinalizersForGarbageCollection.
+ */
+export function finalizersForDeletion(
+  object: KubeObject,
+  propagationPolicy: string | undefined,
+): string[] | undefined {
+  if (propagationPolicy === undefined || propagationPolicy === '') return undefined;
+  if (!['Background', 'Foreground', 'Orphan'].includes(propagationPolicy)) {
+    throw errors.badRequest(
+      `propagationPolicy must be Orphan, Background or Foreground, got "${propagationPolicy}"`,
+    );
+  }
+  const current = object.metadata.finalizers ?? [];
+  const next = current.filter((f) => !GC_FINALIZERS.has(f));
+  const added = finalizerForPropagation(propagationPolicy as PropagationPolicy);
+  if (added) next.push(added);
+  const same = next.length === current.length && next.every((f) => current.includes(f));
+  return same ? undefined : next;
+}
+
+/** Field values a field selector can match, stored beside each object. */
+export function fieldsOf(def: ResourceDefinition, obj: KubeObject): Record<string, string> {
+  let extra: Record<string, string> = {};
+  try {
+    extra = def.selectableFields(obj);
+  } catch {
+    extra = {};
+  }
+  return {
+    'metadata.name': obj.metadata?.name ?? '',
+    ...(def.namespaced ? { 'metadata.namespace': obj.metadata?.namespace ?? '' } : {}),
+    ...extra,
+    ...(def.kind === 'Pod' && def.group === '' ? podInternalFields(obj) : {}),
+  };
+}
+
+/**
+ * What the scheduler sums per node in SQL: the pod's effective requests and its
+ * controller. Stored with the pod; not selectable through the API.
+ */
+function podInternalFields(pod: KubeObject): Record<string, string> {
+  try {
+    const requests = podRequests(pod);
+    const nonZero = podNonZeroRequests(pod);
+    const owner = (pod.metadata.ownerReferences ?? []).find((r) => r.controller);
+    return {
+      [POD_FIELDS.milliCpu]: requests.milliCpu.toString(),
+      [POD_FIELDS.memory]: requests.memory.toString(),
+      [POD_FIELDS.nonZeroMilliCpu]: nonZero.milliCpu.toString(),
+      [POD_FIELDS.nonZeroMemory]: nonZero.memory.toString(),
+      [POD_FIELDS.bucket]: String(
+        podBucket(`${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`),
+      ),
+      ...(owner ? { [POD_FIELDS.owner]: owner.uid } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
+/** Field names a field selector may use for this resource. */
+export function selectableFieldNames(def: ResourceDefinition): Set<string> {
+  const probe: KubeObject = { apiVersion: groupVersion(def), kind: def.kind, metadata: {} };
+  return new Set(
+    [...Object.keys(fieldsOf(def, probe)), 'metadata.name', 'metadata.namespace'].filter(
+      (f) => !f.startsWith('__'),
+    ),
+  );
+}
+
+export function patchSchemaFor(def: ResourceDefinition): PatchSchema {
+  const meta = objectMetaPatchSchema();
+  switch (def.kind) {
+    case 'Pod':
+      return { ...meta, ...podSpecPatchSchema('spec') };
+    case 'Deployment':
+    case 'ReplicaSet':
+      return { ...meta, ...podSpecPatchSchema('spec.template.spec') };
+    case 'Service':
+      return { ...meta, ...servicePatchSchema() };
+    default:
+      return meta;
+  }
+}
+
+/**
+ * The registry behind every built-in resource, shared by the API server and the
+ * workers so that every writer goes through the same semantics: Kubernetes' create/update/patch/
+ * delete semantics (validation, defaults, status subresource, generation, finalizers,
+ * optimistic concurrency) over the object store. Kind-specific rules come from the
+ * ResourceDefinition in libs/core.
+ */
+export class Registry {
+  constructor(readonly repo: ObjectRepository) {}
+
+  key(def: ResourceDefinition, namespace: string, name: string): ObjectKey {
+    return { resource: qualifiedResource(def), namespace: def.namespaced ? namespace : '', name };
+  }
+
+  async get(def: ResourceDefinition, namespace: string, name: string): Promise<KubeObject> {
+    const stored = await this.repo.get(this.key(def, namespace, name));
+    if (!stored) throw errors.notFound(def.plural, name, def.group || undefined);
+    return stored.object as KubeObject;
+  }
+
+  async list(
+    def: ResourceDefinition,
+    namespace: string | undefined,
+    query: ListQuery,
+  ): Promise<KubeList> {
+    const labelSelector = parseLabelSelector(query.labelSelector ?? '');
+    const fieldSelector = this.parseFields(def, query.fieldSelector);
+    if (query.limit !== undefined && (!Number.isInteger(query.limit) || query.limit < 0)) {
+      throw errors.badRequest(`limit must be a non-negative integer, got "${query.limit}"`);
+    }
+    try {
+      const result = await this.repo.list({
+        resource: qualifiedResource(def),
+        namespace: def.namespaced ? namespace : undefined,
+        labelSelector,
+        fieldSelector,
+        limit: query.limit,
+        continueToken: query.continueToken,
+      });
+      return {
+        apiVersion: groupVersion(def),
+        kind: def.listKind,
+        metadata: {
+          resourceVersion: result.revision.toString(),
+          ...(result.continueToken ? { continue: result.continueToken } : {}),
+        },
+        items: result.items.map((i) => i.object as KubeObject),
+      };
+    } catch (err) {
+      throw toApiError(err, def, '');
+    }
+  }
+
+  parseSelectors(def: ResourceDefinition, labelSelector: string, fieldSelector: string) {
+    return {
+      labelSelector: parseLabelSelector(labelSelector),
+      fieldSelector: this.parseFields(def, fieldSelector),
+    };
+  }
+
+  /** Applies a patch to a Scale object (the scale subresource's own schema). */
+  patchScale(
+    def: ResourceDefinition,
+    scale: KubeObject,
+    contentType: string,
+    patch: unknown,
+  ): unknown {
+    return applyPatch(contentType, scale, patch, {});
+  }
+
+  parseFields(def: ResourceDefinition, raw: string | undefined) {
+    const reqs = parseFieldSelector(raw ?? '');
+    const allowed = selectableFieldNames(def);
+    for (const req of reqs) {
+      if (!allowed.has(req.field)) {
+        throw errors.badRequest(
+          `field label not supported: ${req.field} (${def.plural} can be selected by ${[...allowed].sort().join(', ')})`,
+        );
+      }
+    }
+    return reqs;
+  }
+
+  async create(
+    def: ResourceDefinition,
+    namespace: string,
+    body: unknown,
+    opts: WriteOptions,
+  ): Promise<WriteResult> {
+    const { object: incoming, warnings } = this.decode(def, body, opts.fieldValidation);
+    const meta = incoming.metadata;
+    if (def.namespaced) {
+      if (meta.namespace && meta.namespace !== namespace) {
+        throw errors.badRequest(
+          `the namespace of the provided object (${meta.namespace}) does not match the namespace sent on the request (${namespace})`,
+        );
+      }
+      meta.namespace = namespace;
+    } else {
+      delete meta.namespace;
+    }
+    if (!meta.name && meta.generateName) {
+      let suffix = '';
+      for (let i = 0; i < 5; i++)
+        suffix += GENERATE_NAME_ALPHABET[Math.floor(Math.random() * GENERATE_NAME_ALPHABET.length)];
+      meta.name = `${meta.generateName}${suffix}`;
+    }
+    const now = formatTimestamp(new Date());
+    meta.uid = randomUUID();
+    meta.creationTimestamp = now;
+    meta.generation = 1;
+    delete meta.resourceVersion;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    delete (meta as Record<string, unknown>).selfLink;
+    const object = def.applyDefaults(this.resetStatusForCreate(def, incoming));
+    this.assertValid(def, object);
+    if (def.namespaced) await this.assertNamespaceAcceptsContent(namespace);
+    if (opts.dryRun) return { object, warnings };
+    try {
+      const stored = await this.repo.create(
+        this.key(def, namespace, object.metadata.name!),
+        object.metadata.uid!,
+        object as JsonObject,
+        fieldsOf(def, object),
+      );
+      return { object: stored.object as KubeObject, warnings };
+    } catch (err) {
+      throw toApiError(err, def, object.metadata.name!);
+    }
+  }
+
+  async update(
+    def: ResourceDefinition,
+    namespace: string,
+    name: string,
+    body: unknown,
+    subresource: '' | 'status',
+    opts: WriteOptions,
+  ): Promise<WriteResult> {
+    const { object: incoming, warnings } = this.decode(def, body, opts.fieldValidation);
+    this.assertSameIdentity(def, incoming, namespace, name);
+    const precondition = this.parseResourceVersion(incoming.metadata.resourceVersion);
+    const object = await this.guaranteedUpdate(
+      def,
+      namespace,
+      name,
+      precondition,
+      opts,
+      (current) => this.mergeForUpdate(def, current, incoming, subresource),
+    );
+    return { object, warnings };
+  }
+
+  async patch(
+    def: ResourceDefinition,
+    namespace: string,
+    name: string,
+    contentType: string,
+    patch: unknown,
+    subresource: '' | 'status',
+    opts: WriteOptions,
+  ): Promise<WriteResult> {
+    const mediaType = contentType.split(';')[0].trim().toLowerCase();
+    if (mediaType === PATCH_CONTENT_TYPES.apply) {
+      // Server-side apply, simplified: create when missing, else a strategic merge.
+      const existing = await this.repo.get(this.key(def, namespace, name));
+      if (!existing) {
+        if (!isPlainObject(patch)) throw errors.badRequest('an apply patch must be an object');
+        const metadata = isPlainObject(patch.metadata) ? patch.metadata : {};
+        return this.create(def, namespace, { ...patch, metadata: { ...metadata, name } }, opts);
+      }
+    }
+    const schema = patchSchemaFor(def);
+    const warnings: string[] = [];
+    const object = await this.guaranteedUpdate(def, namespace, name, undefined, opts, (current) => {
+      const type =
+        mediaType === PATCH_CONTENT_TYPES.apply ? PATCH_CONTENT_TYPES.strategic : contentType;
+      const patched = applyPatch(type, clone(current), patch, schema);
+      if (!isPlainObject(patched))
+        throw errors.badRequest('the patch turned the object into something that is not an object');
+      const decoded = this.decode(def, patched, opts.fieldValidation);
+      warnings.splice(0, warnings.length, ...decoded.warnings);
+      const incoming = decoded.object;
+      if (
+        incoming.metadata.resourceVersion &&
+        incoming.metadata.resourceVersion !== current.metadata.resourceVersion
+      ) {
+        throw errors.conflict(
+          def.plural,
+          name,
+          'the object has been modified; please apply your changes to the latest version and try again',
+          def.group || undefined,
+        );
+      }
+      this.assertSameIdentity(def, incoming, namespace, name);
+      return this.mergeForUpdate(def, current, incoming, subresource);
+    });
+    return { object, warnings };
+  }
+
+  async delete(
+    def: ResourceDefinition,
+    namespace: string,
+    name: string,
+    options: DeleteOptions,
+    opts: WriteOptions,
+  ): Promise<KubeObject> {
+    const key = this.key(def, namespace, name);
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      const stored = await this.repo.get(key);
+      if (!stored) throw errors.notFound(def.plural, name, def.group || undefined);
+      const current = stored.object as KubeObject;
+      const pre = options.preconditions;
+      if (pre?.uid && pre.uid !== current.metadata.uid) {
+        throw errors.conflict(
+          def.plural,
+          name,
+          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`,
+          def.group || undefined,
+        );
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
+        throw errors.conflict(
+          def.plural,
+          name,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`,
+          def.group || undefined,
+        );
+      }
+      if (def.plural === 'namespaces' && def.group === '') {
+        return this.deleteNamespace(def, stored, opts);
+      }
+      // Foreground and Orphan are finalizers the garbage collector owns (Kubernetes'
+      // deletionFinalizersForGarbageCollection); Background (the default) deletes now.
+      const finalizers = finalizersForDeletion(current, options.propagationPolicy);
+      if (current.metadata.deletionTimestamp) {
+        if (!finalizers) return current;
+        // Already being deleted: a new policy only swaps the garbage-collector finalizers.
+        const swapped = await this.markForDeletion(def, stored, options, opts, false);
+        if (swapped) return swapped;
+        continue;
+      }
+      if ((finalizers ?? current.metadata.finalizers ?? []).length > 0) {
+        // Finalizers hold the object: mark it, and whoever owns a finalizer removes it.
+        const marked = await this.markForDeletion(def, stored, options, opts, true);
+        if (marked) return marked;
+        continue;
+      }
+      if (opts.dryRun) return current;
+      try {
+        const deleted = await this.repo.delete(key, stored.resourceVersion);
+        return deleted.object as KubeObject;
+      } catch (err) {
+        const mapped = toApiError(err, def, name);
+        if ((mapped as { reason?: string }).reason === 'Conflict' && !pre?.resourceVersion)
+          continue;
+        throw mapped;
+      }
+    }
+    throw errors.conflict(
+      def.plural,
+      name,
+      'the object kept changing while it was being deleted; try again',
+      def.group || undefined,
+    );
+  }
+
+  /**
+   * Writes the deletion's finalizers (and, with `mark`, the deletionTimestamp) on the
+   * version `stored` was read at. Undefined when it changed meanwhile and no caller
+   * precondition pins it: the delete then starts over from a fresh read.
+   */
+  private async markForDeletion(
+    def: ResourceDefinition,
+    stored: StoredObject,
+    options: DeleteOptions,
+    opts: WriteOptions,
+    mark: boolean,
+  ): Promise<KubeObject | undefined> {
+    const { namespace, name } = stored.key;
+    try {
+      return await this.guaranteedUpdate(
+        def,
+        namespace,
+        name,
+        stored.resourceVersion,
+        opts,
+        (cur) => {
+          const next = clone(cur);
+          const wanted = finalizersForDeletion(cur, options.propagationPolicy);
+          if (wanted) next.metadata.finalizers = wanted;
+          if (mark) {
+            next.metadata.deletionTimestamp = formatTimestamp(new Date());
+            next.metadata.deletionGracePeriodSeconds = 0;
+          }
+          return next;
+        },
+      );
+    } catch (err) {
+      const conflict = (err as { reason?: string }).reason === 'Conflict';
+      if (conflict && !options.preconditions?.resourceVersion) return undefined;
+      throw err;
+    }
+  }
+
+  async deleteCollection(
+    def: ResourceDefinition,
+    namespace: string | undefined,
+    query: ListQuery,
+    options: DeleteOptions,
+    opts: WriteOptions,
+  ): Promise<KubeList> {
+    const list = await this.list(def, namespace, {
+      labelSelector: query.labelSelector,
+      fieldSelector: query.fieldSelector,
+    });
+    const items: KubeObject[] = [];
+    for (const item of list.items) {
+      try {
+        items.push(
+          await this.delete(def, item.metadata.namespace ?? '', item.metadata.name!, options, opts),
+        );
+      } catch (err) {
+        if ((err as { reason?: string }).reason !== 'NotFound') throw err;
+      }
+    }
+    return { ...list, items };
+  }
+
+  /** Reads the object, applies `mutate`, and writes it guarded by the version read; retries on races. */
+  async guaranteedUpdate(
+    def: ResourceDefinition,
+    namespace: string,
+    name: string,
+    precondition: bigint | undefined,
+    opts: WriteOptions,
+    mutate: (current: KubeObject) => KubeObject,
+  ): Promise<KubeObject> {
+    const key = this.key(def, namespace, name);
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      const stored = await this.repo.get(key);
+      if (!stored) throw errors.notFound(def.plural, name, def.group || undefined);
+      if (precondition !== undefined && stored.resourceVersion !== precondition) {
+        throw errors.conflict(
+          def.plural,
+          name,
+          'the object has been modified; please apply your changes to the latest version and try again',
+          def.group || undefined,
+        );
+      }
+      const current = stored.object as KubeObject;
+      const next = mutate(clone(current));
+      next.metadata.resourceVersion = current.metadata.resourceVersion;
+      if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
+        // The last finalizer is gone: the object goes away now.
+        if (opts.dryRun) return next;
+        try {
+          const deleted = await this.repo.delete(key, stored.resourceVersion, next as JsonObject);
+          return deleted.object as KubeObject;
+        } catch (err) {
+          const mapped = toApiError(err, def, name);
+          if ((mapped as { reason?: string }).reason === 'Conflict' && precondition === undefined)
+            continue;
+          throw mapped;
+        }
+      }
+      if (isDeepStrictEqual(next, current)) return current;
+      this.assertValid(def, next, current);
+      if (opts.dryRun) return next;
+      try {
+        const updated = await this.repo.update(
+          key,
+          next as JsonObject,
+          fieldsOf(def, next),
+          stored.resourceVersion,
+        );
+        return updated.object as KubeObject;
+      } catch (err) {
+        const mapped = toApiError(err, def, name);
+        if ((mapped as { reason?: string }).reason === 'Conflict' && precondition === undefined)
+          continue;
+        throw mapped;
+      }
+    }
+    throw errors.conflict(
+      def.plural,
+      name,
+      'too many concurrent writers; try again',
+      def.group || undefined,
+    );
+  }
+
+  /** Validates an incoming body against the resource's schema and shape rules. */
+  decode(def: ResourceDefinition, body: unknown, fieldValidation: FieldValidation): WriteResult {
+    if (!isPlainObject(body)) {
+      throw errors.badRequest(
+        `the body of the request must be a JSON object describing a ${def.kind}`,
+      );
+    }
+    const expectedApiVersion = groupVersion(def);
+    if (body.apiVersion !== undefined && body.apiVersion !== expectedApiVersion) {
+      throw errors.badRequest(
+        `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${expectedApiVersion})`,
+      );
+    }
+    if (body.kind !== undefined && body.kind !== def.kind) {
+      throw errors.badRequest(
+        `the kind in the data (${String(body.kind)}) does not match the expected kind (${def.kind})`,
+      );
+    }
+    const withType = {
+      ...body,
+      apiVersion: expectedApiVersion,
+      kind: def.kind,
+      metadata: body.metadata ?? {},
+    };
+    const result = def.validateSchema(withType);
+    const warnings: string[] = [];
+    if (result.unknownFields.length > 0) {
+      const fields = result.unknownFields.map((f) => `unknown field "${f}"`);
+      if (fieldValidation === 'Strict') {
+        throw errors.badRequest(
+          `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${fields.join(', ')}`,
+          result.unknownFields.map((f) => ({
+            reason: 'FieldValueInvalid',
+            field: f,
+            message: 'unknown field',
+          })),
+        );
+      }
+      if (fieldValidation === 'Warn') warnings.push(...fields);
+    }
+    if (result.causes.length > 0) {
+      const name = isPlainObject(withType.metadata) ? String(withType.metadata.name ?? '') : '';
+      throw errors.invalid(def.kind, name, result.causes, def.group || undefined);
+    }
+    return { object: result.object, warnings };
+  }
+
+  private assertValid(def: ResourceDefinition, obj: KubeObject, old?: KubeObject): void {
+    let causes: StatusCause[];
+    try {
+      causes = def.validate(obj, old);
+    } catch (err) {
+      causes = [
+        {
+          reason: 'FieldValueInvalid',
+          message: `could not be validated: ${(err as Error).message}`,
+        },
+      ];
+    }
+    if (causes.length > 0)
+      throw errors.invalid(def.kind, obj.metadata.name ?? '', causes, def.group || undefined);
+  }
+
+  private assertSameIdentity(
+    def: ResourceDefinition,
+    obj: KubeObject,
+    namespace: string,
+    name: string,
+  ): void {
+    if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
+      throw errors.badRequest(
+        `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`,
+      );
+    }
+    obj.metadata.name = name;
+    if (def.namespaced) {
+      if (obj.metadata.namespace !== undefined && obj.metadata.namespace !== namespace) {
+        throw errors.badRequest(
+          `the namespace of the provided object (${obj.metadata.namespace}) does not match the namespace sent on the request (${namespace})`,
+        );
+      }
+      obj.metadata.namespace = namespace;
+    }
+  }
+
+  private parseResourceVersion(raw: string | undefined): bigint | undefined {
+    if (raw === undefined || raw === '') return undefined;
+    if (!/^[0-9]{1,19}$/.test(raw)) {
+      throw errors.badRequest(
+        `metadata.resourceVersion must be a resourceVersion this server returned, got "${raw}"`,
+      );
+    }
+    return BigInt(raw);
+  }
+
+  private mergeForUpdate(
+    def: ResourceDefinition,
+    current: KubeObject,
+    incoming: KubeObject,
+    subresource: '' | 'status',
+  ): KubeObject {
+    if (subresource === 'status') {
+      const next = clone(current);
+      if (incoming.status === undefined) delete next.status;
+      else next.status = incoming.status;
+      return next;
+    }
+    const next = clone(incoming);
+    const meta = next.metadata;
+    const cur = current.metadata;
+    meta.uid = cur.uid;
+    meta.creationTimestamp = cur.creationTimestamp;
+    meta.generation = cur.generation ?? 1;
+    if (cur.deletionTimestamp) meta.deletionTimestamp = cur.deletionTimestamp;
+    else delete meta.deletionTimestamp;
+    if (cur.deletionGracePeriodSeconds !== undefined)
+      meta.deletionGracePeriodSeconds = cur.deletionGracePeriodSeconds;
+    else delete meta.deletionGracePeriodSeconds;
+    if (def.hasStatus) {
+      if (current.status === undefined) delete next.status;
+      else next.status = clone(current.status);
+    }
+    const defaulted = def.applyDefaults(next);
+    if (def.tracksGeneration && !isDeepStrictEqual(defaulted.spec, current.spec)) {
+      defaulted.metadata.generation = (cur.generation ?? 1) + 1;
+    }
+    return defaulted;
+  }
+
+  private resetStatusForCreate(def: ResourceDefinition, obj: KubeObject): KubeObject {
+    if (!def.hasStatus || def.group !== '') {
+      if (def.hasStatus) delete obj.status;
+      return obj;
+    }
+    switch (def.kind) {
+      case 'Pod':
+        obj.status = { phase: 'Pending' };
+        break;
+      case 'Namespace':
+        obj.status = { phase: 'Active' };
+        break;
+      case 'Service':
+        obj.status = { loadBalancer: {} };
+        break;
+      case 'Node':
+        // Nodes register with their status (capacity, addresses), like a kubelet does.
+        break;
+      default:
+        delete obj.status;
+    }
+    return obj;
+  }
+
+  private async assertNamespaceAcceptsContent(namespace: string): Promise<void> {
+    const nsDef = findResource('', 'v1', 'namespaces')!;
+    const stored = await this.repo.get(this.key(nsDef, '', namespace));
+    if (!stored) throw errors.notFound('namespaces', namespace);
+    if ((stored.object as KubeObject).metadata.deletionTimestamp) {
+      throw errors.forbidden(
+        `unable to create new content in namespace ${namespace} because it is being terminated`,
+        { name: namespace, kind: 'namespaces' },
+      );
+    }
+  }
+
+  /**
+   * Namespace deletion: mark it Terminating, delete everything inside, then remove it
+   * (objects held by finalizers keep it Terminating until they are gone).
+   */
+  private async deleteNamespace(
+    def: ResourceDefinition,
+    stored: StoredObject,
+    opts: WriteOptions,
+  ): Promise<KubeObject> {
+    const name = stored.key.name;
+    if (opts.dryRun) return stored.object as KubeObject;
+    let terminating = stored.object as KubeObject;
+    if (!terminating.metadata.deletionTimestamp) {
+      terminating = await this.guaranteedUpdate(def, '', name, undefined, opts, (cur) => {
+        const next = clone(cur);
+        next.metadata.deletionTimestamp = formatTimestamp(new Date());
+        next.metadata.deletionGracePeriodSeconds = 0;
+        next.status = { ...(isPlainObject(next.status) ? next.status : {}), phase: 'Terminating' };
+        // Keep it until its content is gone, like Kubernetes' `kubernetes` finalizer.
+        next.metadata.finalizers = [
+          ...new Set([...(next.metadata.finalizers ?? []), 'kubernetes']),
+        ];
+        return next;
+      });
+    }
+    let remaining = 0;
+    for (const inner of RESOURCES.filter((r) => r.namespaced)) {
+      const list = await this.repo.list({ resource: qualifiedResource(inner), namespace: name });
+      for (const item of list.items) {
+        try {
+          const result = await this.delete(inner, name, item.key.name, {}, opts);
+          if (result.metadata.deletionTimestamp && (result.metadata.finalizers ?? []).length > 0)
+            remaining++;
+        } catch (err) {
+          if ((err as { reason?: string }).reason !== 'NotFound') throw err;
+        }
+      }
+    }
+    if (remaining > 0) return terminating;
+    return this.guaranteedUpdate(def, '', name, undefined, opts, (cur) => {
+      const next = clone(cur);
+      next.metadata.finalizers = (next.metadata.finalizers ?? []).filter((f) => f !== 'kubernetes');
+      return next;
+    });
+  }
+}
