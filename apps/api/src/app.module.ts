@@ -1,0 +1,57 @@
+import {
+  Module,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+} from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { BearerAuthGuard } from './auth/bearer-auth.guard';
+import { StatusExceptionFilter } from './common/status-exception.filter';
+import { APP_CONFIG, type AppConfig } from './config/app-config';
+import { DiscoveryController } from './discovery/discovery.controller';
+import { DiscoveryService } from './discovery/discovery.service';
+import { HealthController } from './health/health.controller';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsService } from './metrics/metrics.service';
+import { RequestMetricsMiddleware } from './metrics/request-metrics.middleware';
+import { OpenApiController } from './openapi/openapi.controller';
+import { OpenApiService } from './openapi/openapi.service';
+import { ResourcesController } from './resources/resources.controller';
+import { WatchService } from './resources/watch.service';
+import { StoreModule } from './store/store.module';
+
+@Module({})
+export class AppModule implements NestModule {
+  static forConfig(config: AppConfig): DynamicModule {
+    const configModule: DynamicModule = {
+      module: class ConfigModule {},
+      global: true,
+      providers: [{ provide: APP_CONFIG, useValue: config }],
+      exports: [APP_CONFIG],
+    };
+    return {
+      module: AppModule,
+      imports: [configModule, StoreModule],
+      // Order matters: the catch-all /api and /apis controller comes last.
+      controllers: [
+        DiscoveryController,
+        HealthController,
+        MetricsController,
+        OpenApiController,
+        ResourcesController,
+      ],
+      providers: [
+        DiscoveryService,
+        MetricsService,
+        OpenApiService,
+        WatchService,
+        BearerAuthGuard,
+        { provide: APP_FILTER, useClass: StatusExceptionFilter },
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestMetricsMiddleware).forRoutes('*path');
+  }
+}

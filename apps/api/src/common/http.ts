@@ -1,0 +1,121 @@
+import type { Request, Response } from 'express';
+import { parse as parseYaml } from 'yaml';
+import {
+  ApiError,
+  decodeKubernetesProtobuf,
+  errors,
+  isKubernetesProtobuf,
+  type Status,
+} from '@berth/core';
+
+/** Writes a Kubernetes Status as the response. */
+export function sendStatus(res: Response, status: Status): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.status(status.code).type('application/json').send(JSON.stringify(status));
+}
+
+export function sendJson(
+  res: Response,
+  code: number,
+  body: unknown,
+  warnings: string[] = [],
+): void {
+  for (const w of warnings)
+    res.append('Warning', `299 - "${w.replace(/[\\"]/g, (c) => `\\${c}`)}"`);
+  res.status(code).type('application/json').send(JSON.stringify(body));
+}
+
+/** Maps body-parser failures (too large, bad encoding, aborted) to Status errors. */
+export function bodyParserError(err: {
+  type?: string;
+  status?: number;
+  limit?: number;
+  message?: string;
+}): ApiError {
+  if (err.type === 'entity.too.large' || err.status === 413) {
+    return errors.tooLarge(
+      `the request body is larger than the limit of ${err.limit ?? 'the server'} bytes`,
+    );
+  }
+  if (err.type === 'encoding.unsupported' || err.status === 415) {
+    return errors.unsupportedMediaType(err.message ?? 'unsupported content encoding');
+  }
+  return errors.badRequest(`could not read the request body: ${err.message ?? 'unknown error'}`);
+}
+
+const JSON_TYPES = new Set(['application/json', '']);
+const YAML_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml']);
+
+export function mediaTypeOf(req: Request): string {
+  return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/**
+ * Decodes the raw body (a Buffer from express.raw) as JSON — or YAML for the YAML media
+ * types. `allowed` lists extra media types that carry JSON (the patch types).
+ */
+export function decodeBody(req: Request, allowed: string[] = []): unknown {
+  const raw = req.body as unknown;
+  if (!Buffer.isBuffer(raw) || raw.length === 0) return undefined;
+  const type = mediaTypeOf(req);
+  if (isKubernetesProtobuf(type)) {
+    // kubectl's typed clients (create namespace, create deployment, auth can-i…) send protobuf.
+    return decodeKubernetesProtobuf(raw);
+  }
+  const text = raw.toString('utf8');
+  if (YAML_TYPES.has(type) || type === 'application/apply-patch+yaml') {
+    try {
+      return parseYaml(text, { maxAliasCount: 100 });
+    } catch (err) {
+      throw errors.badRequest(
+        `couldn't decode the request body as YAML: ${(err as Error).message}`,
+      );
+    }
+  }
+  if (!JSON_TYPES.has(type) && !allowed.includes(type)) {
+    throw errors.unsupportedMediaType(
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml${
+        allowed.length ? ', ' + allowed.join(', ') : ''
+      }`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw errors.badRequest(`couldn't decode the request body as JSON: ${(err as Error).message}`);
+  }
+}
+
+/** True when the client asked for server-side printing (`kubectl get` without -o). */
+export function wantsTable(req: Request): boolean {
+  const accept = req.headers.accept ?? '';
+  return accept
+    .split(',')
+    .map((part) => part.trim())
+    .some((part) => /;\s*as=Table/.test(part) && /g=meta\.k8s\.io/.test(part));
+}
+
+export function queryString(req: Request, name: string): string | undefined {
+  const value = req.query[name];
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) return String(value[value.length - 1]);
+  if (typeof value === 'object')
+    throw errors.badRequest(`query parameter "${name}" must be a plain value`);
+  return String(value);
+}
+
+export function queryBool(req: Request, name: string): boolean {
+  const value = queryString(req, name);
+  return value === 'true' || value === '1';
+}
+
+export function queryInt(req: Request, name: string): number | undefined {
+  const value = queryString(req, name);
+  if (value === undefined || value === '') return undefined;
+  if (!/^-?\d{1,15}$/.test(value))
+    throw errors.badRequest(`query parameter "${name}" must be an integer, got "${value}"`);
+  return Number(value);
+}

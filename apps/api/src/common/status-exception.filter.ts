@@ -1,0 +1,51 @@
+import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { ApiError, type StatusReason } from '@berth/core';
+import { sendStatus } from './http';
+
+const REASONS: Record<number, StatusReason> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  406: 'NotAcceptable',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'RequestEntityTooLarge',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  503: 'ServiceUnavailable',
+};
+
+/** Every error leaves the server as a Kubernetes Status; unexpected ones are logged. */
+@Catch()
+export class StatusExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof ApiError) {
+      sendStatus(res, exception.toStatus());
+      return;
+    }
+    if (exception instanceof HttpException) {
+      const code = exception.getStatus();
+      const message =
+        code === 404 ? 'the server could not find the requested resource' : exception.message;
+      sendStatus(res, new ApiError(code, REASONS[code] ?? 'InternalError', message).toStatus());
+      return;
+    }
+    const err = exception as Error;
+    this.logger.error(`unexpected error: ${err?.stack ?? String(exception)}`);
+    sendStatus(
+      res,
+      new ApiError(
+        500,
+        'InternalError',
+        `an internal error occurred: ${err?.message ?? 'unknown'}`,
+      ).toStatus(),
+    );
+  }
+}

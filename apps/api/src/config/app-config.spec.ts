@@ -1,0 +1,27 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('has defaults that work on a developer machine', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 6443,
+      databaseUrl: expect.stringMatching(/^postgresql:\/\//),
+      logFormat: 'json',
+    });
+    expect(config.httpPort).toBeUndefined();
+  });
+
+  it('reads and validates values', () => {
+    expect(
+      loadConfig({ PORT: '7443', BERTH_HTTP_PORT: '8081', BERTH_TLS_SANS: 'a.example, 10.0.0.1' }),
+    ).toMatchObject({
+      port: 7443,
+      httpPort: 8081,
+      extraSans: ['a.example', '10.0.0.1'],
+    });
+    expect(() => loadConfig({ PORT: 'abc' })).toThrow(ConfigError);
+    expect(() => loadConfig({ BERTH_MAX_BODY_BYTES: '12' })).toThrow(/BERTH_MAX_BODY_BYTES/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/postgresql/);
+    expect(() => loadConfig({ BERTH_LOG_LEVEL: 'loud' })).toThrow(/BERTH_LOG_LEVEL/);
+  });
+});

@@ -1,0 +1,439 @@
+import { All, Controller, Req, Res, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import {
+  ApiError,
+  errors,
+  findResource,
+  parseRequestInfo,
+  PATCH_CONTENT_TYPES,
+  type KubeObject,
+  type RequestInfo,
+  type ResourceDefinition,
+} from '@berth/core';
+import { BearerAuthGuard } from '../auth/bearer-auth.guard';
+import {
+  decodeBody,
+  mediaTypeOf,
+  queryBool,
+  queryInt,
+  queryString,
+  sendJson,
+  wantsTable,
+} from '../common/http';
+import { DiscoveryService } from '../discovery/discovery.service';
+import {
+  Registry,
+  type DeleteOptions,
+  type FieldValidation,
+  type WriteOptions,
+} from '@berth/registry';
+import { desiredReplicas, toScale, withReplicas } from './scale';
+import { renderTable, type IncludeObject } from './table';
+import { WatchService } from './watch.service';
+
+const PATCH_TYPES = Object.values(PATCH_CONTENT_TYPES);
+
+/**
+ * The one HTTP entry for `/api/...` and `/apis/...`: discovery documents and the
+ * Kubernetes REST verbs for every built-in resource.
+ */
+@Controller()
+@UseGuards(BearerAuthGuard)
+export class ResourcesController {
+  constructor(
+    private readonly resources: Registry,
+    private readonly watches: WatchService,
+    private readonly discovery: DiscoveryService,
+  ) {}
+
+  @All(['api', 'api/*path', 'apis', 'apis/*path'])
+  async handle(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const isWatch = queryBool(req, 'watch');
+    const info = parseRequestInfo(req.method, req.path, isWatch);
+    res.locals.requestInfo = info;
+    if (!info.isResourceRequest) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        throw errors.methodNotAllowed(`${req.method} is not allowed on ${req.path}`);
+      }
+      const doc = this.discovery.document(info, req.path);
+      if (!doc) throw this.notServed(req);
+      sendJson(res, 200, doc);
+      return;
+    }
+    const def = findResource(info.group, info.version, info.resource);
+    if (!def) throw this.notServed(req);
+    if (!def.namespaced && info.namespace && info.resource !== 'namespaces')
+      throw this.notServed(req);
+    if (def.namespaced && !info.namespace && info.name) throw this.notServed(req);
+    const namespace = def.namespaced ? info.namespace : '';
+    const sub = info.subresource;
+    if (sub && !(sub === 'status' && def.hasStatus) && !(sub === 'scale' && def.scale)) {
+      throw this.notServed(req);
+    }
+    if (sub && !info.name) throw this.notServed(req);
+
+    switch (info.verb) {
+      case 'get':
+        return this.get(req, res, def, namespace, info);
+      case 'list':
+        return this.list(req, res, def, info);
+      case 'watch':
+        return this.watch(req, res, def, info);
+      case 'create':
+        if (info.name)
+          throw errors.methodNotAllowed(
+            `POST is not allowed on a named ${def.singular}; use PUT or PATCH`,
+          );
+        return this.create(req, res, def, namespace);
+      case 'update':
+        if (!info.name)
+          throw errors.methodNotAllowed(`PUT needs a ${def.singular} name in the URL`);
+        return this.update(req, res, def, namespace, info);
+      case 'patch':
+        if (!info.name)
+          throw errors.methodNotAllowed(`PATCH needs a ${def.singular} name in the URL`);
+        return this.patch(req, res, def, namespace, info);
+      case 'delete':
+        if (sub) throw errors.methodNotAllowed(`DELETE is not allowed on ${def.plural}/${sub}`);
+        return this.delete(req, res, def, namespace, info);
+      case 'deletecollection':
+        return this.deleteCollection(req, res, def, info);
+      default:
+        throw errors.methodNotAllowed(`${req.method} is not supported`);
+    }
+  }
+
+  private notServed(req: Request): ApiError {
+    return new ApiError(
+      404,
+      'NotFound',
+      `the server could not find the requested resource (${req.method} ${req.path})`,
+    );
+  }
+
+  private writeOptions(req: Request): WriteOptions {
+    const dryRun = queryString(req, 'dryRun');
+    if (dryRun !== undefined && dryRun !== 'All' && dryRun !== '') {
+      throw errors.badRequest(`dryRun must be "All" or unset, got "${dryRun}"`);
+    }
+    const fv = queryString(req, 'fieldValidation') ?? 'Warn';
+    const normalized = { strict: 'Strict', warn: 'Warn', ignore: 'Ignore' }[fv.toLowerCase()] as
+      FieldValidation | undefined;
+    if (!normalized)
+      throw errors.badRequest(`fieldValidation must be Strict, Warn or Ignore, got "${fv}"`);
+    return { dryRun: dryRun === 'All', fieldValidation: normalized };
+  }
+
+  private includeObject(req: Request): IncludeObject {
+    const raw = queryString(req, 'includeObject') ?? 'Metadata';
+    if (raw !== 'None' && raw !== 'Metadata' && raw !== 'Object') {
+      throw errors.badRequest(`includeObject must be None, Metadata or Object, got "${raw}"`);
+    }
+    return raw;
+  }
+
+  private respond(
+    req: Request,
+    res: Response,
+    def: ResourceDefinition,
+    code: number,
+    object: KubeObject,
+    warnings: string[] = [],
+  ) {
+    if (wantsTable(req) && object.kind === def.kind) {
+      sendJson(
+        res,
+        code,
+        renderTable(
+          def,
+          [object],
+          { resourceVersion: object.metadata.resourceVersion },
+          this.includeObject(req),
+        ),
+        warnings,
+      );
+      return;
+    }
+    sendJson(res, code, object, warnings);
+  }
+
+  private async get(
+    req: Request,
+    res: Response,
+    def: ResourceDefinition,
+    namespace: string,
+    info: RequestInfo,
+  ) {
+    const object = await this.resources.get(def, namespace, info.name);
+    if (info.subresource === 'scale') return sendJson(res, 200, toScale(def, object));
+    this.respond(req, res, def, 200, object);
+  }
+
+  private async list(req: Request, res: Response, def: ResourceDefinition, info: RequestInfo) {
+    const list = await this.resources.list(
+      def,
+      def.namespaced && info.namespace ? info.namespace : undefined,
+      {
+        labelSelector: queryString(req, 'labelSelector'),
+        fieldSelector: queryString(req, 'fieldSelector'),
+        limit: queryInt(req, 'limit'),
+        continueToken: queryString(req, 'continue') || undefined,
+      },
+    );
+    if (wantsTable(req)) {
+      sendJson(res, 200, renderTable(def, list.items, list.metadata, this.includeObject(req)));
+      return;
+    }
+    sendJson(res, 200, list);
+  }
+
+  private async watch(req: Request, res: Response, def: ResourceDefinition, info: RequestInfo) {
+    const namespace = def.namespaced && info.namespace ? info.namespace : undefined;
+    let fieldSelectorRaw = queryString(req, 'fieldSelector') ?? '';
+    if (info.name) {
+      // Legacy single-object watch: GET …/pods/x?watch=true.
+      fieldSelectorRaw = [fieldSelectorRaw, `metadata.name=${info.name}`].filter(Boolean).join(',');
+    }
+    const labelSelectorRaw = queryString(req, 'labelSelector') ?? '';
+    const { labelSelector, fieldSelector } = this.resources.parseSelectors(
+      def,
+      labelSelectorRaw,
+      fieldSelectorRaw,
+    );
+    const rvRaw = queryString(req, 'resourceVersion') ?? '';
+    if (rvRaw !== '' && !/^\d{1,19}$/.test(rvRaw)) {
+      throw errors.badRequest(
+        `resourceVersion must be a number this server returned, got "${rvRaw}"`,
+      );
+    }
+    const timeoutSeconds = queryInt(req, 'timeoutSeconds');
+    const table = wantsTable(req);
+    const include = table ? this.includeObject(req) : 'Metadata';
+    const initiallyMatching = new Set<string>();
+    let initial: KubeObject[] = [];
+    let fromRevision: bigint;
+    if (rvRaw === '' || rvRaw === '0') {
+      const list = await this.resources.list(def, namespace, {
+        labelSelector: labelSelectorRaw,
+        fieldSelector: fieldSelectorRaw,
+      });
+      initial = list.items;
+      for (const item of initial)
+        initiallyMatching.add(`${item.metadata.namespace ?? ''}/${item.metadata.name}`);
+      fromRevision = BigInt(list.metadata.resourceVersion ?? '0');
+    } else {
+      fromRevision = BigInt(rvRaw);
+    }
+
+    res.status(200);
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('Cache-Control', 'no-cache, private');
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    res.socket?.setNoDelay(true);
+    const write = (type: string, object: unknown) => {
+      const payload =
+        table && (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED')
+          ? renderTable(
+              def,
+              [object as KubeObject],
+              { resourceVersion: (object as KubeObject).metadata?.resourceVersion },
+              include,
+            )
+          : object;
+      res.write(JSON.stringify({ type, object: payload }) + '\n');
+    };
+    for (const item of initial) write('ADDED', item);
+    let stop: () => void;
+    try {
+      stop = await this.watches.start(
+        {
+          def,
+          namespace,
+          labelSelector,
+          fieldSelector,
+          fromRevision,
+          initiallyMatching,
+          knowsInitialState: rvRaw === '' || rvRaw === '0',
+        },
+        { send: (event) => write(event.type, event.object), end: () => res.end() },
+        { timeoutSeconds, bookmarks: queryBool(req, 'allowWatchBookmarks') },
+      );
+    } catch (err) {
+      // Headers are out: report the failure as a watch ERROR event (as Kubernetes does).
+      const status =
+        err instanceof ApiError
+          ? err
+          : new ApiError(
+              500,
+              'InternalError',
+              `the watch could not start: ${(err as Error).message}`,
+            );
+      write('ERROR', status.toStatus());
+      res.end();
+      return;
+    }
+    req.on('close', stop);
+    res.on('close', stop);
+  }
+
+  private async create(req: Request, res: Response, def: ResourceDefinition, namespace: string) {
+    const body = decodeBody(req);
+    if (body === undefined)
+      throw errors.badRequest(`the request body is empty: send the ${def.kind} to create as JSON`);
+    const result = await this.resources.create(def, namespace, body, this.writeOptions(req));
+    this.respond(req, res, def, 201, result.object, result.warnings);
+  }
+
+  private async update(
+    req: Request,
+    res: Response,
+    def: ResourceDefinition,
+    namespace: string,
+    info: RequestInfo,
+  ) {
+    const body = decodeBody(req);
+    if (body === undefined)
+      throw errors.badRequest(`the request body is empty: send the whole ${def.kind}`);
+    const opts = this.writeOptions(req);
+    if (info.subresource === 'scale') {
+      const replicas = desiredReplicas(info.name, body);
+      const updated = await this.scaleTo(def, namespace, info.name, replicas, opts, body);
+      return sendJson(res, 200, toScale(def, updated));
+    }
+    const result = await this.resources.update(
+      def,
+      namespace,
+      info.name,
+      body,
+      info.subresource as '' | 'status',
+      opts,
+    );
+    this.respond(req, res, def, 200, result.object, result.warnings);
+  }
+
+  private async patch(
+    req: Request,
+    res: Response,
+    def: ResourceDefinition,
+    namespace: string,
+    info: RequestInfo,
+  ) {
+    const contentType = mediaTypeOf(req);
+    if (!PATCH_TYPES.includes(contentType as (typeof PATCH_TYPES)[number])) {
+      throw errors.unsupportedMediaType(
+        `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`,
+      );
+    }
+    const patch = decodeBody(req, PATCH_TYPES);
+    if (patch === undefined) throw errors.badRequest('the patch is empty');
+    const opts = this.writeOptions(req);
+    if (info.subresource === 'scale') {
+      // Like Kubernetes: the patch applies to the current Scale inside the update retry
+      // loop; only a resourceVersion inside the patch itself is a precondition.
+      const rv = (patch as { metadata?: { resourceVersion?: unknown } })?.metadata?.resourceVersion;
+      const precondition = typeof rv === 'string' && /^\d{1,19}$/.test(rv) ? BigInt(rv) : undefined;
+      const updated = await this.resources.guaranteedUpdate(
+        def,
+        namespace,
+        info.name,
+        precondition,
+        opts,
+        (current) => {
+          const scale = this.resources.patchScale(def, toScale(def, current), contentType, patch);
+          return withReplicas(current, desiredReplicas(info.name, scale));
+        },
+      );
+      return sendJson(res, 200, toScale(def, updated));
+    }
+    const result = await this.resources.patch(
+      def,
+      namespace,
+      info.name,
+      contentType,
+      patch,
+      info.subresource as '' | 'status',
+      opts,
+    );
+    this.respond(req, res, def, 200, result.object, result.warnings);
+  }
+
+  private scaleTo(
+    def: ResourceDefinition,
+    namespace: string,
+    name: string,
+    replicas: number,
+    opts: WriteOptions,
+    scale: unknown,
+  ) {
+    const rv = (scale as { metadata?: { resourceVersion?: string } })?.metadata?.resourceVersion;
+    const precondition = rv && /^\d{1,19}$/.test(rv) ? BigInt(rv) : undefined;
+    return this.resources.guaranteedUpdate(def, namespace, name, precondition, opts, (current) =>
+      withReplicas(current, replicas),
+    );
+  }
+
+  private deleteOptions(req: Request): DeleteOptions {
+    const body = decodeBody(req) as Record<string, unknown> | undefined;
+    const options: DeleteOptions = {};
+    if (body !== undefined) {
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        throw errors.badRequest('the body of a DELETE must be DeleteOptions (a JSON object)');
+      }
+      if (body.propagationPolicy !== undefined)
+        options.propagationPolicy = String(body.propagationPolicy);
+      if (body.preconditions && typeof body.preconditions === 'object') {
+        options.preconditions = body.preconditions as DeleteOptions['preconditions'];
+      }
+      if (typeof body.gracePeriodSeconds === 'number')
+        options.gracePeriodSeconds = body.gracePeriodSeconds;
+    }
+    const qp = queryString(req, 'propagationPolicy');
+    if (qp) options.propagationPolicy = qp;
+    if (
+      options.propagationPolicy &&
+      !['Orphan', 'Background', 'Foreground'].includes(options.propagationPolicy)
+    ) {
+      throw errors.badRequest(
+        `propagationPolicy must be Orphan, Background or Foreground, got "${options.propagationPolicy}"`,
+      );
+    }
+    return options;
+  }
+
+  private async delete(
+    req: Request,
+    res: Response,
+    def: ResourceDefinition,
+    namespace: string,
+    info: RequestInfo,
+  ) {
+    const deleted = await this.resources.delete(
+      def,
+      namespace,
+      info.name,
+      this.deleteOptions(req),
+      this.writeOptions(req),
+    );
+    sendJson(res, 200, deleted);
+  }
+
+  private async deleteCollection(
+    req: Request,
+    res: Response,
+    def: ResourceDefinition,
+    info: RequestInfo,
+  ) {
+    const list = await this.resources.deleteCollection(
+      def,
+      def.namespaced && info.namespace ? info.namespace : undefined,
+      {
+        labelSelector: queryString(req, 'labelSelector'),
+        fieldSelector: queryString(req, 'fieldSelector'),
+      },
+      this.deleteOptions(req),
+      this.writeOptions(req),
+    );
+    sendJson(res, 200, list);
+  }
+}

@@ -1,0 +1,581 @@
+import { startTestApiServer, type TestApiServer } from '../testing/test-api-server';
+
+const ns = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+
+function deployment(name: string, image = 'nginx:1.25', replicas = 2) {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, labels: { app: name } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          containers: [
+            {
+              name: 'web',
+              image,
+              ports: [{ containerPort: 80 }],
+              resources: { requests: { cpu: '100m', memory: '64Mi' } },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+function pod(name: string, labels: Record<string, string> = {}) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels },
+    spec: { containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }] },
+  };
+}
+
+/** Every error must be a Kubernetes Status with the given code. */
+function expectStatus(
+  res: { status: number; body: Record<string, unknown> },
+  code: number,
+  reason?: string,
+) {
+  expect(res.status).toBe(code);
+  expect(res.body).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code });
+  if (reason) expect(res.body.reason).toBe(reason);
+  expect(typeof res.body.message).toBe('string');
+}
+
+describe('Kubernetes-shaped REST API (real PostgreSQL)', () => {
+  let t: TestApiServer;
+
+  beforeAll(async () => {
+    t = await startTestApiServer();
+    await t.api().post('/api/v1/namespaces').send(ns('apps')).expect(201);
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  describe('create and read', () => {
+    it('creates a namespace with uid, resourceVersion, timestamps and Active phase', async () => {
+      const res = await t.api().post('/api/v1/namespaces').send(ns('team-one')).expect(201);
+      expect(res.body.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.body.metadata.resourceVersion).toMatch(/^\d+$/);
+      expect(res.body.metadata.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      expect(res.body.status.phase).toBe('Active');
+      const got = await t.api().get('/api/v1/namespaces/team-one').expect(200);
+      expect(got.body.metadata.uid).toBe(res.body.metadata.uid);
+    });
+
+    it('creates a deployment with Kubernetes defaults and generation 1', async () => {
+      const res = await t
+        .api()
+        .post('/apis/apps/v1/namespaces/apps/deployments')
+        .send(deployment('web'))
+        .expect(201);
+      expect(res.body.metadata.generation).toBe(1);
+      expect(res.body.metadata.namespace).toBe('apps');
+      expect(res.body.spec.strategy.type).toBe('RollingUpdate');
+      expect(res.body.spec.revisionHistoryLimit).toBe(10);
+      expect(res.body.spec.template.spec.restartPolicy).toBe('Always');
+    });
+
+    it('answers 409 AlreadyExists for a duplicate', async () => {
+      const res = await t
+        .api()
+        .post('/apis/apps/v1/namespaces/apps/deployments')
+        .send(deployment('web'));
+      expectStatus(res, 409, 'AlreadyExists');
+      expect(res.body.message).toBe('deployments.apps "web" already exists');
+    });
+
+    it('answers 404 NotFound with the Kubernetes message', async () => {
+      const res = await t.api().get('/api/v1/namespaces/apps/pods/nope');
+      expectStatus(res, 404, 'NotFound');
+      expect(res.body.message).toBe('pods "nope" not found');
+      expect(res.body.details).toMatchObject({ name: 'nope', kind: 'pods' });
+    });
+
+    it('refuses content in a namespace that does not exist', async () => {
+      const res = await t.api().post('/api/v1/namespaces/ghost/pods').send(pod('p'));
+      expectStatus(res, 404, 'NotFound');
+      expect(res.body.message).toBe('namespaces "ghost" not found');
+    });
+
+    it('fills generateName', async () => {
+      const res = await t
+        .api()
+        .post('/api/v1/namespaces/apps/pods')
+        .send({ ...pod(''), metadata: { generateName: 'job-' } })
+        .expect(201);
+      expect(res.body.metadata.name).toMatch(/^job-[a-z0-9]{5}$/);
+    });
+
+    it('resets status on create (status is written through /status only)', async () => {
+      const res = await t
+        .api()
+        .post('/api/v1/namespaces/apps/pods')
+        .send({ ...pod('status-reset'), status: { phase: 'Running' } })
+        .expect(201);
+      expect(res.body.status.phase).toBe('Pending');
+    });
+  });
+
+  describe('validation', () => {
+    it('rejects an invalid name with 422 and the field', async () => {
+      const res = await t.api().post('/api/v1/namespaces/apps/pods').send(pod('Bad_Name'));
+      expectStatus(res, 422, 'Invalid');
+      expect(res.body.details.causes).toEqual(
+        expect.arrayContaining([expect.objectContaining({ field: 'metadata.name' })]),
+      );
+    });
+
+    it('rejects a wrong type with 422 naming the field', async () => {
+      const bad = deployment('typed');
+      (bad.spec as Record<string, unknown>).replicas = 'three';
+      const res = await t.api().post('/apis/apps/v1/namespaces/apps/deployments').send(bad);
+      expectStatus(res, 422, 'Invalid');
+      expect(res.body.details.causes.map((c: { field: string }) => c.field)).toContain(
+        'spec.replicas',
+      );
+    });
+
+    it('rejects a malformed quantity', async () => {
+      const bad = deployment('qty');
+      bad.spec.template.spec.containers[0].resources.requests.cpu = '1.2.3';
+      const res = await t.api().post('/apis/apps/v1/namespaces/apps/deployments').send(bad);
+      expectStatus(res, 422, 'Invalid');
+      expect(JSON.stringify(res.body.details.causes)).toContain('resources.requests');
+    });
+
+    it('rejects unknown fields with fieldValidation=Strict and drops them otherwise', async () => {
+      const body = { ...pod('strict'), spec: { ...pod('strict').spec, bogus: true } };
+      const strict = await t
+        .api()
+        .post('/api/v1/namespaces/apps/pods?fieldValidation=Strict')
+        .send(body);
+      expectStatus(strict, 400, 'BadRequest');
+      expect(strict.body.message).toContain('unknown field "spec.bogus"');
+      const warn = await t.api().post('/api/v1/namespaces/apps/pods').send(body).expect(201);
+      expect(warn.body.spec.bogus).toBeUndefined();
+      expect(warn.headers.warning).toBe('299 - "unknown field \\"spec.bogus\\""');
+    });
+
+    it('answers 400 for malformed JSON and writes nothing', async () => {
+      const before = await t.api().get('/api/v1/namespaces/apps/pods').expect(200);
+      const res = await t
+        .api()
+        .post('/api/v1/namespaces/apps/pods')
+        .set('Content-Type', 'application/json')
+        .send('{"metadata": {"name": "x"');
+      expectStatus(res, 400, 'BadRequest');
+      const after = await t.api().get('/api/v1/namespaces/apps/pods').expect(200);
+      expect(after.body.items.length).toBe(before.body.items.length);
+    });
+
+    it('answers 413 for bodies over the limit', async () => {
+      const huge = {
+        ...pod('huge'),
+        metadata: { name: 'huge', annotations: { big: 'x'.repeat(4 * 1024 * 1024) } },
+      };
+      const res = await t.api().post('/api/v1/namespaces/apps/pods').send(huge);
+      expectStatus(res, 413, 'RequestEntityTooLarge');
+      await t.api().get('/api/v1/namespaces/apps/pods/huge').expect(404);
+    });
+
+    it('answers 415 for an unknown patch type', async () => {
+      const res = await t
+        .api()
+        .patch('/apis/apps/v1/namespaces/apps/deployments/web')
+        .set('Content-Type', 'text/plain')
+        .send('hello');
+      expectStatus(res, 415, 'UnsupportedMediaType');
+    });
+
+    it('answers 401 without a token', async () => {
+      const res = await t.anonymous().get('/api/v1/namespaces');
+      expectStatus(res, 401, 'Unauthorized');
+    });
+
+    it('never answers 500 to odd input', async () => {
+      const odd: Array<[string, string, unknown, string?]> = [
+        ['post', '/api/v1/namespaces/apps/pods', 'null'],
+        ['post', '/api/v1/namespaces/apps/pods', '[]'],
+        ['post', '/api/v1/namespaces/apps/pods', '"string"'],
+        ['post', '/api/v1/namespaces/apps/pods', '12'],
+        ['post', '/api/v1/namespaces/apps/pods', JSON.stringify({ metadata: 'x' })],
+        [
+          'post',
+          '/api/v1/namespaces/apps/pods',
+          JSON.stringify({ metadata: { name: '💥' }, spec: { containers: [{}] } }),
+        ],
+        [
+          'post',
+          '/api/v1/namespaces/apps/pods',
+          JSON.stringify({ kind: 'Service', apiVersion: 'v1', metadata: { name: 'x' } }),
+        ],
+        [
+          'post',
+          '/api/v1/namespaces/apps/pods',
+          JSON.stringify({ metadata: { name: 'a'.repeat(5000) }, spec: { containers: null } }),
+        ],
+        ['put', '/api/v1/namespaces/apps/pods/x', JSON.stringify({ metadata: { name: 'y' } })],
+        [
+          'put',
+          '/apis/apps/v1/namespaces/apps/deployments/web',
+          JSON.stringify({ metadata: { name: 'web', resourceVersion: 'abc' } }),
+        ],
+        [
+          'patch',
+          '/apis/apps/v1/namespaces/apps/deployments/web',
+          '[{"op":"explode"}]',
+          'application/json-patch+json',
+        ],
+        [
+          'patch',
+          '/apis/apps/v1/namespaces/apps/deployments/web',
+          '{"spec":{"replicas":"many"}}',
+          'application/merge-patch+json',
+        ],
+        [
+          'patch',
+          '/apis/apps/v1/namespaces/apps/deployments/web',
+          '{"spec":',
+          'application/merge-patch+json',
+        ],
+        [
+          'patch',
+          '/apis/apps/v1/namespaces/apps/deployments/web/scale',
+          '{"spec":{"replicas":-1}}',
+          'application/merge-patch+json',
+        ],
+        ['get', '/api/v1/namespaces/apps/pods?labelSelector=a%20in%20(', undefined],
+        ['get', '/api/v1/namespaces/apps/pods?labelSelector=%%%', undefined],
+        ['get', '/api/v1/namespaces/apps/pods?fieldSelector=spec.bogus=1', undefined],
+        ['get', '/api/v1/namespaces/apps/pods?limit=-5', undefined],
+        ['get', '/api/v1/namespaces/apps/pods?limit=abc', undefined],
+        ['get', '/api/v1/namespaces/apps/pods?continue=garbage', undefined],
+        ['get', '/api/v1/namespaces/apps/pods?watch=true&resourceVersion=abc', undefined],
+        ['get', '/api/v1/namespaces/apps/widgets', undefined],
+        ['get', '/apis/nope/v1/things', undefined],
+        ['delete', '/api/v1/namespaces/apps/pods/x', '[1,2]'],
+        ['get', '/api/v1/namespaces/%E0%A4%A/pods', undefined],
+      ];
+      for (const [method, url, body, type] of odd) {
+        let req = t.api()[method as 'post'](url);
+        if (body !== undefined)
+          req = req.set('Content-Type', type ?? 'application/json').send(body as string);
+        const res = await req;
+        expect({ url, method, status: res.status < 500 }).toEqual({ url, method, status: true });
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        expect(res.body.kind).toBe('Status');
+      }
+    });
+  });
+
+  describe('update, patch and concurrency', () => {
+    it('PUT with a stale resourceVersion is a 409 Conflict and changes nothing', async () => {
+      const cur = (await t.api().get('/apis/apps/v1/namespaces/apps/deployments/web').expect(200))
+        .body;
+      const next = { ...cur, spec: { ...cur.spec, replicas: 5 } };
+      const ok = await t
+        .api()
+        .put('/apis/apps/v1/namespaces/apps/deployments/web')
+        .send(next)
+        .expect(200);
+      expect(ok.body.metadata.generation).toBe(cur.metadata.generation + 1);
+      const stale = { ...cur, spec: { ...cur.spec, replicas: 9 } };
+      const res = await t.api().put('/apis/apps/v1/namespaces/apps/deployments/web').send(stale);
+      expectStatus(res, 409, 'Conflict');
+      const after = (await t.api().get('/apis/apps/v1/namespaces/apps/deployments/web').expect(200))
+        .body;
+      expect(after.spec.replicas).toBe(5);
+    });
+
+    it('concurrent PUTs with the same resourceVersion: exactly one wins', async () => {
+      const cur = (await t.api().get('/apis/apps/v1/namespaces/apps/deployments/web').expect(200))
+        .body;
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          t
+            .api()
+            .put('/apis/apps/v1/namespaces/apps/deployments/web')
+            .send({
+              ...cur,
+              metadata: { ...cur.metadata, labels: { app: 'web', writer: String(i) } },
+            }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+      expect(results.filter((r) => r.status === 409)).toHaveLength(9);
+    });
+
+    it('merge patch, JSON patch and strategic merge patch', async () => {
+      const merge = await t
+        .api()
+        .patch('/apis/apps/v1/namespaces/apps/deployments/web')
+        .set('Content-Type', 'application/merge-patch+json')
+        .send({ metadata: { labels: { tier: 'front' } } })
+        .expect(200);
+      expect(merge.body.metadata.labels).toMatchObject({ app: 'web', tier: 'front' });
+
+      const json = await t
+        .api()
+        .patch('/apis/apps/v1/namespaces/apps/deployments/web')
+        .set('Content-Type', 'application/json-patch+json')
+        .send([{ op: 'remove', path: '/metadata/labels/tier' }])
+        .expect(200);
+      expect(json.body.metadata.labels.tier).toBeUndefined();
+
+      const smp = await t
+        .api()
+        .patch('/apis/apps/v1/namespaces/apps/deployments/web')
+        .set('Content-Type', 'application/strategic-merge-patch+json')
+        .send({
+          spec: { template: { spec: { containers: [{ name: 'web', image: 'nginx:1.26' }] } } },
+        })
+        .expect(200);
+      const containers = smp.body.spec.template.spec.containers;
+      expect(containers).toHaveLength(1);
+      expect(containers[0]).toMatchObject({
+        name: 'web',
+        image: 'nginx:1.26',
+        ports: [{ containerPort: 80, protocol: 'TCP' }],
+      });
+    });
+
+    it('keeps spec and status apart', async () => {
+      await t.api().post('/api/v1/namespaces/apps/pods').send(pod('split')).expect(201);
+      const status = await t
+        .api()
+        .patch('/api/v1/namespaces/apps/pods/split/status')
+        .set('Content-Type', 'application/merge-patch+json')
+        .send({
+          status: { phase: 'Running' },
+          spec: { containers: [{ name: 'evil', image: 'x' }] },
+        })
+        .expect(200);
+      expect(status.body.status.phase).toBe('Running');
+      expect(status.body.spec.containers[0].name).toBe('main');
+      const main = await t
+        .api()
+        .patch('/api/v1/namespaces/apps/pods/split')
+        .set('Content-Type', 'application/merge-patch+json')
+        .send({ metadata: { labels: { x: 'y' } }, status: { phase: 'Failed' } })
+        .expect(200);
+      expect(main.body.status.phase).toBe('Running');
+      expect(main.body.metadata.labels.x).toBe('y');
+    });
+
+    it('serves the scale subresource', async () => {
+      const scale = await t
+        .api()
+        .get('/apis/apps/v1/namespaces/apps/deployments/web/scale')
+        .expect(200);
+      expect(scale.body).toMatchObject({
+        apiVersion: 'autoscaling/v1',
+        kind: 'Scale',
+        spec: { replicas: 5 },
+        status: { selector: 'app=web' },
+      });
+      const patched = await t
+        .api()
+        .patch('/apis/apps/v1/namespaces/apps/deployments/web/scale')
+        .set('Content-Type', 'application/merge-patch+json')
+        .send({ spec: { replicas: 3 } })
+        .expect(200);
+      expect(patched.body.spec.replicas).toBe(3);
+      const dep = await t.api().get('/apis/apps/v1/namespaces/apps/deployments/web').expect(200);
+      expect(dep.body.spec.replicas).toBe(3);
+      const bad = await t
+        .api()
+        .put('/apis/apps/v1/namespaces/apps/deployments/web/scale')
+        .send({ spec: { replicas: -2 } });
+      expectStatus(bad, 422, 'Invalid');
+    });
+  });
+
+  describe('delete', () => {
+    it('deletes, then answers 404', async () => {
+      await t.api().post('/api/v1/namespaces/apps/pods').send(pod('doomed')).expect(201);
+      const res = await t
+        .api()
+        .delete('/api/v1/namespaces/apps/pods/doomed')
+        .send({ propagationPolicy: 'Background' })
+        .expect(200);
+      expect(res.body.metadata.name).toBe('doomed');
+      await t.api().get('/api/v1/namespaces/apps/pods/doomed').expect(404);
+    });
+
+    it('honours finalizers: deletionTimestamp first, gone when the last finalizer is removed', async () => {
+      await t
+        .api()
+        .post('/api/v1/namespaces/apps/pods')
+        .send({ ...pod('held'), metadata: { name: 'held', finalizers: ['example.com/hold'] } })
+        .expect(201);
+      const marked = await t.api().delete('/api/v1/namespaces/apps/pods/held').expect(200);
+      expect(marked.body.metadata.deletionTimestamp).toBeDefined();
+      const still = await t.api().get('/api/v1/namespaces/apps/pods/held').expect(200);
+      expect(still.body.metadata.deletionTimestamp).toBe(marked.body.metadata.deletionTimestamp);
+      await t
+        .api()
+        .patch('/api/v1/namespaces/apps/pods/held')
+        .set('Content-Type', 'application/merge-patch+json')
+        .send({ metadata: { finalizers: null } })
+        .expect(200);
+      await t.api().get('/api/v1/namespaces/apps/pods/held').expect(404);
+    });
+
+    it('checks delete preconditions', async () => {
+      await t.api().post('/api/v1/namespaces/apps/pods').send(pod('precond')).expect(201);
+      const res = await t
+        .api()
+        .delete('/api/v1/namespaces/apps/pods/precond')
+        .send({ preconditions: { uid: '00000000-0000-0000-0000-000000000000' } });
+      expectStatus(res, 409, 'Conflict');
+      await t.api().get('/api/v1/namespaces/apps/pods/precond').expect(200);
+    });
+
+    it('deleting a namespace removes what is inside', async () => {
+      await t.api().post('/api/v1/namespaces').send(ns('short-lived')).expect(201);
+      await t.api().post('/api/v1/namespaces/short-lived/pods').send(pod('inside')).expect(201);
+      await t.api().delete('/api/v1/namespaces/short-lived').expect(200);
+      await t.api().get('/api/v1/namespaces/short-lived').expect(404);
+      const pods = await t
+        .api()
+        .get('/api/v1/pods?fieldSelector=metadata.namespace=short-lived')
+        .expect(200);
+      expect(pods.body.items).toHaveLength(0);
+    });
+  });
+
+  describe('list', () => {
+    beforeAll(async () => {
+      await t.api().post('/api/v1/namespaces').send(ns('listing')).expect(201);
+      for (const [name, labels] of [
+        ['a1', { app: 'a', env: 'prod' }],
+        ['a2', { app: 'a', env: 'dev' }],
+        ['b1', { app: 'b' }],
+      ] as const) {
+        await t.api().post('/api/v1/namespaces/listing/pods').send(pod(name, labels)).expect(201);
+      }
+    });
+
+    it.each([
+      ['app=a', ['a1', 'a2']],
+      ['app==a', ['a1', 'a2']],
+      ['app!=a', ['b1']],
+      ['env in (prod,staging)', ['a1']],
+      ['env notin (prod)', ['a2', 'b1']],
+      ['env', ['a1', 'a2']],
+      ['!env', ['b1']],
+      ['app=a,env=dev', ['a2']],
+    ])('labelSelector %s', async (selector, names) => {
+      const res = await t
+        .api()
+        .get(`/api/v1/namespaces/listing/pods?labelSelector=${encodeURIComponent(selector)}`)
+        .expect(200);
+      expect(res.body.items.map((p: { metadata: { name: string } }) => p.metadata.name)).toEqual(
+        names,
+      );
+      expect(res.body.kind).toBe('PodList');
+      expect(res.body.metadata.resourceVersion).toMatch(/^\d+$/);
+    });
+
+    it('fieldSelector on metadata.name and status.phase', async () => {
+      const byName = await t
+        .api()
+        .get('/api/v1/namespaces/listing/pods?fieldSelector=metadata.name%3Da2')
+        .expect(200);
+      expect(byName.body.items.map((p: { metadata: { name: string } }) => p.metadata.name)).toEqual(
+        ['a2'],
+      );
+      const pending = await t
+        .api()
+        .get('/api/v1/namespaces/listing/pods?fieldSelector=status.phase%3DPending')
+        .expect(200);
+      expect(pending.body.items).toHaveLength(3);
+      const notPending = await t
+        .api()
+        .get('/api/v1/namespaces/listing/pods?fieldSelector=status.phase!%3DPending')
+        .expect(200);
+      expect(notPending.body.items).toHaveLength(0);
+    });
+
+    it('lists across namespaces', async () => {
+      const res = await t.api().get('/api/v1/pods?labelSelector=app%3Da').expect(200);
+      expect(
+        res.body.items.map((p: { metadata: { namespace: string } }) => p.metadata.namespace),
+      ).toEqual(['listing', 'listing']);
+    });
+
+    it('paginates with limit and continue, every object exactly once while writes happen', async () => {
+      await t.api().post('/api/v1/namespaces').send(ns('paging')).expect(201);
+      for (let i = 0; i < 30; i++) {
+        await t
+          .api()
+          .post('/api/v1/namespaces/paging/pods')
+          .send(pod(`p-${String(i).padStart(2, '0')}`))
+          .expect(201);
+      }
+      const seen: string[] = [];
+      let token = '';
+      let pages = 0;
+      do {
+        const res = await t
+          .api()
+          .get(
+            `/api/v1/namespaces/paging/pods?limit=7${token ? `&continue=${encodeURIComponent(token)}` : ''}`,
+          )
+          .expect(200);
+        seen.push(...res.body.items.map((p: { metadata: { name: string } }) => p.metadata.name));
+        token = res.body.metadata.continue ?? '';
+        pages++;
+        await t
+          .api()
+          .patch('/api/v1/namespaces/paging/pods/p-00')
+          .set('Content-Type', 'application/merge-patch+json')
+          .send({ metadata: { labels: { page: String(pages) } } })
+          .expect(200);
+        await t
+          .api()
+          .patch('/api/v1/namespaces/paging/pods/p-29')
+          .set('Content-Type', 'application/merge-patch+json')
+          .send({ metadata: { labels: { page: String(pages) } } })
+          .expect(200);
+      } while (token);
+      expect(pages).toBe(5);
+      expect(seen).toHaveLength(30);
+      expect(new Set(seen).size).toBe(30);
+    });
+
+    it('prints a server-side Table for kubectl', async () => {
+      const res = await t
+        .api()
+        .get('/api/v1/namespaces/listing/pods')
+        .set(
+          'Accept',
+          'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json',
+        )
+        .expect(200);
+      expect(res.body.kind).toBe('Table');
+      expect(res.body.metadata.resourceVersion).toMatch(/^\d+$/);
+      expect(res.body.columnDefinitions.map((c: { name: string }) => c.name).slice(0, 5)).toEqual([
+        'Name',
+        'Ready',
+        'Status',
+        'Restarts',
+        'Age',
+      ]);
+      expect(res.body.rows[0].cells.slice(0, 4)).toEqual(['a1', '0/1', 'Pending', '0']);
+      expect(res.body.rows[0].object).toMatchObject({
+        kind: 'PartialObjectMetadata',
+        metadata: { name: 'a1', namespace: 'listing' },
+      });
+    });
+  });
+});

@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { ConsoleLogger, type INestApplication, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { SwaggerModule } from '@nestjs/swagger';
+import express from 'express';
+import { applyMigrations, ensureDatabase } from '@berth/store';
+import { AppModule } from './app.module';
+import { bodyParserError, sendStatus } from './common/http';
+import { hostName, type AppConfig } from './config/app-config';
+import { OpenApiService } from './openapi/openapi.service';
+import { ensureTlsMaterial, type TlsMaterial } from './tls/certificates';
+import { writeKubeconfig } from './tls/kubeconfig';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+export interface ApiServer {
+  app: INestApplication;
+  config: AppConfig;
+  tls: TlsMaterial;
+  /** https://127.0.0.1:<port> */
+  url: string;
+  /** http://127.0.0.1:<port> when plain HTTP on loopback is enabled. */
+  httpUrl?: string;
+  /** Admin kubeconfig written into the data directory. */
+  kubeconfigPath: string;
+  close(): Promise<void>;
+}
+
+/** The admin token: from the config, else generated once and kept in the data directory. */
+export function resolveAdminToken(config: AppConfig): string {
+  if (config.adminToken) return config.adminToken;
+  const file = path.join(config.dataDir, 'admin-token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(config.dataDir, { recursive: true });
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(file, token + '\n', { mode: 0o600 });
+  return token;
+}
+
+/** Nest's start-up chatter (one line per module and route), shown only at debug level. */
+const BOOT_CONTEXTS = new Set([
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestFactory',
+]);
+
+class BerthLogger extends ConsoleLogger {
+  constructor(
+    context: string,
+    options: ConstructorParameters<typeof ConsoleLogger>[1],
+    private readonly verboseBoot: boolean,
+  ) {
+    super(context, options ?? {});
+  }
+
+  override log(message: unknown, ...rest: unknown[]): void {
+    const context = rest[rest.length - 1];
+    if (!this.verboseBoot && typeof context === 'string' && BOOT_CONTEXTS.has(context)) return;
+    super.log(message, ...rest);
+  }
+}
+
+export function createLogger(config: AppConfig): ConsoleLogger {
+  return new BerthLogger(
+    'berth-api',
+    {
+      json: config.logFormat === 'json',
+      colors: config.logFormat !== 'json',
+      logLevels: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
+    },
+    config.logLevel === 'debug' || config.logLevel === 'verbose',
+  );
+}
+
+function listen(server: http.Server | https.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/**
+ * Starts the API server: migrations, TLS material, the Nest app on HTTPS (and plain
+ * HTTP on loopback when configured), and an admin kubeconfig.
+ */
+export async function startApiServer(input: AppConfig): Promise<ApiServer> {
+  const config = { ...input, adminToken: resolveAdminToken(input) };
+  const logger = createLogger(config);
+  await ensureDatabase(config.databaseUrl);
+  const applied = await applyMigrations(config.databaseUrl);
+  if (applied.length) logger.log(`applied migrations: ${applied.join(', ')}`, 'Store');
+  const tls = ensureTlsMaterial(config.dataDir, [
+    'localhost',
+    '127.0.0.1',
+    '::1',
+    hostName(),
+    ...config.extraSans,
+  ]);
+
+  const expressApp = express();
+  expressApp.disable('x-powered-by');
+  expressApp.set('etag', false);
+  const raw = express.raw({ type: () => true, limit: config.maxBodyBytes });
+  expressApp.use((req, res, next) => {
+    raw(req, res, (err?: unknown) => {
+      if (err) return sendStatus(res, bodyParserError(err as { type?: string }).toStatus());
+      next();
+    });
+  });
+  const app = await NestFactory.create(
+    AppModule.forConfig(config),
+    new ExpressAdapter(expressApp),
+    {
+      bodyParser: false,
+      logger,
+    },
+  );
+  app.enableShutdownHooks();
+  SwaggerModule.setup('docs', app, app.get(OpenApiService).document() as never, {
+    customSiteTitle: 'Berth API',
+    jsonDocumentUrl: 'docs/openapi.json',
+  });
+  await app.init();
+
+  const httpsServer = https.createServer({ key: tls.keyPem, cert: tls.certPem }, expressApp);
+  const port = await listen(httpsServer, config.port, config.host);
+  const url = `https://127.0.0.1:${port}`;
+  let httpServer: http.Server | undefined;
+  let httpUrl: string | undefined;
+  if (config.httpPort !== undefined) {
+    httpServer = http.createServer(expressApp);
+    const p = await listen(httpServer, config.httpPort, '127.0.0.1');
+    httpUrl = `http://127.0.0.1:${p}`;
+  }
+  const kubeconfigPath = writeKubeconfig(
+    path.join(config.dataDir, 'kubeconfig', 'admin.kubeconfig'),
+    {
+      server: url,
+      caCertPem: tls.caCertPem,
+      token: config.adminToken,
+      name: 'berth-admin',
+    },
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const servers = [httpsServer, httpServer].filter(Boolean) as (http.Server | https.Server)[];
+      // Stop accepting, end the watches and the store (shutdown hooks), then let
+      // keep-alive sockets go as soon as they are idle (forcefully after a grace period).
+      const stopped = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+      await app.close();
+      const sweep = setInterval(() => servers.forEach((s) => s.closeIdleConnections()), 50);
+      const force = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), 3000);
+      servers.forEach((s) => s.closeIdleConnections());
+      await Promise.all(stopped);
+      clearInterval(sweep);
+      clearTimeout(force);
+    })();
+    return closing;
+  };
+  return { app, config, tls, url, httpUrl, kubeconfigPath, close };
+}

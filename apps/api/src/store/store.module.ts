@@ -1,0 +1,84 @@
+import {
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { Registry } from '@berth/registry';
+import { ChangeFeed, createPrismaClient, ObjectRepository, type PrismaClient } from '@berth/store';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+
+export const PRISMA = Symbol('PRISMA');
+
+/** Owns the database connections: the Prisma client, the object repository and the change feed. */
+@Injectable()
+export class StoreLifecycle implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Store');
+  private compactionTimer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    private readonly repo: ObjectRepository,
+    private readonly feed: ChangeFeed,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.feed.start();
+    this.compactionTimer = setInterval(() => void this.compact(), this.config.compactionIntervalMs);
+    this.compactionTimer.unref();
+  }
+
+  /** Keeps the change log bounded; several API replicas compacting at once is harmless. */
+  async compact(): Promise<void> {
+    try {
+      await this.repo.compact(this.config.changeLogRetention);
+    } catch (err) {
+      this.logger.warn(`change-log compaction failed: ${(err as Error).message}`);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.compactionTimer) clearInterval(this.compactionTimer);
+    await this.feed.stop();
+    await this.prisma.$disconnect();
+  }
+}
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: PRISMA,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => createPrismaClient(config.databaseUrl, 20),
+    },
+    {
+      provide: ObjectRepository,
+      inject: [PRISMA],
+      useFactory: (prisma: PrismaClient) => new ObjectRepository(prisma),
+    },
+    {
+      provide: ChangeFeed,
+      inject: [ObjectRepository, APP_CONFIG],
+      useFactory: (repo: ObjectRepository, config: AppConfig) => {
+        const logger = new Logger('ChangeFeed');
+        return new ChangeFeed(repo, {
+          databaseUrl: config.databaseUrl,
+          onError: (err) => logger.warn(`change feed: ${err.message}`),
+        });
+      },
+    },
+    {
+      provide: Registry,
+      inject: [ObjectRepository],
+      useFactory: (repo: ObjectRepository) => new Registry(repo),
+    },
+    StoreLifecycle,
+  ],
+  exports: [PRISMA, ObjectRepository, ChangeFeed, Registry, StoreLifecycle],
+})
+export class StoreModule {}
