@@ -1,0 +1,39 @@
+import { eventFor, eventName, findResource, type EventSpec, type KubeObject } from '@berth/core';
+import type { Registry } from '@berth/registry';
+import type { Logger } from '../log';
+import { WRITE } from './shared';
+
+/** Records Events with Kubernetes' de-duplication (same object/reason/message → count+1). */
+export class EventRecorder {
+  private readonly def = findResource('', 'v1', 'events')!;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly log: Logger,
+  ) {}
+
+  async record(spec: EventSpec): Promise<void> {
+    const namespace = spec.involvedObject.namespace || 'default';
+    const name = eventName(spec);
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const existing = await this.registry.repo.get(this.registry.key(this.def, namespace, name));
+        const event = eventFor(spec, existing?.object as KubeObject | undefined, new Date());
+        try {
+          if (existing) {
+            await this.registry.update(this.def, namespace, name, event, '', WRITE);
+          } else {
+            await this.registry.create(this.def, namespace, event, WRITE);
+          }
+          return;
+        } catch (err) {
+          const reason = (err as { reason?: string }).reason;
+          if (reason !== 'Conflict' && reason !== 'AlreadyExists') throw err;
+        }
+      }
+    } catch (err) {
+      // Events are best effort, as in Kubernetes: never fail a reconcile for one.
+      this.log.debug('event not recorded', { reason: spec.reason, error: (err as Error).message });
+    }
+  }
+}

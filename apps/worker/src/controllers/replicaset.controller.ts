@@ -1,0 +1,87 @@
+import { reconcileReplicaSet, type KubeObject } from '@berth/core';
+import type { Registry } from '@berth/registry';
+import type { Logger } from '../log';
+import type { ReconcileResult } from '../queue/work-queues';
+import type { EventRecorder } from './events';
+import { PODS, REPLICASETS, WRITE, isGone, specSelector, splitKey } from './shared';
+
+/** Keeps exactly spec.replicas pods per ReplicaSet (decisions in libs/core). */
+export class ReplicaSetController {
+  constructor(
+    private readonly registry: Registry,
+    private readonly events: EventRecorder,
+    private readonly log: Logger,
+  ) {}
+
+  async reconcile(key: string): Promise<ReconcileResult | void> {
+    const [namespace, name] = splitKey(key);
+    const rs = await this.registry.get(REPLICASETS, namespace, name);
+    if (rs.metadata.deletionTimestamp) return;
+    const selector = specSelector(rs);
+    const pods = (await this.registry.list(PODS, namespace, { labelSelector: selector })).items;
+    const now = new Date();
+    const plan = reconcileReplicaSet(rs, pods, now);
+
+    for (const pod of plan.adopt) await this.setOwner(pod, rs, true);
+    for (const pod of plan.release) await this.setOwner(pod, rs, false);
+    for (const pod of plan.createPods) {
+      await this.registry.create(PODS, namespace, pod, WRITE);
+    }
+    for (const pod of plan.deletePods) {
+      try {
+        await this.registry.delete(
+          PODS,
+          namespace,
+          pod.metadata.name!,
+          { preconditions: { uid: pod.metadata.uid } },
+          WRITE,
+        );
+      } catch (err) {
+        if (!isGone(err)) throw err;
+      }
+    }
+    await this.registry.guaranteedUpdate(REPLICASETS, namespace, name, undefined, WRITE, (cur) => {
+      if (cur.metadata.uid !== rs.metadata.uid) return cur;
+      return { ...cur, status: plan.status as never };
+    });
+    for (const e of plan.events) await this.events.record(e);
+    if (plan.createPods.length || plan.deletePods.length)
+      this.log.debug('replicaset synced', {
+        rs: key,
+        created: plan.createPods.length,
+        deleted: plan.deletePods.length,
+      });
+    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
+  }
+
+  private async setOwner(pod: KubeObject, rs: KubeObject, adopt: boolean): Promise<void> {
+    try {
+      await this.registry.guaranteedUpdate(
+        PODS,
+        pod.metadata.namespace!,
+        pod.metadata.name!,
+        undefined,
+        WRITE,
+        (cur) => {
+          const refs = (cur.metadata.ownerReferences ?? []).filter(
+            (r) => r.uid !== rs.metadata.uid,
+          );
+          if (adopt) {
+            if ((cur.metadata.ownerReferences ?? []).some((r) => r.controller)) return cur;
+            refs.push({
+              apiVersion: 'apps/v1',
+              kind: 'ReplicaSet',
+              name: rs.metadata.name!,
+              uid: rs.metadata.uid!,
+              controller: true,
+              blockOwnerDeletion: true,
+            });
+          }
+          return { ...cur, metadata: { ...cur.metadata, ownerReferences: refs } };
+        },
+      );
+    } catch (err) {
+      if (!isGone(err)) throw err;
+    }
+  }
+}

@@ -1,0 +1,240 @@
+import {
+  nodeAllocatable,
+  planBindings,
+  podRequests,
+  type KubeObject,
+  type NodeInfo,
+} from '@berth/core';
+import { fieldsOf, type Registry } from '@berth/registry';
+import type { NodeUsage, ObjectRepository } from '@berth/store';
+import type { Logger } from '../log';
+import type { WorkerMetrics } from '../metrics/worker-metrics';
+import type { ShardPayload } from '../queue/catalog';
+import type { ReconcileResult } from '../queue/work-queues';
+import type { EventRecorder } from './events';
+import { NODES, PODS, WRITE } from './shared';
+
+function podKey(pod: KubeObject): string {
+  return `${pod.metadata.namespace}/${pod.metadata.name}`;
+}
+
+function condition(pod: KubeObject, type: string) {
+  const conditions =
+    (pod.status as { conditions?: Array<Record<string, unknown>> })?.conditions ?? [];
+  return conditions.find((c) => c.type === type);
+}
+
+function withCondition(pod: KubeObject, cond: Record<string, unknown>): KubeObject {
+  const status = { ...((pod.status as Record<string, unknown>) ?? {}) };
+  const conditions = ((status.conditions as Array<Record<string, unknown>>) ?? []).filter(
+    (c) => c.type !== cond.type,
+  );
+  status.conditions = [...conditions, cond];
+  return { ...pod, status };
+}
+
+function nodeInfo(node: KubeObject, usage: NodeUsage | undefined): NodeInfo {
+  return {
+    node,
+    allocatable: nodeAllocatable(node),
+    nonZeroRequested: {
+      milliCpu: usage?.nonZeroMilliCpu ?? 0n,
+      memory: usage?.nonZeroMemory ?? 0n,
+    },
+    requested: {
+      milliCpu: usage?.milliCpu ?? 0n,
+      memory: usage?.memory ?? 0n,
+      pods: usage?.pods ?? 0,
+      ephemeralStorage: 0n,
+      scalar: {},
+    },
+    podCount: usage?.pods ?? 0,
+    ownerPods: usage?.owners ?? {},
+  };
+}
+
+/**
+ * The scheduler: takes a batch of pending pods of one shard, plans their placement with
+ * the pure filter/score in libs/core, then binds them in ONE store transaction that
+ * re-checks every node's capacity under the store's revision lock — so no node is ever
+ * overcommitted and no pod is bound twice, however many workers schedule at once.
+ * Pods that fit nowhere get PodScheduled=False/Unschedulable and a FailedScheduling
+ * event, and are retried only when capacity appears (node added/changed, pod gone).
+ */
+export class SchedulerController {
+  constructor(
+    private readonly registry: Registry,
+    private readonly repo: ObjectRepository,
+    private readonly events: EventRecorder,
+    private readonly metrics: WorkerMetrics,
+    private readonly opts: { batchSize: number; shards: number },
+    private readonly log: Logger,
+  ) {}
+
+  async reconcile(payload: ShardPayload): Promise<ReconcileResult | void> {
+    const pending = await this.pendingPods(payload);
+    if (pending.length === 0) return;
+    const batch = pending.slice(0, this.opts.batchSize);
+    const nodes = (await this.registry.list(NODES, undefined, {})).items;
+    const usage = new Map((await this.repo.podUsageByNode()).map((u) => [u.node, u]));
+    const infos = nodes.map((n) => nodeInfo(n, usage.get(n.metadata.name!)));
+    const plan = planBindings(batch, infos);
+
+    const bound = await this.bind(plan.bindings, nodes);
+    for (const pod of plan.unschedulable) await this.markUnschedulable(pod.pod, pod.message);
+    for (const b of bound) {
+      await this.events.record({
+        type: 'Normal',
+        reason: 'Scheduled',
+        message: `Successfully assigned ${podKey(b.pod)} to ${b.nodeName}`,
+        involvedObject: {
+          kind: 'Pod',
+          apiVersion: 'v1',
+          namespace: b.pod.metadata.namespace!,
+          name: b.pod.metadata.name!,
+          uid: b.pod.metadata.uid!,
+        },
+        source: { component: 'default-scheduler' },
+      });
+    }
+    const conflicts = plan.bindings.length - bound.length;
+    this.metrics.scheduleAttempts.inc({ result: 'scheduled' }, bound.length);
+    this.metrics.scheduleAttempts.inc({ result: 'unschedulable' }, plan.unschedulable.length);
+    if (conflicts) this.metrics.scheduleAttempts.inc({ result: 'conflict' }, conflicts);
+    // More work (a full batch, or bindings lost to a concurrent scheduler): go again now.
+    if (pending.length > batch.length || conflicts > 0)
+      return { requeueAfterMs: conflicts > 0 ? 50 : 0 };
+  }
+
+  private async pendingPods(payload: ShardPayload): Promise<KubeObject[]> {
+    // One more than a batch tells whether more work waits after this one.
+    const rows = await this.repo.pendingPods(
+      payload.shard,
+      this.opts.shards,
+      this.opts.batchSize * 4,
+    );
+    return rows
+      .map((r) => r.object as unknown as KubeObject)
+      .filter((pod) => {
+        const scheduled = condition(pod, 'PodScheduled');
+        const markedUnschedulable =
+          scheduled?.status === 'False' && scheduled.reason === 'Unschedulable';
+        return payload.retryUnschedulable || !markedUnschedulable;
+      });
+  }
+
+  /** Applies bindings atomically, re-checking capacity in the transaction. */
+  private async bind(bindings: Array<{ pod: KubeObject; nodeName: string }>, nodes: KubeObject[]) {
+    if (bindings.length === 0) return [];
+    const nodeByName = new Map(nodes.map((n) => [n.metadata.name!, n]));
+    const touched = [...new Set(bindings.map((b) => b.nodeName))];
+    const now = new Date();
+    const bound: Array<{ pod: KubeObject; nodeName: string }> = [];
+    await this.repo.atomically(async (tx) => {
+      bound.length = 0;
+      const usage = new Map((await tx.podUsageByNode(touched)).map((u) => [u.node, u]));
+      const fresh = new Map<string, KubeObject>();
+      for (const name of touched) {
+        const stored = await tx.get({ resource: 'nodes', namespace: '', name });
+        if (stored) fresh.set(name, stored.object as unknown as KubeObject);
+      }
+      for (const b of bindings) {
+        const node = fresh.get(b.nodeName) ?? nodeByName.get(b.nodeName);
+        if (!node || !fresh.has(b.nodeName)) continue; // node vanished
+        const alloc = nodeAllocatable(node);
+        const used = usage.get(b.nodeName) ?? {
+          node: b.nodeName,
+          milliCpu: 0n,
+          memory: 0n,
+          nonZeroMilliCpu: 0n,
+          nonZeroMemory: 0n,
+          pods: 0,
+          owners: {},
+        };
+        const req = podRequests(b.pod);
+        if (
+          used.milliCpu + req.milliCpu > alloc.milliCpu ||
+          used.memory + req.memory > alloc.memory ||
+          used.pods + 1 > alloc.pods
+        ) {
+          continue; // lost to a concurrent binding: replanned next round
+        }
+        const next = withCondition(
+          { ...b.pod, spec: { ...(b.pod.spec as object), nodeName: b.nodeName } },
+          {
+            type: 'PodScheduled',
+            status: 'True',
+            lastProbeTime: null,
+            lastTransitionTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          },
+        );
+        const written = await tx.update(
+          { resource: 'pods', namespace: b.pod.metadata.namespace!, name: b.pod.metadata.name! },
+          next as never,
+          fieldsOf(PODS, next),
+          BigInt(b.pod.metadata.resourceVersion!),
+        );
+        if (!written) continue; // the pod changed or went away since we read it
+        used.milliCpu += req.milliCpu;
+        used.memory += req.memory;
+        used.pods += 1;
+        usage.set(b.nodeName, used);
+        bound.push(b);
+      }
+    });
+    for (const b of bound) {
+      this.metrics.binds.inc();
+      const created = Date.parse(b.pod.metadata.creationTimestamp ?? '');
+      if (!Number.isNaN(created))
+        this.metrics.scheduleLatency.observe(Math.max(0, (Date.now() - created) / 1000));
+    }
+    return bound;
+  }
+
+  private async markUnschedulable(pod: KubeObject, message: string): Promise<void> {
+    const current = condition(pod, 'PodScheduled');
+    if (!(
+      current?.status === 'False' &&
+      current.reason === 'Unschedulable' &&
+      current.message === message
+    )) {
+      try {
+        await this.registry.guaranteedUpdate(
+          PODS,
+          pod.metadata.namespace!,
+          pod.metadata.name!,
+          undefined,
+          WRITE,
+          (cur) => {
+            if ((cur.spec as { nodeName?: string })?.nodeName) return cur;
+            return withCondition(cur, {
+              type: 'PodScheduled',
+              status: 'False',
+              reason: 'Unschedulable',
+              message,
+              lastProbeTime: null,
+              lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+            });
+          },
+        );
+      } catch (err) {
+        if ((err as { reason?: string }).reason !== 'NotFound') throw err;
+        return;
+      }
+    }
+    await this.events.record({
+      type: 'Warning',
+      reason: 'FailedScheduling',
+      message,
+      involvedObject: {
+        kind: 'Pod',
+        apiVersion: 'v1',
+        namespace: pod.metadata.namespace!,
+        name: pod.metadata.name!,
+        uid: pod.metadata.uid!,
+      },
+      source: { component: 'default-scheduler' },
+    });
+    this.log.debug('pod unschedulable', { pod: podKey(pod), message });
+  }
+}

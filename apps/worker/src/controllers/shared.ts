@@ -1,0 +1,38 @@
+import {
+  findResource,
+  formatLabelSelector,
+  labelSelectorFromObject,
+  type KubeObject,
+  type ResourceDefinition,
+} from '@berth/core';
+import type { WriteOptions } from '@berth/registry';
+
+/** How controllers write: for real, and never failing on fields they do not model. */
+export const WRITE: WriteOptions = { dryRun: false, fieldValidation: 'Ignore' };
+
+function builtin(group: string, plural: string): ResourceDefinition {
+  return findResource(group, 'v1', plural)!;
+}
+
+export const PODS = builtin('', 'pods');
+export const NODES = builtin('', 'nodes');
+export const REPLICASETS = builtin('apps', 'replicasets');
+export const DEPLOYMENTS = builtin('apps', 'deployments');
+
+/** `namespace/name` → [namespace, name]. */
+export function splitKey(key: string): [string, string] {
+  const i = key.indexOf('/');
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+/** The object is gone (NotFound): for a controller, nothing left to do. */
+export function isGone(err: unknown): boolean {
+  return (err as { reason?: string }).reason === 'NotFound';
+}
+
+/** A workload's `spec.selector` as a label-selector string for list calls. */
+export function specSelector(obj: KubeObject): string {
+  return formatLabelSelector(
+    labelSelectorFromObject((obj.spec as { selector?: never } | undefined)?.selector ?? {}),
+  );
+}

@@ -1,0 +1,119 @@
+import type { ChangeRecord, ChangeType, JsonObject } from '@berth/store';
+import { routeChange, shardOf, type Route } from './routes';
+
+function change(
+  type: ChangeType,
+  resource: string,
+  namespace: string,
+  name: string,
+  object: JsonObject = {},
+): ChangeRecord {
+  const metadata = { name, ...(namespace ? { namespace } : {}), uid: `uid-${name}` };
+  return {
+    revision: 1n,
+    resource,
+    namespace,
+    name,
+    type,
+    object: { ...object, metadata: { ...metadata, ...((object.metadata as object) ?? {}) } },
+  };
+}
+
+const rsRef = {
+  apiVersion: 'apps/v1',
+  kind: 'ReplicaSet',
+  name: 'web-1',
+  uid: 'uid-rs',
+  controller: true,
+  blockOwnerDeletion: true,
+};
+
+const keysOf = (routes: Route[], queue: string) =>
+  routes.filter((r) => r.queue === queue).map((r) => (r.payload as { key: string }).key);
+
+describe('routeChange', () => {
+  it('routes a node, its Lease (in kube-node-lease only) and nothing else to the nodes queue', () => {
+    expect(keysOf(routeChange(change('MODIFIED', 'nodes', '', 'n1'), 2), 'nodes')).toEqual(['n1']);
+    const lease = routeChange(
+      change('MODIFIED', 'leases.coordination.k8s.io', 'kube-node-lease', 'n1'),
+      2,
+    );
+    expect(lease).toEqual([{ queue: 'nodes', payload: { key: 'n1' } }]);
+    const other = routeChange(change('MODIFIED', 'leases.coordination.k8s.io', 'apps', 'lock'), 2);
+    expect(other).toEqual([]);
+  });
+
+  it('routes namespaced objects quotas count to the namespace quota, never events or leases', () => {
+    for (const resource of [
+      'pods',
+      'services',
+      'deployments.apps',
+      'replicasets.apps',
+      'resourcequotas',
+      'limitranges',
+    ]) {
+      expect(keysOf(routeChange(change('ADDED', resource, 'team-a', 'x'), 2), 'quota')).toEqual([
+        'team-a',
+      ]);
+    }
+    expect(keysOf(routeChange(change('ADDED', 'events', 'team-a', 'e'), 2), 'quota')).toEqual([]);
+    expect(keysOf(routeChange(change('MODIFIED', 'nodes', '', 'n1'), 2), 'quota')).toEqual([]);
+  });
+
+  it('routes a deleted or deleting object to the garbage collector by resource, key and uid', () => {
+    expect(keysOf(routeChange(change('DELETED', 'deployments.apps', 'd', 'web'), 2), 'gc')).toEqual(
+      ['deployments.apps|d/web|uid-web'],
+    );
+    const deleting = change('MODIFIED', 'nodes', '', 'n1', {
+      metadata: { deletionTimestamp: '2026-01-01T00:00:00Z' },
+    });
+    expect(keysOf(routeChange(deleting, 2), 'gc')).toEqual(['nodes|n1|uid-n1']);
+    expect(
+      keysOf(routeChange(change('MODIFIED', 'deployments.apps', 'd', 'web'), 2), 'gc'),
+    ).toEqual([]);
+  });
+
+  it('wakes the owners a deleted dependent blocked, so a foreground deletion can finish', () => {
+    const pod = change('DELETED', 'pods', 'd', 'web-1-abcde', {
+      metadata: {
+        ownerReferences: [
+          rsRef,
+          { apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'uid-n1', blockOwnerDeletion: true },
+          {
+            apiVersion: 'example.com/v1',
+            kind: 'Unknown',
+            name: 'u',
+            uid: 'uid-u',
+            blockOwnerDeletion: true,
+          },
+          { apiVersion: 'apps/v1', kind: 'Deployment', name: 'nb', uid: 'uid-nb' },
+        ],
+      },
+      spec: { nodeName: 'n1' },
+    });
+    expect(keysOf(routeChange(pod, 2), 'gc')).toEqual([
+      'pods|d/web-1-abcde|uid-web-1-abcde',
+      'replicasets.apps|d/web-1|uid-rs',
+      'nodes|n1|uid-n1',
+    ]);
+  });
+
+  it('checks the owners of a newly created dependent, not of an updated one', () => {
+    const owned = { metadata: { ownerReferences: [rsRef] } };
+    expect(keysOf(routeChange(change('ADDED', 'pods', 'd', 'p', owned), 2), 'gc')).toEqual([
+      'pods|d/p|uid-p',
+    ]);
+    expect(keysOf(routeChange(change('MODIFIED', 'pods', 'd', 'p', owned), 2), 'gc')).toEqual([]);
+    expect(keysOf(routeChange(change('ADDED', 'pods', 'd', 'q'), 2), 'gc')).toEqual([]);
+  });
+
+  it('still routes pods to the scheduler and their ReplicaSet', () => {
+    const pending = change('ADDED', 'pods', 'd', 'p', { metadata: { ownerReferences: [rsRef] } });
+    const routes = routeChange(pending, 4);
+    expect(routes).toContainEqual({
+      queue: 'scheduler',
+      payload: { shard: shardOf('d/p', 4), retryUnschedulable: false },
+    });
+    expect(keysOf(routes, 'replicasets')).toEqual(['d/web-1']);
+  });
+});

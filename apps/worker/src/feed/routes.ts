@@ -1,0 +1,108 @@
+import {
+  findResourceByKind,
+  qualifiedResource,
+  type KubeObject,
+  type OwnerReference,
+} from '@berth/core';
+import { podBucket, type ChangeRecord } from '@berth/store';
+import type { PayloadOf, QueueName } from '../queue/catalog';
+
+export interface Route<Q extends QueueName = QueueName> {
+  queue: Q;
+  payload: PayloadOf<Q>;
+}
+
+/** Stable shard of a pod key for parallel scheduling runs (the store's bucket mod shards). */
+export function shardOf(key: string, shards: number): number {
+  return podBucket(key) % shards;
+}
+
+function controllerOf(obj: KubeObject): OwnerReference | undefined {
+  return (obj.metadata?.ownerReferences ?? []).find((r) => r.controller);
+}
+
+const TERMINAL = new Set(['Succeeded', 'Failed']);
+
+/** Namespaced resources whose objects no quota is expected to count (heartbeats, events). */
+const NOT_COUNTED = new Set(['events', 'leases.coordination.k8s.io']);
+
+/** The garbage collector's key for an object: `<resource>|<ns/name or name>|<uid>`. */
+function gcRoute(resource: string, key: string, uid: string): Route {
+  return { queue: 'gc', payload: { key: `${resource}|${key}|${uid}` } };
+}
+
+/** The gc route of the owner `ref` points at, from a dependent in namespace `ns`. */
+function ownerGcRoute(ref: OwnerReference, ns: string): Route | undefined {
+  const def = findResourceByKind(ref.apiVersion, ref.kind);
+  if (!def || !ref.uid || (def.namespaced && !ns)) return undefined;
+  return gcRoute(qualifiedResource(def), def.namespaced ? `${ns}/${ref.name}` : ref.name, ref.uid);
+}
+
+/**
+ * Which controllers must look at a change (keys, not objects: the reconcile reads the
+ * current state itself). Level-triggered: a missed route is healed by the resync.
+ */
+export function routeChange(change: ChangeRecord, shards: number): Route[] {
+  const obj = change.object as unknown as KubeObject;
+  const ns = change.namespace;
+  const key = ns ? `${ns}/${change.name}` : change.name;
+  const routes: Route[] = [];
+  const owner = controllerOf(obj);
+  const deleting = Boolean(obj.metadata?.deletionTimestamp);
+  const refs = obj.metadata?.ownerReferences ?? [];
+  if (change.type === 'DELETED' || deleting) {
+    // Dependents of a vanished (or foreground-deleting) owner are the garbage collector's.
+    routes.push(gcRoute(change.resource, key, obj.metadata?.uid ?? ''));
+    // An owner deleting in the foreground waits for this one: look at it again.
+    for (const ref of refs) {
+      const route = ref.blockOwnerDeletion ? ownerGcRoute(ref, ns) : undefined;
+      if (route) routes.push(route);
+    }
+  } else if (change.type === 'ADDED' && refs.length > 0) {
+    // Created just as its owner went away? The collector checks the owners exist.
+    routes.push(gcRoute(change.resource, key, obj.metadata?.uid ?? ''));
+  }
+  switch (change.resource) {
+    case 'pods': {
+      const phase = (obj.status as { phase?: string } | undefined)?.phase ?? '';
+      const nodeName = (obj.spec as { nodeName?: string } | undefined)?.nodeName ?? '';
+      if (change.type !== 'DELETED' && !nodeName && !deleting && !TERMINAL.has(phase)) {
+        routes.push({
+          queue: 'scheduler',
+          payload: { shard: shardOf(key, shards), retryUnschedulable: false },
+        });
+      }
+      if ((change.type === 'DELETED' || TERMINAL.has(phase)) && nodeName) {
+        // Capacity was freed: pods that did not fit may fit now.
+        for (let s = 0; s < shards; s++)
+          routes.push({ queue: 'scheduler', payload: { shard: s, retryUnschedulable: true } });
+      }
+      if (owner?.kind === 'ReplicaSet')
+        routes.push({ queue: 'replicasets', payload: { key: `${ns}/${owner.name}` } });
+      break;
+    }
+    case 'replicasets.apps':
+      routes.push({ queue: 'replicasets', payload: { key } });
+      if (owner?.kind === 'Deployment')
+        routes.push({ queue: 'deployments', payload: { key: `${ns}/${owner.name}` } });
+      break;
+    case 'deployments.apps':
+      routes.push({ queue: 'deployments', payload: { key } });
+      break;
+    case 'nodes':
+      routes.push({ queue: 'nodes', payload: { key } });
+      for (let s = 0; s < shards; s++)
+        routes.push({ queue: 'scheduler', payload: { shard: s, retryUnschedulable: true } });
+      break;
+    case 'leases.coordination.k8s.io':
+      if (ns === 'kube-node-lease') routes.push({ queue: 'nodes', payload: { key: change.name } });
+      break;
+    case 'namespaces':
+      if (deleting) routes.push({ queue: 'namespaces', payload: { key } });
+      break;
+  }
+  // Quotas count pods, services, `count/<resource>` of anything: recompute the namespace.
+  if (ns && !NOT_COUNTED.has(change.resource))
+    routes.push({ queue: 'quota', payload: { key: ns } });
+  return routes;
+}

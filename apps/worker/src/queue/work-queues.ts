@@ -1,0 +1,161 @@
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type IORedis from 'ioredis';
+import { ApiError } from '@berth/core';
+import type { Logger } from '../log';
+import type { WorkerMetrics } from '../metrics/worker-metrics';
+import { CATALOG, type PayloadOf, type QueueName } from './catalog';
+
+export interface ReconcileResult {
+  /** Ask to be reconciled again after this long (level-triggered re-check). */
+  requeueAfterMs?: number;
+}
+
+export type Handler<Q extends QueueName> = (
+  payload: PayloadOf<Q>,
+) => Promise<ReconcileResult | void>;
+
+const ACTIVE_SUFFIX = '|again';
+
+/**
+ * BullMQ queues from the catalog, with workqueue semantics: enqueueing a key that is
+ * already waiting is a no-op (bursts collapse); enqueueing a key whose job is running
+ * queues one follow-up so the change is not lost; failed jobs retry with exponential
+ * backoff and, when out of attempts, stay visible in the failed set.
+ */
+export class WorkQueues {
+  private readonly queues = new Map<QueueName, Queue>();
+  private readonly workers: Worker[] = [];
+
+  constructor(
+    private readonly connection: IORedis,
+    private readonly prefix: string,
+    private readonly metrics: WorkerMetrics,
+    private readonly log: Logger,
+  ) {}
+
+  queue(name: QueueName): Queue {
+    let q = this.queues.get(name);
+    if (!q) {
+      const spec = CATALOG[name];
+      q = new Queue(spec.name, {
+        connection: this.connection,
+        prefix: this.prefix,
+        defaultJobOptions: {
+          attempts: spec.retry.attempts,
+          backoff: { type: 'exponential', delay: spec.retry.backoffMs },
+          removeOnComplete: true,
+          removeOnFail: { count: 5000 },
+        },
+      });
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  /** Queues a reconcile of `payload`'s key; collapses with one already waiting. */
+  async enqueue<Q extends QueueName>(name: Q, payload: PayloadOf<Q>, delayMs = 0): Promise<void> {
+    const spec = CATALOG[name];
+    const data = spec.payload.parse(payload) as PayloadOf<Q>;
+    const id = (spec.jobId as (p: PayloadOf<Q>) => string)(data);
+    const queue = this.queue(name);
+    const existing = await queue.getJob(id);
+    if (existing) {
+      const state = await existing.getState();
+      if (state === 'active') {
+        const followUp = await queue.getJob(id + ACTIVE_SUFFIX);
+        const followState = followUp ? await followUp.getState() : undefined;
+        if (followUp && (followState === 'completed' || followState === 'failed')) {
+          await followUp.remove().catch(() => undefined);
+        }
+        await queue.add(spec.name, data, { jobId: id + ACTIVE_SUFFIX, delay: delayMs });
+        return;
+      }
+      if (state === 'completed' || state === 'failed' || state === 'unknown') {
+        await existing.remove().catch(() => undefined);
+      } else {
+        return; // waiting, delayed or prioritized: this trigger is already covered
+      }
+    }
+    await queue.add(spec.name, data, { jobId: id, delay: delayMs });
+  }
+
+  /** Starts processing `name` with `handler` (a thin decode → call). */
+  process<Q extends QueueName>(name: Q, handler: Handler<Q>, concurrency: number): void {
+    const spec = CATALOG[name];
+    const worker = new Worker(
+      spec.name,
+      async (job: Job) => {
+        const parsed = spec.payload.safeParse(job.data);
+        if (!parsed.success)
+          throw new UnrecoverableError(`invalid ${spec.name} payload: ${parsed.error.message}`);
+        const end = this.metrics.reconcileDuration.startTimer({ controller: spec.name });
+        try {
+          const result = await handler(parsed.data as PayloadOf<Q>);
+          end({ result: 'ok' });
+          if (result?.requeueAfterMs !== undefined) {
+            // Through the collapsing enqueue: while this job (main id or its follow-up)
+            // is active, the other id is used, so a requeue is never swallowed.
+            await this.enqueue(
+              name,
+              parsed.data as PayloadOf<Q>,
+              Math.max(0, result.requeueAfterMs),
+            );
+          }
+        } catch (err) {
+          if (err instanceof ApiError && err.code === 404) {
+            end({ result: 'gone' });
+            return; // the object is gone: nothing to reconcile
+          }
+          end({ result: 'error' });
+          this.metrics.reconcileErrors.inc({ controller: spec.name });
+          throw err;
+        }
+      },
+      { connection: this.connection, prefix: this.prefix, concurrency, autorun: true },
+    );
+    worker.on('failed', (job, err) => {
+      if (!job) return;
+      const final =
+        job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError;
+      if (final) {
+        this.metrics.failedForGood.inc({ controller: spec.name });
+        this.log.error('job failed for good', {
+          queue: spec.name,
+          job: job.id,
+          error: err.message,
+        });
+      } else {
+        this.log.debug('job failed, will retry', {
+          queue: spec.name,
+          job: job.id,
+          attempt: job.attemptsMade,
+          error: err.message,
+        });
+      }
+    });
+    worker.on('error', (err) =>
+      this.log.warn('worker error', { queue: spec.name, error: err.message }),
+    );
+    this.workers.push(worker);
+  }
+
+  /** Updates the queue-depth gauge (called on scrape). */
+  async collectDepth(): Promise<void> {
+    for (const [name, queue] of this.queues) {
+      const counts = await queue.getJobCounts(
+        'waiting',
+        'active',
+        'delayed',
+        'failed',
+        'prioritized',
+      );
+      for (const [state, n] of Object.entries(counts))
+        this.metrics.queueDepth.set({ queue: name, state }, n);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}

@@ -1,0 +1,198 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import IORedis from 'ioredis';
+import { findResource, qualifiedResource } from '@berth/core';
+import { Registry } from '@berth/registry';
+import { ChangeFeed, createPrismaClient, ObjectRepository } from '@berth/store';
+import type { WorkerConfig } from './config';
+import { DeploymentController } from './controllers/deployment.controller';
+import { EventRecorder } from './controllers/events';
+import { GarbageCollectorController } from './controllers/garbage-collector.controller';
+import { NodeLifecycleController } from './controllers/node-lifecycle.controller';
+import { QuotaController } from './controllers/quota.controller';
+import { ReplicaSetController } from './controllers/replicaset.controller';
+import { SchedulerController } from './controllers/scheduler.controller';
+import { FeedFollower } from './feed/feed-follower';
+import { LeaderElection } from './leader/leader-election';
+import { createLogger } from './log';
+import { WorkerMetrics } from './metrics/worker-metrics';
+import { WorkQueues } from './queue/work-queues';
+
+export interface RunningWorker {
+  /** Where /metrics is served, when enabled. */
+  metricsUrl?: string;
+  isLeader(): boolean;
+  stop(): Promise<void>;
+}
+
+/** Periodic task helper shared by the leader-only loops. */
+function every(ms: number, task: () => Promise<void>, onError: (err: Error) => void): () => void {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const run = async () => {
+    if (stopped) return;
+    try {
+      await task();
+    } catch (err) {
+      onError(err as Error);
+    }
+    if (!stopped) timer = setTimeout(run, ms);
+  };
+  timer = setTimeout(run, ms);
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
+}
+
+/**
+ * The worker process: BullMQ consumers for every controller (any number of worker
+ * processes may run) plus leader-only loops (change-log follower, resync) guarded by a
+ * Redis lease.
+ */
+export async function startWorker(config: WorkerConfig): Promise<RunningWorker> {
+  const log = createLogger('berth-worker', config.logLevel);
+  const prisma = createPrismaClient(config.databaseUrl, 10);
+  const repo = new ObjectRepository(prisma);
+  const registry = new Registry(repo);
+  const feed = new ChangeFeed(repo, {
+    databaseUrl: config.databaseUrl,
+    onError: (err) => log.warn('change feed', { error: err.message }),
+  });
+  await feed.start();
+  const redis = new IORedis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+  const metrics = new WorkerMetrics();
+  const queues = new WorkQueues(redis, config.queuePrefix, metrics, log);
+  const events = new EventRecorder(registry, log);
+
+  const scheduler = new SchedulerController(
+    registry,
+    repo,
+    events,
+    metrics,
+    { batchSize: config.schedulerBatchSize, shards: config.schedulerShards },
+    log,
+  );
+  const replicaSets = new ReplicaSetController(registry, events, log);
+  const deployments = new DeploymentController(registry, events, log);
+  const nodes = new NodeLifecycleController(
+    registry,
+    events,
+    { gracePeriodMs: config.nodeGracePeriodMs, monitorPeriodMs: config.nodeMonitorPeriodMs },
+    log,
+  );
+  const garbageCollector = new GarbageCollectorController(registry, log);
+  const quotas = new QuotaController(registry, log);
+
+  queues.process('scheduler', (p) => scheduler.reconcile(p), 1);
+  queues.process('replicasets', (p) => replicaSets.reconcile(p.key), config.concurrency);
+  queues.process('deployments', (p) => deployments.reconcile(p.key), config.concurrency);
+  queues.process('nodes', (p) => nodes.reconcile(p.key), config.concurrency);
+  queues.process('gc', (p) => garbageCollector.reconcile(p.key), config.concurrency);
+  queues.process('quota', (p) => quotas.reconcile(p.key), config.concurrency);
+
+  const enqueueNode = (name: string) => queues.enqueue('nodes', { key: name });
+
+  const resyncAll = async () => {
+    for (let shard = 0; shard < config.schedulerShards; shard++) {
+      await queues.enqueue('scheduler', { shard, retryUnschedulable: true });
+    }
+    for (const [plural, queue] of [
+      ['deployments', 'deployments'],
+      ['replicasets', 'replicasets'],
+    ] as const) {
+      const def = findResource('apps', 'v1', plural)!;
+      const list = await repo.list({ resource: qualifiedResource(def) });
+      for (const item of list.items)
+        await queues.enqueue(queue, { key: `${item.key.namespace}/${item.key.name}` });
+    }
+    const nodeList = await repo.list({ resource: 'nodes' });
+    for (const item of nodeList.items) await enqueueNode(item.key.name);
+    // Quota usage of every namespace that has a quota (recomputed, so drift heals).
+    const quotaList = await repo.list({ resource: 'resourcequotas' });
+    for (const namespace of new Set(quotaList.items.map((i) => i.key.namespace)))
+      await queues.enqueue('quota', { key: namespace });
+  };
+
+  const follower = new FeedFollower(
+    feed,
+    repo,
+    redis,
+    `${config.queuePrefix}:feed:revision`,
+    queues,
+    config.schedulerShards,
+    resyncAll,
+    log,
+  );
+  let stopLoops: Array<() => void> = [];
+  const election = new LeaderElection(
+    redis,
+    `${config.queuePrefix}:leader:controller-manager`,
+    config.identity,
+    config.leaseDurationMs,
+    {
+      onStartedLeading: () => {
+        void follower
+          .start()
+          .catch((err) => log.error('follower failed to start', { error: (err as Error).message }));
+        stopLoops = [
+          every(config.resyncIntervalMs, resyncAll, (err) =>
+            log.warn('resync failed', { error: err.message }),
+          ),
+          // A node that stops heartbeating makes no change: check every node's health.
+          every(
+            config.nodeMonitorPeriodMs,
+            () => nodes.sweep(enqueueNode),
+            (err) => log.warn('node monitor failed', { error: err.message }),
+          ),
+        ];
+      },
+      onStoppedLeading: () => {
+        for (const stop of stopLoops) stop();
+        stopLoops = [];
+        void follower.stop();
+      },
+    },
+    log,
+  );
+  election.start();
+
+  let metricsServer: http.Server | undefined;
+  let metricsUrl: string | undefined;
+  if (config.metricsPort !== undefined) {
+    metricsServer = http.createServer(async (req, res) => {
+      if (req.url === '/metrics') {
+        await queues.collectDepth().catch(() => undefined);
+        res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+        res.end(await metrics.registry.metrics());
+      } else if (req.url === '/healthz') {
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.end('ok');
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+    await new Promise<void>((resolve) =>
+      metricsServer!.listen(config.metricsPort, '127.0.0.1', resolve),
+    );
+    metricsUrl = `http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}`;
+  }
+  log.info('worker started', { identity: config.identity, metrics: metricsUrl });
+
+  return {
+    metricsUrl,
+    isLeader: () => election.isLeader,
+    async stop() {
+      await election.stop();
+      await follower.stop();
+      await queues.close();
+      await feed.stop();
+      await prisma.$disconnect();
+      redis.disconnect();
+      await new Promise<void>((resolve) =>
+        metricsServer ? metricsServer.close(() => resolve()) : resolve(),
+      );
+    },
+  };
+}
