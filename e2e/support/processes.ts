@@ -1,0 +1,207 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createTestDatabase, type TestDatabase } from '@berth/store/testing';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `check` until it returns true; fails with `what` at the deadline. */
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 20_000,
+  everyMs = 100,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export interface ApiProcess {
+  url: string;
+  httpUrl: string;
+  token: string;
+  dataDir: string;
+  kubeconfig: string;
+  db: TestDatabase;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts the built API server (`apps/api/dist/main.js`) as a real process on a fresh database. */
+export async function startApiProcess(): Promise<ApiProcess> {
+  const main = path.join(ROOT, 'apps/api/dist/main.js');
+  if (!existsSync(main))
+    throw new Error(`${main} is missing: run \`npm run build\` first (npm test does)`);
+  const db = await createTestDatabase('berth_e2e');
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-'));
+  const [port, httpPort] = [await freePort(), await freePort()];
+  const token = 'e2e-admin-token-abcdefghijklmnop';
+  let out = '';
+  const child: ChildProcess = spawn(process.execPath, [main], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: db.url,
+      PORT: String(port),
+      BERTH_HOST: '127.0.0.1',
+      BERTH_HTTP_PORT: String(httpPort),
+      BERTH_DATA_DIR: dataDir,
+      BERTH_ADMIN_TOKEN: token,
+      BERTH_LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  await waitFor(async () => {
+    if (exited) throw new Error(`API exited early:\n${out}`);
+    const res = await fetch(`${httpUrl}/readyz`);
+    return res.ok;
+  }, 'the API server to be ready').catch((err) => {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}\n${out}`);
+  });
+  return {
+    url: `https://127.0.0.1:${port}`,
+    httpUrl,
+    token,
+    dataDir,
+    kubeconfig: path.join(dataDir, 'kubeconfig', 'admin.kubeconfig'),
+    db,
+    output: () => out,
+    async stop() {
+      if (!exited) {
+        const gone = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await gone;
+        clearTimeout(timer);
+      }
+      await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function kubectlBinary(): string {
+  return process.env.KUBECTL ?? 'kubectl';
+}
+
+/** Runs the real kubectl with the given kubeconfig and a fresh discovery cache. */
+export function kubectl(
+  kubeconfig: string,
+  cacheDir: string,
+  args: string[],
+  input?: string,
+): KubectlResult {
+  const res = spawnSync(
+    kubectlBinary(),
+    ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args],
+    {
+      input,
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
+  if (res.error) throw res.error;
+  return { code: res.status ?? -1, stdout: res.stdout, stderr: res.stderr };
+}
+
+export interface WorkerProcess {
+  pid: number;
+  output(): string;
+  /** SIGKILL: the process dies without any clean-up (its leases and jobs are orphaned). */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the built worker (`apps/worker/dist/main.js`) as a real process. */
+export async function startWorkerProcess(
+  databaseUrl: string,
+  queuePrefix: string,
+  identity: string,
+  extraEnv: Record<string, string> = {},
+): Promise<WorkerProcess> {
+  const main = path.join(ROOT, 'apps/worker/dist/main.js');
+  if (!existsSync(main))
+    throw new Error(`${main} is missing: run \`npm run build\` first (npm test does)`);
+  let out = '';
+  const child = spawn(process.execPath, [main], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      BERTH_QUEUE_PREFIX: queuePrefix,
+      BERTH_WORKER_ID: identity,
+      BERTH_LOG_LEVEL: 'info',
+      // e2e nodes have no agent renewing their Lease: don't let them go NotReady mid-test.
+      BERTH_NODE_GRACE_PERIOD_MS: '3600000',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  let exited = false;
+  const gone = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
+  await waitFor(() => {
+    if (exited) throw new Error(`worker exited early:\n${out}`);
+    return out.includes('worker started');
+  }, `worker ${identity} to start`).catch((err) => {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}\n${out}`);
+  });
+  return {
+    pid: child.pid!,
+    output: () => out,
+    async kill() {
+      if (!exited) child.kill('SIGKILL');
+      await gone;
+    },
+    async stop() {
+      if (!exited) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await gone;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
