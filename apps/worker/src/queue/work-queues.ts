@@ -17,6 +17,15 @@ export type Handler<Q extends QueueName> = (
 const ACTIVE_SUFFIX = '|again';
 
 /**
+ * Makes a delayed job due sooner: at once for a change (`delayMs` 0), else when the new
+ * delay is shorter than the job's own. Throws if the job is no longer delayed.
+ */
+async function bringForward(job: Job, delayMs: number): Promise<void> {
+  if (delayMs <= 0) await job.promote();
+  else if (delayMs < (job.delay ?? 0)) await job.changeDelay(delayMs);
+}
+
+/**
  * BullMQ queues from the catalog, with workqueue semantics: enqueueing a key that is
  * already waiting is a no-op (bursts collapse); enqueueing a key whose job is running
  * queues one follow-up so the change is not lost; failed jobs retry with exponential
@@ -52,12 +61,34 @@ export class WorkQueues {
     return q;
   }
 
-  /** Queues a reconcile of `payload`'s key; collapses with one already waiting. */
+  /**
+   * Queues a reconcile of `payload`'s key; collapses with one already waiting. A key
+   * waiting behind a longer delay (a requeue for a later re-check, or a retry backoff)
+   * is brought forward: a change must never wait for an unrelated timer.
+   */
   async enqueue<Q extends QueueName>(name: Q, payload: PayloadOf<Q>, delayMs = 0): Promise<void> {
     const spec = CATALOG[name];
     const data = spec.payload.parse(payload) as PayloadOf<Q>;
     const id = (spec.jobId as (p: PayloadOf<Q>) => string)(data);
     const queue = this.queue(name);
+    // The job moves between states on its own; a step that loses such a race looks again.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.enqueueOnce(queue, spec.name, id, data, delayMs);
+        return;
+      } catch (err) {
+        if (attempt >= 2) throw err;
+      }
+    }
+  }
+
+  private async enqueueOnce(
+    queue: Queue,
+    jobName: string,
+    id: string,
+    data: unknown,
+    delayMs: number,
+  ): Promise<void> {
     const existing = await queue.getJob(id);
     if (existing) {
       const state = await existing.getState();
@@ -66,17 +97,24 @@ export class WorkQueues {
         const followState = followUp ? await followUp.getState() : undefined;
         if (followUp && (followState === 'completed' || followState === 'failed')) {
           await followUp.remove().catch(() => undefined);
+        } else if (followUp && followState === 'delayed') {
+          await bringForward(followUp, delayMs);
+          return;
         }
-        await queue.add(spec.name, data, { jobId: id + ACTIVE_SUFFIX, delay: delayMs });
+        await queue.add(jobName, data, { jobId: id + ACTIVE_SUFFIX, delay: delayMs });
+        return;
+      }
+      if (state === 'delayed') {
+        await bringForward(existing, delayMs);
         return;
       }
       if (state === 'completed' || state === 'failed' || state === 'unknown') {
         await existing.remove().catch(() => undefined);
       } else {
-        return; // waiting, delayed or prioritized: this trigger is already covered
+        return; // waiting or prioritized: this trigger is already covered
       }
     }
-    await queue.add(spec.name, data, { jobId: id, delay: delayMs });
+    await queue.add(jobName, data, { jobId: id, delay: delayMs });
   }
 
   /** Starts processing `name` with `handler` (a thin decode → call). */

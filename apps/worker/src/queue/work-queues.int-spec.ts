@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import IORedis from 'ioredis';
+import { createLogger } from '../log';
+import { WorkerMetrics } from '../metrics/worker-metrics';
+import { eventually } from '../testing/test-cluster';
+import { WorkQueues } from './work-queues';
+
+// Workqueue semantics on the real Redis and BullMQ: collapse while waiting, a follow-up
+// while running, and a change never waits behind an earlier requeue's timer.
+describe('WorkQueues (real Redis)', () => {
+  const prefix = `berth-wq-${randomBytes(4).toString('hex')}`;
+  let redis: IORedis;
+  let queues: WorkQueues;
+
+  beforeEach(() => {
+    redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
+      maxRetriesPerRequest: null,
+    });
+    queues = new WorkQueues(redis, prefix, new WorkerMetrics(), createLogger('test', 'error'));
+  });
+
+  afterEach(async () => {
+    await queues.close();
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('collapses a burst of enqueues of one key that waits into one run', async () => {
+    for (let i = 0; i < 20; i++) await queues.enqueue('deployments', { key: 'ns/a' });
+    const runs: string[] = [];
+    queues.process('deployments', async (p) => void runs.push(p.key), 1);
+    await eventually(async () => runs.length === 1, 'the first run');
+    expect(runs).toEqual(['ns/a']);
+    // Nothing else is left to run.
+    const counts = await queues.queue('deployments').getJobCounts('waiting', 'delayed', 'active');
+    expect(counts).toMatchObject({ waiting: 0, delayed: 0, active: 0 });
+  });
+
+  it('runs a change at once even when the key waits behind a long requeue delay', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let runs = 0;
+    queues.process(
+      'deployments',
+      async () => {
+        runs++;
+        if (runs === 1) await gate;
+        // Every run asks for a re-check in an hour (as a progress-deadline check does).
+        return { requeueAfterMs: 3_600_000 };
+      },
+      1,
+    );
+    // Run 1 is held while a change arrives, so run 2 is the follow-up, and its requeue
+    // leaves the key itself delayed by an hour.
+    await queues.enqueue('deployments', { key: 'ns/web' });
+    await eventually(async () => runs === 1, 'the first run');
+    await queues.enqueue('deployments', { key: 'ns/web' });
+    release();
+    await eventually(
+      async () => runs === 2 && (await queues.queue('deployments').getDelayedCount()) === 1,
+      'the follow-up run and its delayed re-check',
+    );
+    const started = Date.now();
+    await queues.enqueue('deployments', { key: 'ns/web' });
+    await eventually(async () => runs === 3, 'the run for the change', 10_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('queues one follow-up for a change that arrives while the key is being reconciled', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const runs: number[] = [];
+    queues.process(
+      'deployments',
+      async () => {
+        runs.push(Date.now());
+        if (runs.length === 1) await gate;
+      },
+      1,
+    );
+    await queues.enqueue('deployments', { key: 'ns/x' });
+    await eventually(async () => runs.length === 1, 'the first run');
+    for (let i = 0; i < 5; i++) await queues.enqueue('deployments', { key: 'ns/x' });
+    release();
+    await eventually(async () => runs.length === 2, 'the follow-up run');
+    await eventually(async () => {
+      const c = await queues.queue('deployments').getJobCounts('waiting', 'delayed', 'active');
+      return c.waiting + c.delayed + c.active === 0;
+    }, 'an empty queue');
+    // Five changes during the run became exactly one follow-up, not five.
+    expect(runs.length).toBe(2);
+  });
+});
