@@ -44,7 +44,7 @@ describe('kubectl rollout with the controllers running', () => {
     api = await startApiProcess();
     worker = await startWorkerProcess(api.db.url, prefix, 'rollout-w0');
     work = mkdtempSync(path.join(os.tmpdir(), 'berth-rollout-'));
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await worker?.stop();
@@ -103,5 +103,5 @@ describe('kubectl rollout with the controllers running', () => {
       () => /^3\s/m.test(k('rollout', 'history', 'deploy/web', '-n', 'ro').stdout),
       'revision 3 in the rollout history',
     );
-  });
+  }, 180_000);
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: builds the workspaces (e2e tests start the built processes), checks that
-// PostgreSQL answers, then runs every Jest project: unit, integration and e2e.
+// PostgreSQL answers, then runs every Jest project: unit and integration, then e2e.
+// Arguments (`npm test -- <pattern>`) go to one Jest run over all projects.
 // Each integration/e2e test file makes its own database and drops it afterwards.
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
@@ -36,9 +37,15 @@ async function checkPostgres() {
 (async () => {
   await checkPostgres();
   run(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', 'tsconfig.build.json']);
-  run(process.execPath, [
-    require.resolve('jest/bin/jest'),
-    '--maxWorkers=2',
-    ...process.argv.slice(2),
-  ]);
+  const jest = require.resolve('jest/bin/jest');
+  const args = process.argv.slice(2);
+  if (args.length) {
+    run(process.execPath, [jest, '--maxWorkers=2', ...args]);
+    return;
+  }
+  // Unit and integration tests two at a time; then the e2e files one at a time: each
+  // starts several real processes (API, workers) that would otherwise share the two
+  // cores with another file's processes and make its deadlines a matter of luck.
+  run(process.execPath, [jest, '--maxWorkers=2', '--selectProjects', 'unit', 'integration']);
+  run(process.execPath, [jest, '--runInBand', '--selectProjects', 'e2e']);
 })();

@@ -22,7 +22,7 @@ export async function freePort(): Promise<number> {
 export async function waitFor(
   check: () => Promise<boolean> | boolean,
   what: string,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
   everyMs = 100,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
