@@ -14,3 +14,11 @@ export {
 export type { NodeUsage } from './object.repository';
 export { ChangeFeed } from './change-feed';
 export type { ChangeFeedOptions, FeedSubscriber, Subscription } from './change-feed';
+export { IdentityRepository } from './identity.repository';
+export type {
+  CredentialKind,
+  CredentialRecord,
+  NewCredential,
+  NewUser,
+  UserRecord,
+} from './identity.repository';
