@@ -10,3 +10,4 @@ export * from './deployment';
 export * from './node-lifecycle';
 export * from './garbage-collector';
 export * from './quota';
+export * from './namespace';
