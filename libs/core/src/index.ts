@@ -9,3 +9,4 @@ export * from './validation';
 export * from './protobuf';
 export * from './scheduling';
 export * from './controllers';
+export * from './rbac';

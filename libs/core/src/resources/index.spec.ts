@@ -27,6 +27,10 @@ describe('registry', () => {
       'v1/LimitRange',
       'apps/v1/Deployment',
       'apps/v1/ReplicaSet',
+      'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
+      'rbac.authorization.k8s.io/v1/ClusterRole',
+      'rbac.authorization.k8s.io/v1/RoleBinding',
+      'rbac.authorization.k8s.io/v1/Role',
       'coordination.k8s.io/v1/Lease',
     ]);
     const plurals = RESOURCES.map(qualifiedResource);
@@ -53,11 +57,17 @@ describe('registry', () => {
     expect(RESOURCES.filter((r) => !r.namespaced).map((r) => r.kind)).toEqual([
       'Namespace',
       'Node',
+      'ClusterRoleBinding',
+      'ClusterRole',
     ]);
     expect(RESOURCES.filter((r) => !r.hasStatus).map((r) => r.kind)).toEqual([
       'Endpoints',
       'Event',
       'LimitRange',
+      'ClusterRoleBinding',
+      'ClusterRole',
+      'RoleBinding',
+      'Role',
       'Lease',
     ]);
     expect(RESOURCES.filter((r) => r.tracksGeneration).map((r) => r.kind)).toEqual([
@@ -102,6 +112,7 @@ describe('registry', () => {
     expect(API_GROUPS).toEqual([
       { group: '', versions: ['v1'], preferredVersion: 'v1' },
       { group: 'apps', versions: ['v1'], preferredVersion: 'v1' },
+      { group: 'rbac.authorization.k8s.io', versions: ['v1'], preferredVersion: 'v1' },
       { group: 'coordination.k8s.io', versions: ['v1'], preferredVersion: 'v1' },
     ]);
   });

@@ -12,6 +12,12 @@ import { limitRangeDefinition } from './limit-range';
 import { namespaceDefinition } from './namespace';
 import { nodeDefinition } from './node';
 import { podDefinition } from './pod';
+import {
+  clusterRoleBindingDefinition,
+  clusterRoleDefinition,
+  roleBindingDefinition,
+  roleDefinition,
+} from './rbac';
 import { replicaSetDefinition } from './replica-set';
 import { resourceQuotaDefinition } from './resource-quota';
 import { serviceDefinition } from './service';
@@ -21,7 +27,10 @@ export { humanDuration } from './table';
 export { podQOSClass, podStatusCells } from './pod';
 export { defaultPullPolicy } from './pod-spec';
 export { nodeRoles, nodeStatus } from './node';
+export { RBAC_GROUP, SUBJECT_KINDS, subjectsStrings } from './rbac';
 export {
+  clusterRoleBindingDefinition,
+  clusterRoleDefinition,
   deploymentDefinition,
   endpointsDefinition,
   eventDefinition,
@@ -32,6 +41,8 @@ export {
   podDefinition,
   replicaSetDefinition,
   resourceQuotaDefinition,
+  roleBindingDefinition,
+  roleDefinition,
   serviceDefinition,
 };
 
@@ -47,6 +58,10 @@ export const RESOURCES: readonly ResourceDefinition[] = Object.freeze([
   limitRangeDefinition,
   deploymentDefinition,
   replicaSetDefinition,
+  clusterRoleBindingDefinition,
+  clusterRoleDefinition,
+  roleBindingDefinition,
+  roleDefinition,
   leaseDefinition,
 ]);
 

@@ -79,7 +79,7 @@ export function typeMeta(apiVersion: string, kind: string) {
   };
 }
 
-export type NameRule = 'subdomain' | 'label';
+export type NameRule = 'subdomain' | 'label' | 'path';
 
 /**
  * Metadata checks: name/namespace/labels/annotations via the shared validation helpers,

@@ -213,6 +213,21 @@ export function nameIsDNSLabel(name: unknown, prefix = false): string[] {
   return isDNS1123Label(prefix && typeof name === 'string' ? maskTrailingDash(name) : name);
 }
 
+/**
+ * Name rule for RBAC kinds (Kubernetes' `path.IsValidPathSegmentName`): any string that can
+ * be one URL path segment — not `.` or `..`, no `/` or `%` — so `system:aggregate-to-view`
+ * is a valid role name. Kubernetes applies the same check to `generateName`.
+ */
+export function nameIsPathSegment(name: unknown): string[] {
+  if (typeof name !== 'string') return ['must be a string'];
+  if (name === '.' || name === '..') return [`may not be '${name}'`];
+  const errors: string[] = [];
+  for (const illegal of ['/', '%']) {
+    if (name.includes(illegal)) errors.push(`may not contain '${illegal}'`);
+  }
+  return errors;
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v) as unknown;
@@ -397,8 +412,11 @@ export function validateOwnerReferences(refs: unknown, field: string): StatusCau
 export interface ObjectMetaValidationOptions {
   /** Namespaced kinds need `metadata.namespace`; cluster-scoped kinds must not set it. */
   namespaced: boolean;
-  /** Which rule `metadata.name` follows: DNS subdomain (most kinds) or DNS label. */
-  nameRule: 'subdomain' | 'label';
+  /**
+   * Which rule `metadata.name` follows: DNS subdomain (most kinds), DNS label, or a path
+   * segment (RBAC roles and bindings).
+   */
+  nameRule: 'subdomain' | 'label' | 'path';
   /** Require `name` or `generateName` (default true). False e.g. when the name comes from the URL. */
   requireName?: boolean;
   /** Dotted path of the metadata, default `metadata` (e.g. `spec.template.metadata`). */
@@ -419,7 +437,12 @@ export function validateObjectMeta(
   const m = meta;
   return guarded(path, meta, () => {
     const causes: StatusCause[] = [];
-    const nameFn = opts.nameRule === 'label' ? nameIsDNSLabel : nameIsDNSSubdomain;
+    const nameFn =
+      opts.nameRule === 'label'
+        ? nameIsDNSLabel
+        : opts.nameRule === 'path'
+          ? nameIsPathSegment
+          : nameIsDNSSubdomain;
 
     const { name, generateName, namespace, generation } = m;
     const hasGenerateName = typeof generateName === 'string' && generateName !== '';
