@@ -5,7 +5,7 @@ import {
   type NestModule,
 } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { BearerAuthGuard } from './auth/bearer-auth.guard';
+import { AuthModule } from './auth/auth.module';
 import { StatusExceptionFilter } from './common/status-exception.filter';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { DiscoveryController } from './discovery/discovery.controller';
@@ -31,7 +31,7 @@ export class AppModule implements NestModule {
     };
     return {
       module: AppModule,
-      imports: [configModule, StoreModule],
+      imports: [configModule, StoreModule, AuthModule],
       // Order matters: the catch-all /api and /apis controller comes last.
       controllers: [
         DiscoveryController,
@@ -45,7 +45,6 @@ export class AppModule implements NestModule {
         MetricsService,
         OpenApiService,
         WatchService,
-        BearerAuthGuard,
         { provide: APP_FILTER, useClass: StatusExceptionFilter },
       ],
     };

@@ -32,15 +32,20 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** The admin token: from the config, else generated once and kept in the data directory. */
+/** A secret from the config, else generated once and kept in the data directory. */
+function resolveSecret(given: string, dataDir: string, file: string): string {
+  if (given) return given;
+  const at = path.join(dataDir, file);
+  if (existsSync(at)) return readFileSync(at, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(at, secret + '\n', { mode: 0o600 });
+  return secret;
+}
+
+/** The static admin token: from the config, else generated once into the data directory. */
 export function resolveAdminToken(config: AppConfig): string {
-  if (config.adminToken) return config.adminToken;
-  const file = path.join(config.dataDir, 'admin-token');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(config.dataDir, { recursive: true });
-  const token = randomBytes(24).toString('base64url');
-  writeFileSync(file, token + '\n', { mode: 0o600 });
-  return token;
+  return resolveSecret(config.adminToken, config.dataDir, 'admin-token');
 }
 
 /** Nest's start-up chatter (one line per module and route), shown only at debug level. */
@@ -94,7 +99,12 @@ function listen(server: http.Server | https.Server, port: number, host: string):
  * HTTP on loopback when configured), and an admin kubeconfig.
  */
 export async function startApiServer(input: AppConfig): Promise<ApiServer> {
-  const config = { ...input, adminToken: resolveAdminToken(input) };
+  const config = {
+    ...input,
+    adminToken: resolveAdminToken(input),
+    // Several API replicas must share it (set BERTH_JWT_SECRET, or share the data directory).
+    jwtSecret: resolveSecret(input.jwtSecret, input.dataDir, 'jwt-secret'),
+  };
   const logger = createLogger(config);
   await ensureDatabase(config.databaseUrl);
   const applied = await applyMigrations(config.databaseUrl);

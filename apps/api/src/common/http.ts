@@ -14,6 +14,8 @@ export function sendStatus(res: Response, status: Status): void {
     res.end();
     return;
   }
+  if (status.details?.retryAfterSeconds !== undefined)
+    res.setHeader('Retry-After', String(status.details.retryAfterSeconds));
   res.status(status.code).type('application/json').send(JSON.stringify(status));
 }
 
@@ -87,6 +89,17 @@ export function decodeBody(req: Request, allowed: string[] = []): unknown {
   } catch (err) {
     throw errors.badRequest(`couldn't decode the request body as JSON: ${(err as Error).message}`);
   }
+}
+
+/** A JSON (or YAML) object body; 400 when absent or not an object. */
+export function decodeJsonObject(req: Request): Record<string, unknown> {
+  if (Buffer.isBuffer(req.body) || req.body === undefined) {
+    const body = decodeBody(req);
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      throw errors.badRequest('the request body must be a JSON object');
+    return body as Record<string, unknown>;
+  }
+  return req.body as Record<string, unknown>;
 }
 
 /** True when the client asked for server-side printing (`kubectl get` without -o). */

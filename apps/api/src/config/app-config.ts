@@ -5,6 +5,8 @@ import path from 'node:path';
 export interface AppConfig {
   databaseUrl: string;
   redisUrl: string;
+  /** Redis key prefix (shared with the workers' BERTH_QUEUE_PREFIX): several clusters or test runs can share one Redis. */
+  redisPrefix: string;
   /** HTTPS port (kubectl sends bearer tokens only over TLS). 0 picks a free port. */
   port: number;
   /** Address to bind HTTPS to. */
@@ -13,8 +15,22 @@ export interface AppConfig {
   httpPort?: number;
   /** Where the CA, serving certificate and generated kubeconfigs are kept. */
   dataDir: string;
-  /** Static admin bearer token until real authentication lands. */
+  /**
+   * A static cluster-admin bearer token (like kube-apiserver's token file): for bootstrap,
+   * tests and break-glass access. Empty: one is generated into the data directory.
+   */
   adminToken: string;
+  /** HMAC secret for dashboard session JWTs; empty: generated into the data directory. */
+  jwtSecret: string;
+  /** Lifetime of a session JWT from `POST /auth/login`, in seconds. */
+  sessionTtlSeconds: number;
+  /** bcrypt cost factor for passwords. */
+  bcryptCost: number;
+  /** Failed logins allowed per user and client address in `loginWindowSeconds` before 429. */
+  loginMaxFailures: number;
+  loginWindowSeconds: number;
+  /** Lifetime of an API token when its creator gives none, in seconds. */
+  tokenDefaultTtlSeconds: number;
   /** Largest request body accepted, in bytes (413 above). */
   maxBodyBytes: number;
   /** Revisions the change log keeps for watches (older ones answer 410 Expired). */
@@ -64,12 +80,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     databaseUrl,
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisPrefix: env.BERTH_QUEUE_PREFIX ?? 'berth',
     port: int(env, 'PORT', 6443),
     host: env.BERTH_HOST ?? '0.0.0.0',
     httpPort:
       httpPortRaw === undefined || httpPortRaw === '' ? undefined : int(env, 'BERTH_HTTP_PORT', 0),
     dataDir: path.resolve(env.BERTH_DATA_DIR ?? path.join(process.cwd(), '.data')),
     adminToken: env.BERTH_ADMIN_TOKEN ?? '',
+    jwtSecret: env.BERTH_JWT_SECRET ?? '',
+    sessionTtlSeconds: int(env, 'BERTH_SESSION_TTL_SECONDS', 3600, 60),
+    bcryptCost: int(env, 'BERTH_BCRYPT_COST', 10, 4),
+    loginMaxFailures: int(env, 'BERTH_LOGIN_MAX_FAILURES', 10, 1),
+    loginWindowSeconds: int(env, 'BERTH_LOGIN_WINDOW_SECONDS', 900, 1),
+    tokenDefaultTtlSeconds: int(env, 'BERTH_TOKEN_TTL_SECONDS', 90 * 24 * 3600, 60),
     maxBodyBytes: int(env, 'BERTH_MAX_BODY_BYTES', 3 * 1024 * 1024, 1024),
     changeLogRetention: int(env, 'BERTH_CHANGELOG_RETENTION', 100_000, 1),
     compactionIntervalMs: int(env, 'BERTH_COMPACTION_INTERVAL_MS', 60_000, 100),

@@ -10,7 +10,8 @@ import {
   type RequestInfo,
   type ResourceDefinition,
 } from '@berth/core';
-import { BearerAuthGuard } from '../auth/bearer-auth.guard';
+import { Authorizer } from '../auth/authorizer';
+import { AuthenticatedGuard, principalOf } from '../auth/guards';
 import {
   decodeBody,
   mediaTypeOf,
@@ -38,12 +39,13 @@ const PATCH_TYPES = Object.values(PATCH_CONTENT_TYPES);
  * Kubernetes REST verbs for every built-in resource.
  */
 @Controller()
-@UseGuards(BearerAuthGuard)
+@UseGuards(AuthenticatedGuard)
 export class ResourcesController {
   constructor(
     private readonly resources: Registry,
     private readonly watches: WatchService,
     private readonly discovery: DiscoveryService,
+    private readonly authorizer: Authorizer,
   ) {}
 
   @All(['api', 'api/*path', 'apis', 'apis/*path'])
@@ -51,6 +53,7 @@ export class ResourcesController {
     const isWatch = queryBool(req, 'watch');
     const info = parseRequestInfo(req.method, req.path, isWatch);
     res.locals.requestInfo = info;
+    this.authorizer.authorize(principalOf(req), info);
     if (!info.isResourceRequest) {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         throw errors.methodNotAllowed(`${req.method} is not allowed on ${req.path}`);

@@ -34,7 +34,10 @@ export async function startTestApiServer(
     host: '127.0.0.1',
     httpPort: 0,
     dataDir,
+    redisPrefix: `berth-api-test-${path.basename(dataDir)}`,
     adminToken: TEST_ADMIN_TOKEN,
+    // The cheapest bcrypt cost: tests hash many passwords.
+    bcryptCost: 4,
     logLevel: 'error',
     ...overrides,
   };

@@ -131,6 +131,8 @@ export const errors = {
   unsupportedMediaType: (message: string) => new ApiError(415, 'UnsupportedMediaType', message),
   methodNotAllowed: (message: string) => new ApiError(405, 'MethodNotAllowed', message),
   notAcceptable: (message: string) => new ApiError(406, 'NotAcceptable', message),
+  tooManyRequests: (message: string, retryAfterSeconds: number) =>
+    new ApiError(429, 'TooManyRequests', message, { retryAfterSeconds }),
 };
 
 export function successStatus(details?: StatusDetails): Status {

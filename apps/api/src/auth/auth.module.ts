@@ -1,0 +1,40 @@
+import { Global, Module } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { IdentityRepository, type PrismaClient } from '@berth/store';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { PRISMA } from '../store/store.module';
+import { AuthController } from './auth.controller';
+import { Authorizer } from './authorizer';
+import { AuthenticatedGuard, LoginGuard } from './guards';
+import { IdentityService } from './identity.service';
+import { LoginLimiter } from './login-limiter';
+import { BearerStrategy, LocalStrategy } from './strategies';
+
+/** Authentication: passport strategies, identities, sessions and the login limiter. */
+@Global()
+@Module({
+  imports: [PassportModule.register({ session: false })],
+  controllers: [AuthController],
+  providers: [
+    {
+      provide: IdentityRepository,
+      inject: [PRISMA],
+      useFactory: (prisma: PrismaClient) => new IdentityRepository(prisma),
+    },
+    {
+      provide: JwtService,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new JwtService({ secret: config.jwtSecret }),
+    },
+    IdentityService,
+    Authorizer,
+    LoginLimiter,
+    BearerStrategy,
+    LocalStrategy,
+    AuthenticatedGuard,
+    LoginGuard,
+  ],
+  exports: [IdentityService, Authorizer, AuthenticatedGuard, IdentityRepository],
+})
+export class AuthModule {}
