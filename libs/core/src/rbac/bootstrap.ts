@@ -28,9 +28,9 @@ const WRITE = ['create', 'delete', 'deletecollection', 'patch', 'update'];
 const READ_WRITE = [...READ, ...WRITE];
 
 const rule = (verbs: string[], apiGroups: string[], resources: string[]): PolicyRule => ({
-  apiGroups,
-  resources,
-  verbs,
+  apiGroups: [...apiGroups],
+  resources: [...resources],
+  verbs: [...verbs],
 });
 
 const VIEW_RULES: PolicyRule[] = [
@@ -85,7 +85,9 @@ const clusterRole = (name: string, rules: PolicyRule[]): ClusterRoleObject => ({
     labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' },
     annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' },
   },
-  rules,
+  // Own copies: the roles share rule lists, and a tree with shared nodes does not survive
+  // `deepClone` (it drops objects met twice).
+  rules: rules.map((r) => structuredClone(r)),
 });
 
 /** Deeply frozen, so a caller cannot change the built-in policy by accident. */
