@@ -32,6 +32,7 @@ describe('registry', () => {
       'rbac.authorization.k8s.io/v1/RoleBinding',
       'rbac.authorization.k8s.io/v1/Role',
       'coordination.k8s.io/v1/Lease',
+      'tenancy.berth.dev/v1/Tenant',
     ]);
     const plurals = RESOURCES.map(qualifiedResource);
     expect(new Set(plurals).size).toBe(plurals.length);
@@ -47,6 +48,7 @@ describe('registry', () => {
       'quota',
       'rs',
       'svc',
+      'tnt',
     ]);
     expect(RESOURCES.filter((r) => r.categories.includes('all')).map((r) => r.plural)).toEqual([
       'pods',
@@ -59,6 +61,7 @@ describe('registry', () => {
       'Node',
       'ClusterRoleBinding',
       'ClusterRole',
+      'Tenant',
     ]);
     expect(RESOURCES.filter((r) => !r.hasStatus).map((r) => r.kind)).toEqual([
       'Endpoints',
@@ -73,6 +76,7 @@ describe('registry', () => {
     expect(RESOURCES.filter((r) => r.tracksGeneration).map((r) => r.kind)).toEqual([
       'Deployment',
       'ReplicaSet',
+      'Tenant',
     ]);
     expect(RESOURCES.filter((r) => r.scale).map((r) => r.kind)).toEqual([
       'Deployment',
@@ -114,6 +118,7 @@ describe('registry', () => {
       { group: 'apps', versions: ['v1'], preferredVersion: 'v1' },
       { group: 'rbac.authorization.k8s.io', versions: ['v1'], preferredVersion: 'v1' },
       { group: 'coordination.k8s.io', versions: ['v1'], preferredVersion: 'v1' },
+      { group: 'tenancy.berth.dev', versions: ['v1'], preferredVersion: 'v1' },
     ]);
   });
 });

@@ -21,8 +21,17 @@ import {
 import { replicaSetDefinition } from './replica-set';
 import { resourceQuotaDefinition } from './resource-quota';
 import { serviceDefinition } from './service';
+import { tenantDefinition } from './tenant';
 
 export * from './definition';
+export {
+  TENANCY_GROUP,
+  TENANT_LABEL,
+  TENANT_ROLES,
+  tenantMembers,
+  tenantNamespaceLimit,
+} from './tenant';
+export type { TenantRole } from './tenant';
 export { humanDuration } from './table';
 export { podQOSClass, podStatusCells } from './pod';
 export { defaultPullPolicy } from './pod-spec';
@@ -44,6 +53,7 @@ export {
   roleBindingDefinition,
   roleDefinition,
   serviceDefinition,
+  tenantDefinition,
 };
 
 /** Every built-in resource, core group first (the order `kubectl api-resources` lists). */
@@ -63,6 +73,7 @@ export const RESOURCES: readonly ResourceDefinition[] = Object.freeze([
   roleBindingDefinition,
   roleDefinition,
   leaseDefinition,
+  tenantDefinition,
 ]);
 
 /** The resource served at `/api[s]/<group>/<version>/<plural>`, matched by plural only. */
