@@ -10,3 +10,4 @@ export * from './protobuf';
 export * from './scheduling';
 export * from './controllers';
 export * from './rbac';
+export * from './tenancy';
