@@ -39,6 +39,12 @@ export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 export interface WriteOptions {
   dryRun: boolean;
   fieldValidation: FieldValidation;
+  /**
+   * Admission: called with the object about to be written (after defaults and validation)
+   * and, for updates, the stored one; throw an ApiError to refuse the write. It may change
+   * `next` (e.g. set a label). Runs again when an update retries on a conflict.
+   */
+  admit?: (next: KubeObject, current: KubeObject | undefined) => Promise<void> | void;
 }
 
 export interface WriteResult {
@@ -51,6 +57,8 @@ export interface ListQuery {
   fieldSelector?: string;
   limit?: number;
   continueToken?: string;
+  /** What the caller may see: only these namespaces, names, or label sets (authorization). */
+  scope?: { namespaces?: string[]; names?: string[]; labelsAnyOf?: Array<Record<string, string>> };
 }
 
 export interface DeleteOptions {
@@ -202,6 +210,7 @@ export class Registry {
         fieldSelector,
         limit: query.limit,
         continueToken: query.continueToken,
+        ...query.scope,
       });
       return {
         apiVersion: groupVersion(def),
@@ -282,6 +291,7 @@ export class Registry {
     const object = def.applyDefaults(this.resetStatusForCreate(def, incoming));
     this.assertValid(def, object);
     if (def.namespaced) await this.assertNamespaceAcceptsContent(namespace);
+    await opts.admit?.(object, undefined);
     if (opts.dryRun) return { object, warnings };
     try {
       const stored = await this.repo.create(
@@ -533,6 +543,7 @@ export class Registry {
       }
       if (isDeepStrictEqual(next, current)) return current;
       this.assertValid(def, next, current);
+      await opts.admit?.(next, current);
       if (opts.dryRun) return next;
       try {
         const updated = await this.repo.update(

@@ -147,6 +147,14 @@ export class ObjectRepository {
   async list(opts: ListOptions): Promise<ListResult> {
     const conds: Prisma.Sql[] = [Prisma.sql`resource = ${opts.resource}`];
     if (opts.namespace !== undefined) conds.push(Prisma.sql`namespace = ${opts.namespace}`);
+    if (opts.namespaces) conds.push(Prisma.sql`namespace = ANY(${opts.namespaces}::text[])`);
+    if (opts.names) conds.push(Prisma.sql`name = ANY(${opts.names}::text[])`);
+    if (opts.labelsAnyOf) {
+      const sets = opts.labelsAnyOf.map(
+        (labels) => Prisma.sql`(data->'metadata'->'labels') @> ${JSON.stringify(labels)}::jsonb`,
+      );
+      conds.push(sets.length ? Prisma.sql`(${Prisma.join(sets, ' OR ')})` : Prisma.sql`FALSE`);
+    }
     if (opts.continueToken) {
       const token = decodeContinue(opts.continueToken);
       conds.push(Prisma.sql`(namespace, name) > (${token.ns}, ${token.name})`);

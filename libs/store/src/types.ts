@@ -42,6 +42,12 @@ export interface ListOptions {
   resource: string;
   /** Undefined: every namespace. */
   namespace?: string;
+  /** Only objects in these namespaces (a caller's visible namespaces); empty: none. */
+  namespaces?: string[];
+  /** Only objects with these names (cluster-scoped objects a caller may see); empty: none. */
+  names?: string[];
+  /** Only objects whose labels include at least one of these label sets. */
+  labelsAnyOf?: Array<Record<string, string>>;
   labelSelector?: LabelRequirementLike[];
   fieldSelector?: FieldRequirementLike[];
   /** Page size; undefined or 0 for everything. */

@@ -102,11 +102,20 @@ describe('authentication (real API, PostgreSQL, Redis)', () => {
 
   it('denies a plain user everything RBAC does not grant (deny by default)', async () => {
     const token = (await login('alice', 'alice-pass-1')).body.token;
-    const res = await bearer(token).get('/api/v1/namespaces/default/pods');
-    expect(res.status).toBe(403);
-    expect(res.body.message).toBe(
-      'pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "default"',
+    // A namespace she has nothing in does not exist for her.
+    const pods = await bearer(token).get('/api/v1/namespaces/default/pods');
+    expect(pods.status).toBe(404);
+    expect(pods.body.message).toBe('namespaces "default" not found');
+    // Cluster-scoped kinds she may not read: a Kubernetes 403.
+    const roles = await bearer(token).get('/apis/rbac.authorization.k8s.io/v1/clusterroles');
+    expect(roles.status).toBe(403);
+    expect(roles.body.message).toBe(
+      'clusterroles.rbac.authorization.k8s.io is forbidden: User "alice" cannot list resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope',
     );
+    // Lists of namespaces are filtered, not refused: she sees none.
+    const namespaces = await bearer(token).get('/api/v1/namespaces');
+    expect(namespaces.status).toBe(200);
+    expect(namespaces.body.items).toEqual([]);
     expect((await bearer(token).get('/auth/users')).status).toBe(403);
   });
 

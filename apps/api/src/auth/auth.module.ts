@@ -5,7 +5,10 @@ import { IdentityRepository, type PrismaClient } from '@berth/store';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { PRISMA } from '../store/store.module';
 import { AuthController } from './auth.controller';
+import { Admission } from './admission';
 import { Authorizer } from './authorizer';
+import { PolicyCache } from './policy-cache';
+import { StoreModule } from '../store/store.module';
 import { AuthenticatedGuard, LoginGuard } from './guards';
 import { IdentityService } from './identity.service';
 import { LoginLimiter } from './login-limiter';
@@ -14,7 +17,8 @@ import { BearerStrategy, LocalStrategy } from './strategies';
 /** Authentication: passport strategies, identities, sessions and the login limiter. */
 @Global()
 @Module({
-  imports: [PassportModule.register({ session: false })],
+  // StoreModule first: the policy cache follows the change feed it starts.
+  imports: [StoreModule, PassportModule.register({ session: false })],
   controllers: [AuthController],
   providers: [
     {
@@ -29,12 +33,21 @@ import { BearerStrategy, LocalStrategy } from './strategies';
     },
     IdentityService,
     Authorizer,
+    Admission,
+    PolicyCache,
     LoginLimiter,
     BearerStrategy,
     LocalStrategy,
     AuthenticatedGuard,
     LoginGuard,
   ],
-  exports: [IdentityService, Authorizer, AuthenticatedGuard, IdentityRepository],
+  exports: [
+    IdentityService,
+    Authorizer,
+    Admission,
+    PolicyCache,
+    AuthenticatedGuard,
+    IdentityRepository,
+  ],
 })
 export class AuthModule {}

@@ -1,25 +1,149 @@
 import { Injectable } from '@nestjs/common';
-import { errors, type RequestInfo } from '@berth/core';
+import {
+  decide,
+  effectivePolicy,
+  errors,
+  forbiddenMessage,
+  inPools,
+  listScope,
+  nodeAccess,
+  nodePools,
+  type ApiError,
+  type Caller,
+  type KubeObject,
+  type RbacPolicy,
+  type RequestAttributes,
+  type RequestInfo,
+  type ResourceDefinition,
+} from '@berth/core';
+import type { ListQuery } from '@berth/registry';
+import { PolicyCache } from './policy-cache';
 import type { Principal } from './principal';
 
+/** What an allowed request must still respect. */
+export interface Access {
+  /** A list or watch sees only this much (undefined: everything). */
+  scope?: ListQuery['scope'];
+  /**
+   * A check of the stored target object: when it fails, the error to answer instead
+   * (a node asking for a pod not bound to it; a tenant member asking for a node outside
+   * their pools).
+   */
+  objectCheck?: (object: KubeObject) => ApiError | undefined;
+}
+
+export function callerOf(p: Principal): Caller {
+  return { name: p.name, groups: p.groups, clusterAdmin: p.clusterAdmin, scope: p.scope };
+}
+
+export function attributesOf(p: Principal, info: RequestInfo): RequestAttributes {
+  return {
+    user: { name: p.name, groups: p.groups },
+    verb: info.verb,
+    apiGroup: info.group,
+    resource: info.resource,
+    subresource: info.subresource || undefined,
+    namespace: info.namespace || undefined,
+    name: info.name || undefined,
+    resourceRequest: info.isResourceRequest,
+  };
+}
+
 /**
- * Decides whether a principal may make a request. Cluster admins may do everything;
- * discovery is open to every authenticated caller; anything else is denied by default
- * until an RBAC rule grants it.
+ * The authorization step of every resource request: RBAC with tenant memberships, tenant
+ * isolation (someone else's namespace or object answers 404, as if it did not exist; lists
+ * and watches see only what the caller may see) and node restriction.
  */
 @Injectable()
 export class Authorizer {
-  authorize(p: Principal, info: RequestInfo): void {
-    if (p.clusterAdmin) return;
-    if (!info.isResourceRequest) return; // discovery documents
-    throw errors.forbidden(forbiddenText(p, info));
-  }
-}
+  constructor(private readonly cache: PolicyCache) {}
 
-/** Kubernetes' wording for a denied resource request. */
-export function forbiddenText(p: Principal, info: RequestInfo): string {
-  const resource = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
-  const subject = info.name ? `${info.resource} "${info.name}"` : info.resource;
-  const scope = info.namespace ? `in the namespace "${info.namespace}"` : 'at the cluster scope';
-  return `${subject} is forbidden: User "${p.name}" cannot ${info.verb} resource "${resource}" in API group "${info.group}" ${scope}`;
+  /** The effective RBAC of a principal now (for access reviews and escalation checks). */
+  policyFor(p: Principal): RbacPolicy {
+    return effectivePolicy(callerOf(p), this.cache.snapshot());
+  }
+
+  authorize(
+    p: Principal,
+    info: RequestInfo,
+    def: ResourceDefinition | undefined,
+    fieldSelector = '',
+  ): Access {
+    if (!info.isResourceRequest) return {}; // discovery documents
+    const attrs = attributesOf(p, info);
+    if (p.kind === 'bootstrap')
+      throw errors.forbidden(
+        forbiddenMessage(
+          attrs,
+          'a bootstrap token may only register a node (POST /auth/nodes/register)',
+        ),
+      );
+    if (p.kind === 'node') return this.authorizeNode(p, attrs, fieldSelector);
+    if (p.clusterAdmin) return {};
+    if (!def) return {}; // not served: the controller answers 404
+
+    const caller = callerOf(p);
+    const snap = this.cache.snapshot();
+    const policy = effectivePolicy(caller, snap);
+    const collection = !info.name && (info.verb === 'list' || info.verb === 'watch');
+
+    // Nodes: tenant members read the nodes of their tenants' pools.
+    if (info.group === '' && info.resource === 'nodes' && !info.subresource) {
+      const rbac = decide(caller, attrs, policy);
+      if (rbac.allowed) return {};
+      const pools = nodePools(caller, snap);
+      const reading = info.verb === 'get' || info.verb === 'list' || info.verb === 'watch';
+      if (reading && (pools === 'all' || pools.length > 0)) {
+        if (collection) return pools === 'all' ? {} : { scope: { labelsAnyOf: pools } };
+        return {
+          objectCheck: (node) =>
+            inPools(pools, node.metadata.labels) ? undefined : errors.notFound('nodes', info.name),
+        };
+      }
+      throw errors.forbidden(forbiddenMessage(attrs, rbac.reason.replace(/^RBAC: /, '')));
+    }
+
+    if (collection && !(def.namespaced && info.namespace)) {
+      const scope = listScope(
+        caller,
+        info.verb as 'list' | 'watch',
+        info.group,
+        info.resource,
+        def.namespaced,
+        snap,
+        policy,
+      );
+      if (scope.all) return {};
+      if ('namespaces' in scope) return { scope: { namespaces: scope.namespaces } };
+      if (info.resource === 'namespaces' || info.resource === 'tenants')
+        return { scope: { names: scope.names } };
+    }
+
+    const decision = decide(caller, attrs, policy);
+    if (decision.allowed) return {};
+    if (!decision.mayKnow) throw this.notFound(info, def);
+    throw errors.forbidden(forbiddenMessage(attrs, decision.reason.replace(/^RBAC: /, '')));
+  }
+
+  /** The 404 a caller gets for something that does not exist for them. */
+  private notFound(info: RequestInfo, def: ResourceDefinition): ApiError {
+    if (def.namespaced && info.namespace && (!info.name || info.verb === 'create'))
+      return errors.notFound('namespaces', info.namespace);
+    return errors.notFound(def.plural, info.name || info.namespace, def.group || undefined);
+  }
+
+  private authorizeNode(p: Principal, attrs: RequestAttributes, fieldSelector: string): Access {
+    const nodeName = p.nodeName!;
+    const access = nodeAccess(nodeName, attrs, fieldSelector);
+    if (!access.allowed) throw errors.forbidden(forbiddenMessage(attrs, access.reason));
+    if (!access.boundPodOnly) return {};
+    return {
+      objectCheck: (pod) =>
+        (pod.spec as { nodeName?: string } | undefined)?.nodeName === nodeName
+          ? undefined
+          : errors.forbidden(
+              forbiddenMessage(attrs, `pod "${attrs.name}" is not bound to node "${nodeName}"`),
+            ),
+    };
+  }
 }

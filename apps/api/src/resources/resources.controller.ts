@@ -10,7 +10,10 @@ import {
   type RequestInfo,
   type ResourceDefinition,
 } from '@berth/core';
-import { Authorizer } from '../auth/authorizer';
+import { Admission } from '../auth/admission';
+import { Authorizer, type Access } from '../auth/authorizer';
+import { PolicyCache } from '../auth/policy-cache';
+import type { Principal } from '../auth/principal';
 import { AuthenticatedGuard, principalOf } from '../auth/guards';
 import {
   decodeBody,
@@ -34,6 +37,19 @@ import { WatchService } from './watch.service';
 
 const PATCH_TYPES = Object.values(PATCH_CONTENT_TYPES);
 
+/** The watch-event filter for what a list scope lets a caller see. */
+function visibleIn(scope: NonNullable<Access['scope']>): (object: KubeObject) => boolean {
+  const namespaces = scope.namespaces && new Set(scope.namespaces);
+  const names = scope.names && new Set(scope.names);
+  return (o) =>
+    (!namespaces || namespaces.has(o.metadata?.namespace ?? '')) &&
+    (!names || names.has(o.metadata?.name ?? '')) &&
+    (!scope.labelsAnyOf ||
+      scope.labelsAnyOf.some((set) =>
+        Object.entries(set).every(([k, v]) => o.metadata?.labels?.[k] === v),
+      ));
+}
+
 /**
  * The one HTTP entry for `/api/...` and `/apis/...`: discovery documents and the
  * Kubernetes REST verbs for every built-in resource.
@@ -46,6 +62,8 @@ export class ResourcesController {
     private readonly watches: WatchService,
     private readonly discovery: DiscoveryService,
     private readonly authorizer: Authorizer,
+    private readonly admission: Admission,
+    private readonly policyCache: PolicyCache,
   ) {}
 
   @All(['api', 'api/*path', 'apis', 'apis/*path'])
@@ -53,7 +71,7 @@ export class ResourcesController {
     const isWatch = queryBool(req, 'watch');
     const info = parseRequestInfo(req.method, req.path, isWatch);
     res.locals.requestInfo = info;
-    this.authorizer.authorize(principalOf(req), info);
+    const principal = principalOf(req);
     if (!info.isResourceRequest) {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         throw errors.methodNotAllowed(`${req.method} is not allowed on ${req.path}`);
@@ -74,6 +92,20 @@ export class ResourcesController {
       throw this.notServed(req);
     }
     if (sub && !info.name) throw this.notServed(req);
+
+    const access = this.authorizer.authorize(
+      principal,
+      info,
+      def,
+      queryString(req, 'fieldSelector') ?? '',
+    );
+    res.locals.access = access;
+    res.locals.admit = this.admission.admitFor(principal, def, info);
+    if (access.objectCheck && info.name) {
+      const target = await this.resources.get(def, namespace, info.name);
+      const denied = access.objectCheck(target);
+      if (denied) throw denied;
+    }
 
     switch (info.verb) {
       case 'get':
@@ -124,7 +156,11 @@ export class ResourcesController {
       FieldValidation | undefined;
     if (!normalized)
       throw errors.badRequest(`fieldValidation must be Strict, Warn or Ignore, got "${fv}"`);
-    return { dryRun: dryRun === 'All', fieldValidation: normalized };
+    return {
+      dryRun: dryRun === 'All',
+      fieldValidation: normalized,
+      admit: req.res?.locals.admit as WriteOptions['admit'],
+    };
   }
 
   private includeObject(req: Request): IncludeObject {
@@ -181,6 +217,7 @@ export class ResourcesController {
         fieldSelector: queryString(req, 'fieldSelector'),
         limit: queryInt(req, 'limit'),
         continueToken: queryString(req, 'continue') || undefined,
+        scope: (res.locals.access as Access).scope,
       },
     );
     if (wantsTable(req)) {
@@ -210,6 +247,7 @@ export class ResourcesController {
       );
     }
     const timeoutSeconds = queryInt(req, 'timeoutSeconds');
+    const scope = (res.locals.access as Access).scope;
     const table = wantsTable(req);
     const include = table ? this.includeObject(req) : 'Metadata';
     const initiallyMatching = new Set<string>();
@@ -219,6 +257,7 @@ export class ResourcesController {
       const list = await this.resources.list(def, namespace, {
         labelSelector: labelSelectorRaw,
         fieldSelector: fieldSelectorRaw,
+        scope,
       });
       initial = list.items;
       for (const item of initial)
@@ -258,6 +297,7 @@ export class ResourcesController {
           fromRevision,
           initiallyMatching,
           knowsInitialState: rvRaw === '' || rvRaw === '0',
+          visible: scope && visibleIn(scope),
         },
         { send: (event) => write(event.type, event.object), end: () => res.end() },
         { timeoutSeconds, bookmarks: queryBool(req, 'allowWatchBookmarks') },
@@ -285,6 +325,7 @@ export class ResourcesController {
     if (body === undefined)
       throw errors.badRequest(`the request body is empty: send the ${def.kind} to create as JSON`);
     const result = await this.resources.create(def, namespace, body, this.writeOptions(req));
+    await this.policyCache.settle(def);
     this.respond(req, res, def, 201, result.object, result.warnings);
   }
 
@@ -312,6 +353,7 @@ export class ResourcesController {
       info.subresource as '' | 'status',
       opts,
     );
+    await this.policyCache.settle(def);
     this.respond(req, res, def, 200, result.object, result.warnings);
   }
 
@@ -358,6 +400,7 @@ export class ResourcesController {
       info.subresource as '' | 'status',
       opts,
     );
+    await this.policyCache.settle(def);
     this.respond(req, res, def, 200, result.object, result.warnings);
   }
 
@@ -418,6 +461,7 @@ export class ResourcesController {
       this.deleteOptions(req),
       this.writeOptions(req),
     );
+    await this.policyCache.settle(def);
     sendJson(res, 200, deleted);
   }
 

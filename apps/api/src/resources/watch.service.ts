@@ -27,6 +27,8 @@ export interface WatchRequest {
   initiallyMatching: Set<string>;
   /** True when `initiallyMatching` is complete (the watch began with a list). */
   knowsInitialState: boolean;
+  /** Authorization: objects the caller may see (undefined: all). */
+  visible?: (object: KubeObject) => boolean;
 }
 
 export interface WatchSink {
@@ -146,6 +148,7 @@ export class WatchService implements OnApplicationShutdown {
     if (req.namespace !== undefined && req.def.namespaced && change.namespace !== req.namespace)
       return undefined;
     const object = change.object as KubeObject;
+    if (req.visible && !req.visible(object)) return undefined;
     const key = `${change.namespace}/${change.name}`;
     const matches =
       matchesLabels(req.labelSelector, object.metadata?.labels) &&

@@ -172,7 +172,7 @@ function describeBinding(binding: RbacObject, subject: Subject, namespaced: bool
 }
 
 /** The rules a binding's roleRef points to, or the Kubernetes-worded resolution error. */
-function roleReferenceRules(
+export function roleReferenceRules(
   binding: RbacObject,
   bindingNamespace: string,
   policy: RbacPolicy,

@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import {
+  coversRules,
+  errors,
+  escalationMessage,
+  findResource,
+  membershipsOf,
+  roleReferenceRules,
+  rulesFor,
+  TENANT_LABEL,
+  tenantNamespaceLimit,
+  toPolicyRule,
+  type KubeObject,
+  type PolicyRule,
+  type RbacObject,
+  type RequestInfo,
+  type ResourceDefinition,
+} from '@berth/core';
+import { Registry, type WriteOptions } from '@berth/registry';
+import { Authorizer, callerOf } from './authorizer';
+import { PolicyCache } from './policy-cache';
+import type { Principal } from './principal';
+
+const RBAC = 'rbac.authorization.k8s.io';
+
+/**
+ * Admission that depends on who is writing: namespaces join their creator's tenant
+ * (within its namespace limit) and cannot be moved by tenants; RBAC objects cannot grant
+ * more than the writer holds (Kubernetes' escalation check); a node registers only itself.
+ */
+@Injectable()
+export class Admission {
+  constructor(
+    private readonly cache: PolicyCache,
+    private readonly authorizer: Authorizer,
+    private readonly registry: Registry,
+  ) {}
+
+  admitFor(p: Principal, def: ResourceDefinition, info: RequestInfo): WriteOptions['admit'] {
+    if (def.group === '' && def.plural === 'namespaces' && !info.subresource)
+      return (next, current) => this.admitNamespace(p, next, current);
+    if (def.group === RBAC && !p.clusterAdmin) return (next) => this.admitRbac(p, def, next);
+    if (p.kind === 'node' && def.group === '' && def.plural === 'nodes')
+      return (next) => {
+        if (next.metadata.name !== p.nodeName)
+          throw errors.forbidden(
+            `node "${p.nodeName}" is not allowed to modify node "${next.metadata.name}"`,
+          );
+      };
+    return undefined;
+  }
+
+  private async admitNamespace(
+    p: Principal,
+    next: KubeObject,
+    current: KubeObject | undefined,
+  ): Promise<void> {
+    const labels = next.metadata.labels ?? {};
+    const wanted = labels[TENANT_LABEL];
+    const snap = this.cache.snapshot();
+    if (current) {
+      const had = current.metadata.labels?.[TENANT_LABEL];
+      if (wanted !== had && !p.clusterAdmin)
+        throw errors.forbidden(
+          `namespace "${next.metadata.name}": the label ${TENANT_LABEL} (its tenant) can only be changed by a cluster admin`,
+        );
+      if (wanted !== had && wanted !== undefined)
+        await this.checkLimit(wanted, next.metadata.name!);
+      return;
+    }
+    if (p.clusterAdmin) {
+      if (wanted !== undefined) {
+        if (!snap.tenants.has(wanted))
+          throw errors.badRequest(
+            `namespace "${next.metadata.name}": tenant "${wanted}" (label ${TENANT_LABEL}) does not exist`,
+          );
+        await this.checkLimit(wanted, next.metadata.name!);
+      }
+      return;
+    }
+    const administered = membershipsOf(callerOf(p), snap)
+      .filter((m) => m.role === 'tenant-admin')
+      .map((m) => m.tenant);
+    let tenant = wanted;
+    if (tenant === undefined) {
+      if (administered.length > 1)
+        throw errors.badRequest(
+          `you administer several tenants (${administered.join(', ')}): choose one by labelling the namespace ${TENANT_LABEL}=<tenant>, or use a token scoped to one tenant`,
+        );
+      tenant = administered[0];
+    } else if (!administered.includes(tenant)) {
+      throw errors.forbidden(
+        `namespace "${next.metadata.name}": you are not a tenant admin of "${tenant}", so you cannot create namespaces in it`,
+      );
+    }
+    if (tenant === undefined) return; // granted by plain RBAC, outside any tenant
+    next.metadata.labels = { ...labels, [TENANT_LABEL]: tenant };
+    await this.checkLimit(tenant, next.metadata.name!);
+  }
+
+  /** Refuses a namespace beyond its tenant's namespace limit (counted in the store). */
+  private async checkLimit(tenant: string, namespace: string): Promise<void> {
+    const t = this.cache.snapshot().tenants.get(tenant);
+    const limit = t ? tenantNamespaceLimit(t) : undefined;
+    if (limit === undefined) return;
+    const owned = await this.registry.list(this.namespaces(), undefined, {
+      labelSelector: `${TENANT_LABEL}=${tenant}`,
+    });
+    const others = owned.items.filter((n) => n.metadata.name !== namespace);
+    if (others.length >= limit)
+      throw errors.forbidden(
+        `namespace "${namespace}" is forbidden: tenant "${tenant}" already has ${others.length} of its ${limit} namespaces (${others
+          .map((n) => n.metadata.name)
+          .join(', ')}); delete one or ask a cluster admin to raise spec.namespaceLimit`,
+      );
+  }
+
+  private namespaces(): ResourceDefinition {
+    return findResource('', 'v1', 'namespaces')!;
+  }
+
+  /** Kubernetes' escalation check: the writer must already hold what the object grants. */
+  private admitRbac(p: Principal, def: ResourceDefinition, next: KubeObject): void {
+    const policy = this.authorizer.policyFor(p);
+    const namespace = def.namespaced ? next.metadata.namespace : undefined;
+    let granted: PolicyRule[];
+    if (def.kind === 'Role' || def.kind === 'ClusterRole') {
+      const rules = (next as unknown as { rules?: unknown[] }).rules ?? [];
+      granted = rules.map(toPolicyRule).filter((r): r is PolicyRule => r !== undefined);
+    } else {
+      const resolved = roleReferenceRules(next as unknown as RbacObject, namespace ?? '', policy);
+      if ('error' in resolved) throw errors.notFound(...roleRefTarget(next));
+      granted = resolved.rules;
+    }
+    const held = rulesFor({ name: p.name, groups: p.groups }, namespace, policy);
+    const { covered, missing } = coversRules(held, granted);
+    if (!covered)
+      throw errors.forbidden(
+        `${def.plural}.${RBAC} "${next.metadata.name}" is forbidden: ${escalationMessage(
+          { name: p.name, groups: p.groups },
+          missing,
+        )}`,
+      );
+  }
+}
+
+function roleRefTarget(binding: KubeObject): [string, string, string] {
+  const ref = (binding as unknown as { roleRef?: { kind?: string; name?: string } }).roleRef;
+  return [ref?.kind === 'Role' ? 'roles' : 'clusterroles', ref?.name ?? '', RBAC];
+}
