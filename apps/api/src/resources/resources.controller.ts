@@ -13,7 +13,6 @@ import {
 import { Admission } from '../auth/admission';
 import { Authorizer, type Access } from '../auth/authorizer';
 import { PolicyCache } from '../auth/policy-cache';
-import type { Principal } from '../auth/principal';
 import { AuthenticatedGuard, principalOf } from '../auth/guards';
 import {
   decodeBody,
