@@ -70,6 +70,8 @@ export async function startApiProcess(): Promise<ApiProcess> {
       BERTH_DATA_DIR: dataDir,
       BERTH_ADMIN_TOKEN: token,
       BERTH_LOG_LEVEL: 'warn',
+      // Its own Redis keys (login limiter), so runs never share counters.
+      BERTH_QUEUE_PREFIX: `berth-e2e-${path.basename(dataDir)}`,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -8,6 +8,7 @@ import { AuthController } from './auth.controller';
 import { Admission } from './admission';
 import { Authorizer } from './authorizer';
 import { PolicyCache } from './policy-cache';
+import { Reviews } from './reviews';
 import { StoreModule } from '../store/store.module';
 import { AuthenticatedGuard, LoginGuard } from './guards';
 import { IdentityService } from './identity.service';
@@ -35,6 +36,7 @@ import { BearerStrategy, LocalStrategy } from './strategies';
     Authorizer,
     Admission,
     PolicyCache,
+    Reviews,
     LoginLimiter,
     BearerStrategy,
     LocalStrategy,
@@ -46,6 +48,7 @@ import { BearerStrategy, LocalStrategy } from './strategies';
     Authorizer,
     Admission,
     PolicyCache,
+    Reviews,
     AuthenticatedGuard,
     IdentityRepository,
   ],

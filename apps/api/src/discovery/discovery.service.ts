@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RESOURCES, groupVersion, type RequestInfo, type ResourceDefinition } from '@berth/core';
+import { REVIEW_RESOURCES } from '../auth/reviews';
 
 /** Kubernetes' version this API speaks (kubectl warns on a skew of more than one minor). */
 export const KUBERNETES_VERSION = { major: '1', minor: '32' };
@@ -66,6 +67,7 @@ export class DiscoveryService {
       if (!versions.includes(def.version)) versions.push(def.version);
       groups.set(def.group, versions);
     }
+    for (const review of REVIEW_RESOURCES) groups.set(review.group, [review.version]);
     return groups;
   }
 
@@ -115,7 +117,16 @@ export class DiscoveryService {
       kind: 'APIResourceList',
       apiVersion: 'v1',
       groupVersion: groupVersion({ group, version }),
-      resources: resourceEntries(defs),
+      resources: [
+        ...resourceEntries(defs),
+        ...REVIEW_RESOURCES.filter((r) => r.group === group && r.version === version).map((r) => ({
+          name: r.plural,
+          singularName: r.kind.toLowerCase(),
+          namespaced: false,
+          kind: r.kind,
+          verbs: ['create'],
+        })),
+      ],
     };
   }
 }

@@ -13,6 +13,7 @@ import {
 import { Admission } from '../auth/admission';
 import { Authorizer, type Access } from '../auth/authorizer';
 import { PolicyCache } from '../auth/policy-cache';
+import { REVIEW_RESOURCES, Reviews } from '../auth/reviews';
 import { AuthenticatedGuard, principalOf } from '../auth/guards';
 import {
   decodeBody,
@@ -63,6 +64,7 @@ export class ResourcesController {
     private readonly authorizer: Authorizer,
     private readonly admission: Admission,
     private readonly policyCache: PolicyCache,
+    private readonly reviews: Reviews,
   ) {}
 
   @All(['api', 'api/*path', 'apis', 'apis/*path'])
@@ -78,6 +80,15 @@ export class ResourcesController {
       const doc = this.discovery.document(info, req.path);
       if (!doc) throw this.notServed(req);
       sendJson(res, 200, doc);
+      return;
+    }
+    const review = REVIEW_RESOURCES.find(
+      (r) => r.group === info.group && r.version === info.version && r.plural === info.resource,
+    );
+    if (review) {
+      if (info.verb !== 'create' || info.name || info.namespace)
+        throw errors.methodNotAllowed(`${review.plural} can only be created (POST ${req.path})`);
+      sendJson(res, 201, this.reviews.review(principal, review.plural, decodeBody(req)));
       return;
     }
     const def = findResource(info.group, info.version, info.resource);

@@ -38,6 +38,12 @@ export const SelfSubjectAccessReview: ProtoDescriptor = {
   }),
 };
 
+/** `kubectl auth can-i --list`: only the spec is read (the status is the server's answer). */
+export const SelfSubjectRulesReview: ProtoDescriptor = {
+  1: msg('metadata', ObjectMeta),
+  2: msg('spec', { 1: str('namespace') }),
+};
+
 export const SelfSubjectReview: ProtoDescriptor = {
   1: msg('metadata', ObjectMeta),
   2: msg('status', {

@@ -13,6 +13,7 @@ describe('protobuf kinds', () => {
       { apiVersion: 'apps/v1', kind: 'Deployment' },
       { apiVersion: 'apps/v1', kind: 'ReplicaSet' },
       { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview' },
+      { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview' },
       { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
     ]);
     expect(protobufDescriptorFor('v1', 'Namespace')).toBeDefined();

@@ -1,13 +1,13 @@
 /** Which apiVersion/kind pairs have a descriptor, i.e. which protobuf bodies Berth can read. */
 import { Deployment, ReplicaSet } from './apps-v1';
-import { SelfSubjectAccessReview, SelfSubjectReview } from './auth-v1';
+import { SelfSubjectAccessReview, SelfSubjectReview, SelfSubjectRulesReview } from './auth-v1';
 import { ConfigMap, LimitRange, Namespace, Pod, ResourceQuota, Service } from './core-v1';
 import type { ProtoDescriptor } from './descriptor';
 
 const KINDS: Readonly<Record<string, Readonly<Record<string, ProtoDescriptor>>>> = {
   v1: { Namespace, Service, Pod, ResourceQuota, LimitRange, ConfigMap },
   'apps/v1': { Deployment, ReplicaSet },
-  'authorization.k8s.io/v1': { SelfSubjectAccessReview },
+  'authorization.k8s.io/v1': { SelfSubjectAccessReview, SelfSubjectRulesReview },
   'authentication.k8s.io/v1': { SelfSubjectReview },
 };
 
