@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // `npm start`: runs the built API server (migrations are applied by the server itself)
-// and a worker (scheduler + controllers), waits until the API is ready, seeds a demo
-// namespace, and prints how to reach it.
+// and a worker (scheduler + controllers), waits until the API is ready, seeds the demo
+// (scripts/seed-demo.js: cluster admin, two tenants with users and namespaces), and
+// prints the logins and kubeconfigs.
 const { spawn } = require('node:child_process');
 const path = require('node:path');
+const { seedDemo } = require('./seed-demo');
 
 const root = path.resolve(__dirname, '..');
 const env = {
@@ -72,32 +74,47 @@ async function ready(url, deadline) {
   const token =
     env.BERTH_ADMIN_TOKEN ||
     fs.readFileSync(path.join(env.BERTH_DATA_DIR, 'admin-token'), 'utf8').trim();
-  const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
-  const demo = await fetch(`${httpUrl}/api/v1/namespaces`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: 'demo', labels: { 'berth.dev/demo': 'true' } },
-    }),
-  });
-  if (demo.status !== 201 && demo.status !== 409)
-    console.error(`berth: could not seed the demo namespace (${demo.status})`);
   const kubeconfig = path.join(env.BERTH_DATA_DIR, 'kubeconfig', 'admin.kubeconfig');
+  let demo;
+  try {
+    demo = await seedDemo({
+      httpUrl,
+      adminToken: token,
+      dataDir: env.BERTH_DATA_DIR,
+      adminKubeconfig: kubeconfig,
+    });
+  } catch (err) {
+    console.error(`berth: could not seed the demo: ${err.message}`);
+  }
+  const logins = demo
+    ? demo.teams
+        .map(
+          (t) =>
+            `    ${t.tenant} (namespace ${t.namespace}): ${Object.entries(t.users)
+              .map(([u, role]) => `${u} (${role})`)
+              .join(', ')}\n      kubeconfig: ${demo.kubeconfigs[t.tenant]}`,
+        )
+        .join('\n')
+    : '    (demo seeding failed; see above)';
   console.log(`
   Berth is up: API server and worker (scheduler + controllers).
 
     API (HTTPS, for kubectl):   https://127.0.0.1:${port}
     API (plain HTTP, loopback): ${httpUrl}
     OpenAPI document:           ${httpUrl}/openapi.json   (interactive: ${httpUrl}/docs)
-    Admin token:                ${token}
-    Admin kubeconfig:           ${kubeconfig}
+
+  Cluster admin
+    login:      admin / ${demo ? demo.adminPassword : '(see .data/admin-password)'}   (POST ${httpUrl}/auth/login; change it with POST /auth/password)
+    kubeconfig: ${kubeconfig}   (static break-glass token: ${token})
+
+  Demo tenants (password for every demo user: ${demo ? demo.demoPassword : '?'})
+${logins}
 
   Try:
-    export KUBECONFIG=${kubeconfig}
-    kubectl get namespaces
-    kubectl create deployment web --image=nginx -n demo && kubectl get deploy,pods -n demo
+    export KUBECONFIG=${demo ? demo.kubeconfigs['team-a'] : kubeconfig}
+    kubectl get namespaces                      # team-a sees only its own
+    kubectl create deployment web --image=nginx && kubectl get deploy,pods
+    kubectl auth can-i create deployments -n team-b-dev   # no: another tenant's
 
   Stop with Ctrl-C.
 `);
