@@ -11,3 +11,4 @@ export * from './scheduling';
 export * from './controllers';
 export * from './rbac';
 export * from './tenancy';
+export * from './admission';

@@ -16,6 +16,7 @@ import {
   qualifiedResource,
   servicePatchSchema,
   findResource,
+  findResourceByKind,
   RESOURCES,
   type KubeList,
   type KubeObject,
@@ -32,6 +33,7 @@ import {
   type ObjectKey,
   type StoredObject,
 } from '@berth/store';
+import { QuotaAdmission } from './quota-admission';
 import { toApiError } from './store-errors';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -180,7 +182,13 @@ export function patchSchemaFor(def: ResourceDefinition): PatchSchema {
  * ResourceDefinition in libs/core.
  */
 export class Registry {
-  constructor(readonly repo: ObjectRepository) {}
+  private readonly quota: QuotaAdmission;
+
+  constructor(readonly repo: ObjectRepository) {
+    this.quota = new QuotaAdmission(repo, (o) =>
+      fieldsOf(findResourceByKind(o.apiVersion, o.kind)!, o),
+    );
+  }
 
   key(def: ResourceDefinition, namespace: string, name: string): ObjectKey {
     return { resource: qualifiedResource(def), namespace: def.namespaced ? namespace : '', name };
@@ -291,11 +299,29 @@ export class Registry {
     const object = def.applyDefaults(this.resetStatusForCreate(def, incoming));
     this.assertValid(def, object);
     if (def.namespaced) await this.assertNamespaceAcceptsContent(namespace);
+    if (def.namespaced && def.group === '' && def.plural === 'pods')
+      await this.quota.limitPod(object, namespace);
     await opts.admit?.(object, undefined);
     if (opts.dryRun) return { object, warnings };
+    const key = this.key(def, namespace, object.metadata.name!);
     try {
+      if (def.namespaced && (await this.quota.applies(namespace))) {
+        // Charged to the quotas in the same transaction: racing creates never overshoot.
+        const created = await this.repo.atomically(async (tx) => {
+          await this.quota.charge(tx, object, namespace);
+          const stored = await tx.create(
+            key,
+            object.metadata.uid!,
+            object as JsonObject,
+            fieldsOf(def, object),
+          );
+          if (!stored) throw errors.alreadyExists(def.plural, key.name, def.group || undefined);
+          return stored;
+        });
+        return { object: created.object as KubeObject, warnings };
+      }
       const stored = await this.repo.create(
-        this.key(def, namespace, object.metadata.name!),
+        key,
         object.metadata.uid!,
         object as JsonObject,
         fieldsOf(def, object),

@@ -490,6 +490,18 @@ export class AtomicTransaction {
     return podUsage(this.client, nodeNames);
   }
 
+  /** Every object of `resource`, in these namespaces when given, in key order. */
+  async list(resource: string, namespaces?: string[]): Promise<StoredObject[]> {
+    const inNamespaces = namespaces
+      ? Prisma.sql`AND namespace = ANY(${namespaces}::text[])`
+      : Prisma.empty;
+    const rows = await this.client.$queryRaw<Row[]>`
+      SELECT resource, namespace, name, resource_version, data FROM objects
+      WHERE resource = ${resource} ${inNamespaces}
+      ORDER BY namespace, name`;
+    return rows.map(toStored);
+  }
+
   /** Replaces the object if its stored resourceVersion equals `expectedVersion`; else null. */
   async update(
     key: ObjectKey,

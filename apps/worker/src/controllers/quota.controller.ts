@@ -71,19 +71,20 @@ export class QuotaController {
       objects.push(...(await this.registry.list(def, namespace, {})).items);
     const now = new Date();
 
+    let again = false;
     for (const quota of quotas) {
       try {
-        // Decided on the version being written: a spec change in between is counted too.
+        // Precondition: the version read before the objects were listed. Admission charges
+        // a new object to the quota in the object's own transaction, so a creation after
+        // that read changes the quota and makes this write conflict (then recount): a
+        // recount never erases a charge it did not see.
         const written = await this.registry.guaranteedUpdate(
           QUOTAS,
           namespace,
           quota.metadata.name!,
-          undefined,
+          BigInt(quota.metadata.resourceVersion!),
           WRITE,
-          (cur) => {
-            if (cur.metadata.uid !== quota.metadata.uid) return cur;
-            return { ...cur, status: quotaStatus(cur, objects, { now }) };
-          },
+          (cur) => ({ ...cur, status: quotaStatus(cur, objects, { now }) }),
         );
         if (written.metadata.resourceVersion !== quota.metadata.resourceVersion)
           this.log.debug('quota status updated', {
@@ -91,8 +92,11 @@ export class QuotaController {
             used: (written.status as { used?: unknown } | undefined)?.used,
           });
       } catch (err) {
-        if ((err as { reason?: string }).reason !== 'NotFound') throw err;
+        const reason = (err as { reason?: string }).reason;
+        if (reason === 'Conflict') again = true;
+        else if (reason !== 'NotFound') throw err;
       }
     }
+    if (again) return { requeueAfterMs: 0 };
   }
 }

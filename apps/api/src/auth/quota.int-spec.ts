@@ -1,0 +1,173 @@
+import { startTestApiServer, type TestApiServer } from '../testing/test-api-server';
+
+// Quota admission on the real app and PostgreSQL: racing creations never overshoot a
+// namespace ResourceQuota or a tenant quota, denials carry the arithmetic, and LimitRange
+// defaults fill missing requests and limits.
+
+function pod(name: string, cpu?: string) {
+  return {
+    metadata: { name },
+    spec: {
+      containers: [
+        {
+          name: 'c',
+          image: 'busybox',
+          ...(cpu ? { resources: { requests: { cpu }, limits: { cpu } } } : {}),
+        },
+      ],
+    },
+  };
+}
+
+describe('quota admission (real API and PostgreSQL)', () => {
+  let t: TestApiServer;
+
+  beforeAll(async () => {
+    t = await startTestApiServer();
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('lets exactly the creations that fit through when 50 race for the last 5 slots', async () => {
+    const api = t.api();
+    expect((await api.post('/api/v1/namespaces').send({ metadata: { name: 'q1' } })).status).toBe(
+      201,
+    );
+    expect(
+      (
+        await api
+          .post('/api/v1/namespaces/q1/resourcequotas')
+          .send({
+            metadata: { name: 'compute' },
+            spec: { hard: { pods: '10', 'requests.cpu': '1' } },
+          })
+      ).status,
+    ).toBe(201);
+    for (let i = 0; i < 5; i++)
+      expect(
+        (await api.post('/api/v1/namespaces/q1/pods').send(pod(`first-${i}`, '100m'))).status,
+      ).toBe(201);
+
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        api.post('/api/v1/namespaces/q1/pods').send(pod(`race-${i}`, '100m')),
+      ),
+    );
+    const created = results.filter((r) => r.status === 201);
+    const denied = results.filter((r) => r.status === 403);
+    expect(created).toHaveLength(5);
+    expect(denied).toHaveLength(45);
+    for (const res of denied) {
+      expect(res.body).toMatchObject({ kind: 'Status', reason: 'Forbidden', code: 403 });
+      expect(res.body.message).toMatch(
+        /^pods "race-\d+" is forbidden: exceeded quota: compute, requested: pods=1,requests.cpu=100m, used: pods=10,requests.cpu=1, limited: pods=10,requests.cpu=1$/,
+      );
+    }
+    const pods = (await api.get('/api/v1/namespaces/q1/pods')).body.items;
+    expect(pods).toHaveLength(10);
+    const quota = (await api.get('/api/v1/namespaces/q1/resourcequotas/compute')).body;
+    expect(quota.status.used).toEqual({ pods: '10', 'requests.cpu': '1' });
+  });
+
+  it('names only what would go over, and charges nothing for kinds the quota does not count', async () => {
+    const api = t.api();
+    await api.post('/api/v1/namespaces').send({ metadata: { name: 'q2' } });
+    await api
+      .post('/api/v1/namespaces/q2/resourcequotas')
+      .send({ metadata: { name: 'small' }, spec: { hard: { pods: '5', 'requests.cpu': '200m' } } });
+    expect((await api.post('/api/v1/namespaces/q2/pods').send(pod('a', '150m'))).status).toBe(201);
+    const big = await api.post('/api/v1/namespaces/q2/pods').send(pod('b', '100m'));
+    expect(big.status).toBe(403);
+    expect(big.body.message).toBe(
+      'pods "b" is forbidden: exceeded quota: small, requested: requests.cpu=100m, used: requests.cpu=150m, limited: requests.cpu=200m',
+    );
+    // A service is not counted by this quota.
+    expect(
+      (
+        await api
+          .post('/api/v1/namespaces/q2/services')
+          .send({ metadata: { name: 's' }, spec: { ports: [{ port: 80 }] } })
+      ).status,
+    ).toBe(201);
+    const quota = (await api.get('/api/v1/namespaces/q2/resourcequotas/small')).body;
+    expect(quota.status.used).toEqual({ pods: '1', 'requests.cpu': '150m' });
+  });
+
+  it('enforces the tenant quota over the sum of its namespaces, exactly under concurrency', async () => {
+    const api = t.api();
+    expect(
+      (
+        await api.post('/apis/tenancy.berth.dev/v1/tenants').send({
+          metadata: { name: 'team-q' },
+          spec: { quota: { hard: { pods: '3', 'count/services': '1' } } },
+        })
+      ).status,
+    ).toBe(201);
+    for (const ns of ['tq1', 'tq2'])
+      await api
+        .post('/api/v1/namespaces')
+        .send({ metadata: { name: ns, labels: { 'tenancy.berth.dev/tenant': 'team-q' } } });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        api.post(`/api/v1/namespaces/${i % 2 ? 'tq1' : 'tq2'}/pods`).send(pod(`t-${i}`)),
+      ),
+    );
+    expect(results.filter((r) => r.status === 201)).toHaveLength(3);
+    const denied = results.filter((r) => r.status === 403);
+    expect(denied).toHaveLength(17);
+    expect(denied[0].body.message).toMatch(
+      /^pods "t-\d+" is forbidden: exceeded tenant quota: team-q, requested: pods=1, used: pods=3, limited: pods=3$/,
+    );
+    const tenant = (await api.get('/apis/tenancy.berth.dev/v1/tenants/team-q')).body;
+    expect(tenant.status.used).toEqual({ 'count/services': '0', pods: '3' });
+    expect(
+      (
+        await api
+          .post('/api/v1/namespaces/tq1/services')
+          .send({ metadata: { name: 's1' }, spec: { ports: [{ port: 80 }] } })
+      ).status,
+    ).toBe(201);
+    const second = await api
+      .post('/api/v1/namespaces/tq2/services')
+      .send({ metadata: { name: 's2' }, spec: { ports: [{ port: 80 }] } });
+    expect(second.status).toBe(403);
+    expect(second.body.message).toBe(
+      'services "s2" is forbidden: exceeded tenant quota: team-q, requested: count/services=1, used: count/services=1, limited: count/services=1',
+    );
+  });
+
+  it('fills LimitRange defaults and refuses pods over its maximum', async () => {
+    const api = t.api();
+    await api.post('/api/v1/namespaces').send({ metadata: { name: 'lr' } });
+    expect(
+      (
+        await api.post('/api/v1/namespaces/lr/limitranges').send({
+          metadata: { name: 'defaults' },
+          spec: {
+            limits: [
+              {
+                type: 'Container',
+                default: { cpu: '200m' },
+                defaultRequest: { cpu: '100m' },
+                max: { cpu: '1' },
+              },
+            ],
+          },
+        })
+      ).status,
+    ).toBe(201);
+    const created = await api.post('/api/v1/namespaces/lr/pods').send(pod('plain'));
+    expect(created.status).toBe(201);
+    expect(created.body.spec.containers[0].resources).toEqual({
+      requests: { cpu: '100m' },
+      limits: { cpu: '200m' },
+    });
+    const tooBig = await api.post('/api/v1/namespaces/lr/pods').send(pod('big', '2'));
+    expect(tooBig.status).toBe(403);
+    expect(tooBig.body.message).toBe(
+      'pods "big" is forbidden: maximum cpu usage per Container is 1, but limit is 2',
+    );
+  });
+});

@@ -1,0 +1,170 @@
+/**
+ * Admission that every writer shares, because it lives in the registry (the API server
+ * and the controllers both create through it): LimitRange defaults and limits for pods,
+ * and quota — namespace ResourceQuotas and the tenant-wide quota — charged in the same
+ * transaction as the object, so concurrent creations never overshoot `hard`.
+ */
+import {
+  applyLimitRangeDefaults,
+  chargeQuota,
+  computeQuotaUsage,
+  errors,
+  ledgerComplete,
+  limitRangeMessage,
+  limitRangeViolations,
+  qualifiedResource,
+  quotaExceededMessage,
+  RESOURCES,
+  TENANCY_GROUP,
+  TENANT_LABEL,
+  type KubeObject,
+  type QuotaLimits,
+} from '@berth/core';
+import type { AtomicTransaction, ObjectRepository, StoredObject } from '@berth/store';
+
+const QUOTAS = 'resourcequotas';
+const LIMIT_RANGES = 'limitranges';
+const NAMESPACES = 'namespaces';
+const TENANTS = `tenants.${TENANCY_GROUP}`;
+
+function hardOf(o: KubeObject, path: 'spec' | 'tenant'): Record<string, unknown> {
+  const spec = (o.spec ?? {}) as {
+    hard?: Record<string, unknown>;
+    quota?: { hard?: Record<string, unknown> };
+  };
+  return (path === 'spec' ? spec.hard : spec.quota?.hard) ?? {};
+}
+
+function usedOf(o: KubeObject): Record<string, unknown> {
+  return ((o.status ?? {}) as { used?: Record<string, unknown> }).used ?? {};
+}
+
+/** The store resources a quota's keys count (pods for compute keys, `count/x` for x…). */
+function countedResources(hard: Record<string, unknown>): string[] {
+  const out = new Set<string>();
+  for (const key of Object.keys(hard)) {
+    if (key === 'pods' || key === 'cpu' || key === 'memory' || key === 'ephemeral-storage')
+      out.add('pods');
+    else if (key.startsWith('requests.') || key.startsWith('limits.')) out.add('pods');
+    else if (key.startsWith('count/')) out.add(key.slice('count/'.length));
+    else if (key === 'services' || key.startsWith('services.')) out.add('services');
+    else if (key === 'resourcequotas') out.add(QUOTAS);
+  }
+  const served = new Set(RESOURCES.filter((r) => r.namespaced).map(qualifiedResource));
+  return [...out].filter((r) => served.has(r));
+}
+
+export class QuotaAdmission {
+  constructor(
+    private readonly repo: ObjectRepository,
+    /** The registry's selectable fields of an object (kept current on every write). */
+    private readonly fieldsOf: (o: KubeObject) => Record<string, string>,
+  ) {}
+
+  /** LimitRange defaults and limits for a pod about to be created (403 when it breaks them). */
+  async limitPod(pod: KubeObject, namespace: string): Promise<void> {
+    const ranges = (await this.repo.list({ resource: LIMIT_RANGES, namespace })).items.map(
+      (i) => i.object as KubeObject,
+    );
+    if (!ranges.length) return;
+    applyLimitRangeDefaults(pod, ranges);
+    const problems = limitRangeViolations(pod, ranges);
+    if (problems.length) throw errors.forbidden(limitRangeMessage(pod, problems));
+  }
+
+  /** True when some quota could charge an object created in `namespace` (a cheap pre-check). */
+  async applies(namespace: string): Promise<boolean> {
+    const quotas = await this.repo.list({ resource: QUOTAS, namespace, limit: 1 });
+    if (quotas.items.length) return true;
+    const ns = await this.repo.get({ resource: NAMESPACES, namespace: '', name: namespace });
+    const tenant = (ns?.object as KubeObject | undefined)?.metadata.labels?.[TENANT_LABEL];
+    if (!tenant) return false;
+    const t = await this.repo.get({ resource: TENANTS, namespace: '', name: tenant });
+    return !!t && Object.keys(hardOf(t.object as KubeObject, 'tenant')).length > 0;
+  }
+
+  /**
+   * Inside the creating transaction: charges `object` to every quota of its namespace and
+   * to its tenant's quota, writing the new `status.used` (the ledger). Throws 403 with
+   * the arithmetic when any would go over `hard`.
+   */
+  async charge(tx: AtomicTransaction, object: KubeObject, namespace: string): Promise<void> {
+    const updates: Array<{ stored: StoredObject; next: KubeObject }> = [];
+    for (const stored of await tx.list(QUOTAS, [namespace])) {
+      const quota = stored.object as KubeObject;
+      const limits: QuotaLimits = { hard: hardOf(quota, 'spec'), used: usedOf(quota) };
+      if (!ledgerComplete(limits))
+        limits.used = computeQuotaUsage(quota, await this.objects(tx, limits.hard, [namespace]));
+      const charge = chargeQuota(limits, object, quota);
+      if (charge.exceeded.length)
+        throw errors.forbidden(quotaExceededMessage(object, quota.metadata.name!, limits, charge));
+      if (Object.keys(charge.requested).length)
+        updates.push({
+          stored,
+          next: {
+            ...quota,
+            status: { ...(quota.status ?? {}), hard: { ...limits.hard }, used: charge.used },
+          },
+        });
+    }
+    const ns = await tx.get({ resource: NAMESPACES, namespace: '', name: namespace });
+    const tenantName = (ns?.object as KubeObject | undefined)?.metadata.labels?.[TENANT_LABEL];
+    const storedTenant = tenantName
+      ? await tx.get({ resource: TENANTS, namespace: '', name: tenantName })
+      : null;
+    if (storedTenant) {
+      const tenant = storedTenant.object as KubeObject;
+      const limits: QuotaLimits = { hard: hardOf(tenant, 'tenant'), used: usedOf(tenant) };
+      if (Object.keys(limits.hard).length) {
+        if (!ledgerComplete(limits)) {
+          const namespaces = (await tx.list(NAMESPACES))
+            .map((n) => n.object as KubeObject)
+            .filter((n) => n.metadata.labels?.[TENANT_LABEL] === tenantName)
+            .map((n) => n.metadata.name!);
+          limits.used = computeQuotaUsage(
+            {
+              apiVersion: 'v1',
+              kind: 'ResourceQuota',
+              metadata: { name: tenantName },
+              spec: { hard: limits.hard },
+            },
+            await this.objects(tx, limits.hard, namespaces),
+          );
+        }
+        const charge = chargeQuota(limits, object);
+        if (charge.exceeded.length)
+          throw errors.forbidden(quotaExceededMessage(object, tenantName!, limits, charge, true));
+        if (Object.keys(charge.requested).length)
+          updates.push({
+            stored: storedTenant,
+            next: { ...tenant, status: { ...(tenant.status ?? {}), used: charge.used } },
+          });
+      }
+    }
+    for (const { stored, next } of updates) {
+      const written = await tx.update(
+        stored.key,
+        next as never,
+        this.fieldsOf(next),
+        stored.resourceVersion,
+      );
+      if (!written)
+        throw errors.conflict(
+          QUOTAS,
+          stored.key.name,
+          'the quota changed while it was being charged; try again',
+        );
+    }
+  }
+
+  private async objects(
+    tx: AtomicTransaction,
+    hard: Record<string, unknown>,
+    namespaces: string[],
+  ): Promise<KubeObject[]> {
+    const out: KubeObject[] = [];
+    for (const resource of countedResources(hard))
+      for (const s of await tx.list(resource, namespaces)) out.push(s.object as KubeObject);
+    return out;
+  }
+}
