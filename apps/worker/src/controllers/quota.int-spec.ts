@@ -119,4 +119,52 @@ describe('resource quota controller (real PostgreSQL, Redis, BullMQ)', () => {
       'status.used repaired',
     );
   });
+
+  it('surfaces pods refused by quota on the ReplicaSet and Deployment, then creates them once the quota allows', async () => {
+    await api()
+      .post('/api/v1/namespaces')
+      .send({ metadata: { name: 'qd' } })
+      .expect(201);
+    await api()
+      .post('/api/v1/namespaces/qd/resourcequotas')
+      .send({ metadata: { name: 'two-pods' }, spec: { hard: { pods: '2' } } })
+      .expect(201);
+    await api()
+      .post('/apis/apps/v1/namespaces/qd/deployments')
+      .send(deployment('web', 4))
+      .expect(201);
+    const pods = async () =>
+      (await api().get('/api/v1/namespaces/qd/pods').expect(200)).body.items.length;
+    const failure = await eventually(async () => {
+      const d = (await api().get('/apis/apps/v1/namespaces/qd/deployments/web').expect(200)).body;
+      return (d.status?.conditions ?? []).find(
+        (x: { type: string }) => x.type === 'ReplicaFailure',
+      ) as { status: string; reason: string; message: string } | undefined;
+    }, 'a ReplicaFailure condition on the Deployment');
+    expect(failure).toMatchObject({ status: 'True', reason: 'FailedCreate' });
+    expect(failure.message).toMatch(
+      /^pods "web-[a-z0-9]+-[a-z0-9]+" is forbidden: exceeded quota: two-pods, requested: pods=1, used: pods=2, limited: pods=2$/,
+    );
+    expect(await pods()).toBe(2);
+    const events = await eventually(async () => {
+      const items = (
+        await api()
+          .get('/api/v1/namespaces/qd/events')
+          .query({ fieldSelector: 'reason=FailedCreate' })
+          .expect(200)
+      ).body.items as Array<{ type: string; message: string; involvedObject: { kind: string } }>;
+      return items.length ? items : undefined;
+    }, 'a FailedCreate event');
+    expect(events[0]).toMatchObject({ type: 'Warning', involvedObject: { kind: 'ReplicaSet' } });
+    expect(events[0].message).toMatch(
+      /^Error creating: pods ".*" is forbidden: exceeded quota: two-pods/,
+    );
+
+    await api()
+      .patch('/api/v1/namespaces/qd/resourcequotas/two-pods')
+      .set('Content-Type', 'application/merge-patch+json')
+      .send({ spec: { hard: { pods: '4' } } })
+      .expect(200);
+    await eventually(async () => (await pods()) === 4, 'all 4 pods once the quota allows', 40_000);
+  });
 });

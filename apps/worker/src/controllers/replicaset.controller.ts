@@ -1,9 +1,18 @@
-import { reconcileReplicaSet, type KubeObject } from '@berth/core';
+import {
+  ApiError,
+  failedCreateEvent,
+  reconcileReplicaSet,
+  setReplicaFailure,
+  type KubeObject,
+} from '@berth/core';
 import type { Registry } from '@berth/registry';
 import type { Logger } from '../log';
 import type { ReconcileResult } from '../queue/work-queues';
 import type { EventRecorder } from './events';
 import { PODS, REPLICASETS, WRITE, isGone, specSelector, splitKey } from './shared';
+
+/** How soon a ReplicaSet whose pods admission refused tries again. */
+const CREATE_RETRY_MS = 10_000;
 
 /** Keeps exactly spec.replicas pods per ReplicaSet (decisions in libs/core). */
 export class ReplicaSetController {
@@ -24,8 +33,27 @@ export class ReplicaSetController {
 
     for (const pod of plan.adopt) await this.setOwner(pod, rs, true);
     for (const pod of plan.release) await this.setOwner(pod, rs, false);
+    // Admission (quota, limit ranges) may refuse a pod: stop there, say why on the
+    // ReplicaSet (ReplicaFailure, surfaced by its Deployment) and in a FailedCreate event,
+    // and try again later rather than in a hot loop.
+    let failure: string | undefined;
+    let created = 0;
     for (const pod of plan.createPods) {
-      await this.registry.create(PODS, namespace, pod, WRITE);
+      try {
+        await this.registry.create(PODS, namespace, pod, WRITE);
+        created++;
+      } catch (err) {
+        if (!(err instanceof ApiError) || (err.code !== 403 && err.code !== 422)) throw err;
+        failure = err.message;
+        break;
+      }
+    }
+    if (failure !== undefined) {
+      const skipped = plan.createPods.slice(created).map((p) => `Created pod: ${p.metadata.name}`);
+      plan.events = plan.events.filter((e) => !skipped.includes(e.message));
+      plan.events.push(failedCreateEvent(rs, failure));
+      plan.status = setReplicaFailure(plan.status, 'FailedCreate', failure, now);
+      plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? CREATE_RETRY_MS, CREATE_RETRY_MS);
     }
     for (const pod of plan.deletePods) {
       try {

@@ -189,6 +189,17 @@ function rsEvent(rs: KubeObject, reason: string, message: string): EventSpec {
   return eventAbout(rs, 'Normal', reason, message, COMPONENTS.replicaSet);
 }
 
+/** The Warning Kubernetes records when a ReplicaSet's pod cannot be created (e.g. quota). */
+export function failedCreateEvent(rs: KubeObject, message: string): EventSpec {
+  return eventAbout(
+    rs,
+    'Warning',
+    'FailedCreate',
+    `Error creating: ${message}`,
+    COMPONENTS.replicaSet,
+  );
+}
+
 /**
  * The status for `rs` given its active owned pods (replica_set_utils.calculateStatus).
  * Conditions other than ReplicaFailure are kept; ReplicaFailure is dropped (the worker adds
