@@ -10,6 +10,7 @@ import {
   computeQuotaUsage,
   errors,
   ledgerComplete,
+  parseQuantity,
   limitRangeMessage,
   limitRangeViolations,
   qualifiedResource,
@@ -89,6 +90,8 @@ export class QuotaAdmission {
    * the arithmetic when any would go over `hard`.
    */
   async charge(tx: AtomicTransaction, object: KubeObject, namespace: string): Promise<void> {
+    if (object.apiVersion === 'v1' && object.kind === 'ResourceQuota')
+      await this.checkBudget(tx, object, namespace);
     const updates: Array<{ stored: StoredObject; next: KubeObject }> = [];
     for (const stored of await tx.list(QUOTAS, [namespace])) {
       const quota = stored.object as KubeObject;
@@ -155,6 +158,45 @@ export class QuotaAdmission {
           'the quota changed while it was being charged; try again',
         );
     }
+  }
+
+  /**
+   * A namespace ResourceQuota must fit, with the other namespace quotas of its tenant, in
+   * the tenant quota: tenant admins split their budget, never exceed it.
+   */
+  async checkBudget(tx: AtomicTransaction, quota: KubeObject, namespace: string): Promise<void> {
+    const ns = await tx.get({ resource: NAMESPACES, namespace: '', name: namespace });
+    const tenantName = (ns?.object as KubeObject | undefined)?.metadata.labels?.[TENANT_LABEL];
+    if (!tenantName) return;
+    const tenant = await tx.get({ resource: TENANTS, namespace: '', name: tenantName });
+    const budget = tenant ? hardOf(tenant.object as KubeObject, 'tenant') : {};
+    const mine = hardOf(quota, 'spec');
+    const keys = Object.keys(budget).filter((k) => mine[k] !== undefined);
+    if (!keys.length) return;
+    const namespaces = (await tx.list(NAMESPACES))
+      .filter((n) => (n.object as KubeObject).metadata.labels?.[TENANT_LABEL] === tenantName)
+      .map((n) => n.key.name);
+    const others = (await tx.list(QUOTAS, namespaces)).filter(
+      (q) => !(q.key.namespace === namespace && q.key.name === quota.metadata.name),
+    );
+    const over: string[] = [];
+    const totals: string[] = [];
+    for (const key of keys.sort()) {
+      let total = parseQuantity(String(mine[key]));
+      for (const other of others) {
+        const v = hardOf(other.object as KubeObject, 'spec')[key];
+        if (v !== undefined) total = total.add(parseQuantity(String(v)));
+      }
+      const allowed = parseQuantity(String(budget[key]));
+      if (total.cmp(allowed) > 0) {
+        over.push(key);
+        totals.push(`${key}=${total.toString()} (tenant quota ${allowed.toString()})`);
+      }
+    }
+    if (over.length)
+      throw errors.forbidden(
+        `resourcequotas "${quota.metadata.name}" is forbidden: the namespace quotas of tenant "${tenantName}" would add up to ${totals.join(', ')}; lower another namespace's quota, or ask a cluster admin for more with a QuotaRequest`,
+      );
   }
 
   private async objects(

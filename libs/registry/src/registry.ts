@@ -571,6 +571,26 @@ export class Registry {
       this.assertValid(def, next, current);
       await opts.admit?.(next, current);
       if (opts.dryRun) return next;
+      if (
+        def.group === '' &&
+        def.plural === 'resourcequotas' &&
+        !isDeepStrictEqual(next.spec, current.spec) &&
+        (await this.quota.applies(namespace))
+      ) {
+        // The tenant budget is checked and the quota written in one transaction.
+        const updated = await this.repo.atomically(async (tx) => {
+          await this.quota.checkBudget(tx, next, namespace);
+          return tx.update(key, next as JsonObject, fieldsOf(def, next), stored.resourceVersion);
+        });
+        if (updated) return updated.object as KubeObject;
+        if (precondition === undefined) continue;
+        throw errors.conflict(
+          def.plural,
+          name,
+          'the object has been modified; please apply your changes to the latest version and try again',
+          def.group || undefined,
+        );
+      }
       try {
         const updated = await this.repo.update(
           key,

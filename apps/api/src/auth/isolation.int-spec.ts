@@ -98,8 +98,9 @@ function workload(name: string) {
 
 // What each tenant role may do, as the issue and Kubernetes' admin/edit/view intend:
 // viewers read workloads and quotas; developers also write pods, services, events and
-// workloads; tenant admins also manage roles and role bindings. Nobody but the system
-// writes endpoints, quotas, limit ranges (for now) or leases.
+// workloads; tenant admins also manage roles and role bindings, and split their tenant's
+// budget into namespace quotas and limit ranges. Nobody but the system writes endpoints
+// or leases.
 const READABLE_BY_ALL = [
   'pods',
   'services',
@@ -112,10 +113,12 @@ const READABLE_BY_ALL = [
 ];
 const WRITABLE_BY_DEVELOPERS = ['pods', 'services', 'events', 'deployments', 'replicasets'];
 const ADMIN_EXTRA = ['roles', 'rolebindings'];
+const ADMIN_WRITES = ['resourcequotas', 'limitranges'];
 
 function allowed(role: 'tenant-admin' | 'developer' | 'viewer', kind: string, verb: Verb): boolean {
   const read = verb === 'get' || verb === 'list' || verb === 'watch';
   if (role === 'tenant-admin' && ADMIN_EXTRA.includes(kind)) return true;
+  if (role === 'tenant-admin' && !read && ADMIN_WRITES.includes(kind)) return true;
   if (read) return READABLE_BY_ALL.includes(kind);
   return role !== 'viewer' && WRITABLE_BY_DEVELOPERS.includes(kind);
 }

@@ -37,12 +37,10 @@ describe('quota admission (real API and PostgreSQL)', () => {
     );
     expect(
       (
-        await api
-          .post('/api/v1/namespaces/q1/resourcequotas')
-          .send({
-            metadata: { name: 'compute' },
-            spec: { hard: { pods: '10', 'requests.cpu': '1' } },
-          })
+        await api.post('/api/v1/namespaces/q1/resourcequotas').send({
+          metadata: { name: 'compute' },
+          spec: { hard: { pods: '10', 'requests.cpu': '1' } },
+        })
       ).status,
     ).toBe(201);
     for (let i = 0; i < 5; i++)
@@ -169,5 +167,59 @@ describe('quota admission (real API and PostgreSQL)', () => {
     expect(tooBig.body.message).toBe(
       'pods "big" is forbidden: maximum cpu usage per Container is 1, but limit is 2',
     );
+  });
+
+  it('lets a tenant admin split the tenant budget into namespace quotas, never beyond it', async () => {
+    const api = t.api();
+    await api.post('/auth/users').send({ username: 'sally', password: 'sally-pass-1' });
+    await api.post('/apis/tenancy.berth.dev/v1/tenants').send({
+      metadata: { name: 'team-s' },
+      spec: {
+        members: [{ user: 'sally', role: 'tenant-admin' }],
+        quota: { hard: { 'requests.cpu': '4' } },
+      },
+    });
+    const session = (
+      await t.anonymous().post('/auth/login').send({ username: 'sally', password: 'sally-pass-1' })
+    ).body.token as string;
+    const as = (method: 'post' | 'patch', url: string) =>
+      t.anonymous()[method](url).set('Authorization', `Bearer ${session}`);
+    for (const ns of ['s1', 's2'])
+      expect((await as('post', '/api/v1/namespaces').send({ metadata: { name: ns } })).status).toBe(
+        201,
+      );
+    const quota = (name: string, cpu: string) => ({
+      metadata: { name },
+      spec: { hard: { 'requests.cpu': cpu } },
+    });
+
+    expect(
+      (await as('post', '/api/v1/namespaces/s1/resourcequotas').send(quota('q', '3'))).status,
+    ).toBe(201);
+    const over = await as('post', '/api/v1/namespaces/s2/resourcequotas').send(quota('q', '2'));
+    expect(over.status).toBe(403);
+    expect(over.body.message).toBe(
+      'resourcequotas "q" is forbidden: the namespace quotas of tenant "team-s" would add up to requests.cpu=5 (tenant quota 4); lower another namespace\'s quota, or ask a cluster admin for more with a QuotaRequest',
+    );
+    expect(
+      (await as('post', '/api/v1/namespaces/s2/resourcequotas').send(quota('q', '1'))).status,
+    ).toBe(201);
+    const raise = await as('patch', '/api/v1/namespaces/s1/resourcequotas/q')
+      .set('Content-Type', 'application/merge-patch+json')
+      .send({ spec: { hard: { 'requests.cpu': '4' } } });
+    expect(raise.status).toBe(403);
+    const lower = await as('patch', '/api/v1/namespaces/s1/resourcequotas/q')
+      .set('Content-Type', 'application/merge-patch+json')
+      .send({ spec: { hard: { 'requests.cpu': '2' } } });
+    expect(lower.status).toBe(200);
+
+    // 1 CPU of budget is left: of 10 racing quotas of 1 CPU, exactly one fits.
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        as('post', '/api/v1/namespaces/s2/resourcequotas').send(quota(`r${i}`, '1')),
+      ),
+    );
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 403)).toHaveLength(9);
   });
 });

@@ -97,6 +97,24 @@ function tenantClusterRules(m: Membership, namespaces: readonly string[]): Polic
 }
 
 /**
+ * What a tenant admin may do beyond Kubernetes' `admin` in the tenant's namespaces: split
+ * the tenant budget into namespace ResourceQuotas and set LimitRange defaults (admission
+ * keeps the namespace quotas within the tenant quota).
+ */
+export const TENANT_ADMIN_EXTRAS: RbacObject = {
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'ClusterRole',
+  metadata: { name: 'berth:tenant-admin-budget' },
+  rules: [
+    {
+      apiGroups: [''],
+      resources: ['resourcequotas', 'limitranges'],
+      verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'],
+    },
+  ],
+};
+
+/**
  * The RBAC policy that applies to `caller`: stored roles and bindings plus the virtual
  * ones of their memberships. A tenant-scoped token keeps only what applies inside that
  * tenant: no cluster-wide bindings, and role bindings only in the tenant's namespaces.
@@ -114,6 +132,7 @@ export function effectivePolicy(caller: Caller, snap: AccessSnapshot): RbacPolic
     ? snap.policy.roleBindings.filter((b) => scopedNamespaces.has(b.metadata?.namespace ?? ''))
     : [...snap.policy.roleBindings];
   const subjects = [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: caller.name }];
+  if (memberships.some((m) => m.role === 'tenant-admin')) clusterRoles.push(TENANT_ADMIN_EXTRAS);
   for (const m of memberships) {
     const namespaces = snap.tenantNamespaces.get(m.tenant) ?? [];
     const roleName = `berth:tenant:${m.tenant}:${m.role}`;
@@ -128,7 +147,7 @@ export function effectivePolicy(caller: Caller, snap: AccessSnapshot): RbacPolic
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
       subjects,
     });
-    for (const ns of namespaces)
+    for (const ns of namespaces) {
       roleBindings.push({
         metadata: { name: `berth:tenant:${m.tenant}:${m.role}`, namespace: ns },
         roleRef: {
@@ -138,6 +157,17 @@ export function effectivePolicy(caller: Caller, snap: AccessSnapshot): RbacPolic
         },
         subjects,
       });
+      if (m.role === 'tenant-admin')
+        roleBindings.push({
+          metadata: { name: `berth:tenant:${m.tenant}:budget`, namespace: ns },
+          roleRef: {
+            apiGroup: 'rbac.authorization.k8s.io',
+            kind: 'ClusterRole',
+            name: TENANT_ADMIN_EXTRAS.metadata!.name!,
+          },
+          subjects,
+        });
+    }
   }
   return { clusterRoles, roles: snap.policy.roles, clusterRoleBindings, roleBindings };
 }
