@@ -199,6 +199,44 @@ export class QuotaAdmission {
       );
   }
 
+  /**
+   * Approving a quota request: the tenant quota takes the requested limits, in the same
+   * transaction as the request's status (which records the limits it replaced).
+   */
+  async approve(tx: AtomicTransaction, request: KubeObject): Promise<void> {
+    const spec = (request.spec ?? {}) as { tenant?: string; hard?: Record<string, unknown> };
+    const stored = await tx.get({ resource: TENANTS, namespace: '', name: spec.tenant ?? '' });
+    if (!stored)
+      throw errors.conflict(
+        `quotarequests.${TENANCY_GROUP}`,
+        request.metadata.name!,
+        `tenant "${spec.tenant}" no longer exists`,
+      );
+    const tenant = stored.object as KubeObject;
+    const previous = hardOf(tenant, 'tenant');
+    const tenantSpec = (tenant.spec ?? {}) as Record<string, unknown>;
+    const quota = (tenantSpec.quota ?? {}) as Record<string, unknown>;
+    const next: KubeObject = {
+      ...tenant,
+      metadata: { ...tenant.metadata, generation: (tenant.metadata.generation ?? 1) + 1 },
+      spec: { ...tenantSpec, quota: { ...quota, hard: { ...previous, ...(spec.hard ?? {}) } } },
+    };
+    const written = await tx.update(
+      stored.key,
+      next as never,
+      this.fieldsOf(next),
+      stored.resourceVersion,
+    );
+    if (!written)
+      throw errors.conflict(
+        'tenants',
+        spec.tenant!,
+        'the tenant changed; try again',
+        TENANCY_GROUP,
+      );
+    request.status = { ...(request.status ?? {}), previous: { ...previous } };
+  }
+
   private async objects(
     tx: AtomicTransaction,
     hard: Record<string, unknown>,

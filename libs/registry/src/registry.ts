@@ -18,6 +18,7 @@ import {
   findResource,
   findResourceByKind,
   RESOURCES,
+  TENANCY_GROUP,
   type KubeList,
   type KubeObject,
   type PatchSchema,
@@ -571,6 +572,26 @@ export class Registry {
       this.assertValid(def, next, current);
       await opts.admit?.(next, current);
       if (opts.dryRun) return next;
+      if (
+        def.group === TENANCY_GROUP &&
+        def.plural === 'quotarequests' &&
+        (next.status as { phase?: string } | undefined)?.phase === 'Approved' &&
+        (current.status as { phase?: string } | undefined)?.phase !== 'Approved'
+      ) {
+        // The approval and the tenant quota change are one transaction.
+        const updated = await this.repo.atomically(async (tx) => {
+          await this.quota.approve(tx, next);
+          return tx.update(key, next as JsonObject, fieldsOf(def, next), stored.resourceVersion);
+        });
+        if (updated) return updated.object as KubeObject;
+        if (precondition === undefined) continue;
+        throw errors.conflict(
+          def.plural,
+          name,
+          'the object has been modified; please apply your changes to the latest version and try again',
+          def.group || undefined,
+        );
+      }
       if (
         def.group === '' &&
         def.plural === 'resourcequotas' &&

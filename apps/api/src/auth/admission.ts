@@ -7,6 +7,7 @@ import {
   membershipsOf,
   roleReferenceRules,
   rulesFor,
+  TENANCY_GROUP,
   TENANT_LABEL,
   tenantNamespaceLimit,
   toPolicyRule,
@@ -39,6 +40,8 @@ export class Admission {
   admitFor(p: Principal, def: ResourceDefinition, info: RequestInfo): WriteOptions['admit'] {
     if (def.group === '' && def.plural === 'namespaces' && !info.subresource)
       return (next, current) => this.admitNamespace(p, next, current);
+    if (def.group === TENANCY_GROUP && def.plural === 'quotarequests')
+      return (next, current) => this.admitQuotaRequest(p, next, current);
     if (def.group === RBAC && !p.clusterAdmin) return (next) => this.admitRbac(p, def, next);
     if (p.kind === 'node' && def.group === '' && def.plural === 'nodes')
       return (next) => {
@@ -96,6 +99,44 @@ export class Admission {
     if (tenant === undefined) return; // granted by plain RBAC, outside any tenant
     next.metadata.labels = { ...labels, [TENANT_LABEL]: tenant };
     await this.checkLimit(tenant, next.metadata.name!);
+  }
+
+  /** A filed request names a tenant its filer administers; a decision records who and when. */
+  private admitQuotaRequest(p: Principal, next: KubeObject, current: KubeObject | undefined): void {
+    const spec = (next.spec ?? {}) as { tenant?: string; requestedBy?: string };
+    const status = (next.status ?? {}) as {
+      phase?: string;
+      decidedBy?: string;
+      decidedAt?: string;
+    };
+    if (!current) {
+      const tenant = spec.tenant ?? '';
+      const snap = this.cache.snapshot();
+      if (!snap.tenants.has(tenant))
+        throw errors.badRequest(
+          `quota request "${next.metadata.name}": tenant "${tenant}" does not exist`,
+        );
+      if (!p.clusterAdmin) {
+        const admin = membershipsOf(callerOf(p), snap).some(
+          (m) => m.tenant === tenant && m.role === 'tenant-admin',
+        );
+        if (!admin)
+          throw errors.forbidden(
+            `quota request "${next.metadata.name}": only tenant admins of "${tenant}" can ask for more of its quota`,
+          );
+      }
+      next.metadata.labels = { ...(next.metadata.labels ?? {}), [TENANT_LABEL]: tenant };
+      next.spec = { ...spec, requestedBy: p.name };
+      next.status = { phase: 'Pending' };
+      return;
+    }
+    const before = ((current.status ?? {}) as { phase?: string }).phase ?? 'Pending';
+    if (status.phase && status.phase !== before)
+      next.status = {
+        ...status,
+        decidedBy: p.name,
+        decidedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      };
   }
 
   /** Refuses a namespace beyond its tenant's namespace limit (counted in the store). */

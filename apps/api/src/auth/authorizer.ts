@@ -6,8 +6,12 @@ import {
   forbiddenMessage,
   inPools,
   listScope,
+  membershipsOf,
+  TENANCY_GROUP,
+  TENANT_LABEL,
   nodeAccess,
   nodePools,
+  type AccessSnapshot,
   type ApiError,
   type Caller,
   type KubeObject,
@@ -103,6 +107,9 @@ export class Authorizer {
       throw errors.forbidden(forbiddenMessage(attrs, rbac.reason.replace(/^RBAC: /, '')));
     }
 
+    if (info.group === TENANCY_GROUP && info.resource === 'quotarequests')
+      return this.quotaRequestAccess(caller, attrs, info, snap, policy, collection);
+
     if (collection && !(def.namespaced && info.namespace)) {
       const scope = listScope(
         caller,
@@ -123,6 +130,51 @@ export class Authorizer {
     if (decision.allowed) return {};
     if (!decision.mayKnow) throw this.notFound(info, def);
     throw errors.forbidden(forbiddenMessage(attrs, decision.reason.replace(/^RBAC: /, '')));
+  }
+
+  /**
+   * Quota requests belong to a tenant: its members read them (others get 404), its tenant
+   * admins file and withdraw them, and only cluster admins (RBAC) decide them.
+   */
+  private quotaRequestAccess(
+    caller: Caller,
+    attrs: RequestAttributes,
+    info: RequestInfo,
+    snap: AccessSnapshot,
+    policy: RbacPolicy,
+    collection: boolean,
+  ): Access {
+    if (decide(caller, attrs, policy).allowed) return {};
+    const memberships = membershipsOf(caller, snap);
+    const tenants = memberships.map((m) => m.tenant);
+    const admins = memberships.filter((m) => m.role === 'tenant-admin').map((m) => m.tenant);
+    const tenantOf = (o: KubeObject) => o.metadata.labels?.[TENANT_LABEL] ?? '';
+    const hidden = () => errors.notFound('quotarequests', info.name, TENANCY_GROUP);
+    const denied = () => errors.forbidden(forbiddenMessage(attrs));
+    if (collection) return { scope: { labelsAnyOf: tenants.map((t) => ({ [TENANT_LABEL]: t })) } };
+    if (info.verb === 'create' && !info.subresource) {
+      if (admins.length) return {}; // admission checks the tenant named in the request
+      throw denied();
+    }
+    if (!info.name) throw denied();
+    const reading =
+      (info.verb === 'get' || info.verb === 'watch') && info.subresource !== 'approval';
+    return {
+      objectCheck: (o) => {
+        const tenant = tenantOf(o);
+        if (!tenants.includes(tenant)) return hidden();
+        if (reading) return undefined;
+        if (info.verb === 'delete' && !info.subresource && admins.includes(tenant)) {
+          const phase = (o.status as { phase?: string } | undefined)?.phase ?? 'Pending';
+          return phase === 'Pending'
+            ? undefined
+            : errors.forbidden(
+                `quotarequests.${TENANCY_GROUP} "${info.name}" is forbidden: it was already ${phase}; decided requests stay as the record`,
+              );
+        }
+        return denied();
+      },
+    };
   }
 
   /** The 404 a caller gets for something that does not exist for them. */

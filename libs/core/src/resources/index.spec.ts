@@ -33,6 +33,7 @@ describe('registry', () => {
       'rbac.authorization.k8s.io/v1/Role',
       'coordination.k8s.io/v1/Lease',
       'tenancy.berth.dev/v1/Tenant',
+      'tenancy.berth.dev/v1/QuotaRequest',
     ]);
     const plurals = RESOURCES.map(qualifiedResource);
     expect(new Set(plurals).size).toBe(plurals.length);
@@ -45,6 +46,7 @@ describe('registry', () => {
       'no',
       'ns',
       'po',
+      'qr',
       'quota',
       'rs',
       'svc',
@@ -62,6 +64,7 @@ describe('registry', () => {
       'ClusterRoleBinding',
       'ClusterRole',
       'Tenant',
+      'QuotaRequest',
     ]);
     expect(RESOURCES.filter((r) => !r.hasStatus).map((r) => r.kind)).toEqual([
       'Endpoints',

@@ -22,6 +22,7 @@ import { replicaSetDefinition } from './replica-set';
 import { resourceQuotaDefinition } from './resource-quota';
 import { serviceDefinition } from './service';
 import { tenantDefinition } from './tenant';
+import { quotaRequestDefinition } from './quota-request';
 
 export * from './definition';
 export {
@@ -32,6 +33,7 @@ export {
   tenantNamespaceLimit,
 } from './tenant';
 export type { TenantRole } from './tenant';
+export { QUOTA_REQUEST_PHASES } from './quota-request';
 export { humanDuration } from './table';
 export { podQOSClass, podStatusCells } from './pod';
 export { defaultPullPolicy } from './pod-spec';
@@ -54,6 +56,7 @@ export {
   roleDefinition,
   serviceDefinition,
   tenantDefinition,
+  quotaRequestDefinition,
 };
 
 /** Every built-in resource, core group first (the order `kubectl api-resources` lists). */
@@ -74,6 +77,7 @@ export const RESOURCES: readonly ResourceDefinition[] = Object.freeze([
   roleDefinition,
   leaseDefinition,
   tenantDefinition,
+  quotaRequestDefinition,
 ]);
 
 /** The resource served at `/api[s]/<group>/<version>/<plural>`, matched by plural only. */
