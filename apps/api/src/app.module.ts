@@ -5,6 +5,9 @@ import {
   type NestModule,
 } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AuditController } from './audit/audit.controller';
+import { AuditMiddleware } from './audit/audit.middleware';
+import { AuditService } from './audit/audit.service';
 import { AuthModule } from './auth/auth.module';
 import { StatusExceptionFilter } from './common/status-exception.filter';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
@@ -34,6 +37,7 @@ export class AppModule implements NestModule {
       imports: [configModule, StoreModule, AuthModule],
       // Order matters: the catch-all /api and /apis controller comes last.
       controllers: [
+        AuditController,
         DiscoveryController,
         HealthController,
         MetricsController,
@@ -41,6 +45,7 @@ export class AppModule implements NestModule {
         ResourcesController,
       ],
       providers: [
+        AuditService,
         DiscoveryService,
         MetricsService,
         OpenApiService,
@@ -51,6 +56,6 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestMetricsMiddleware).forRoutes('*path');
+    consumer.apply(RequestMetricsMiddleware, AuditMiddleware).forRoutes('*path');
   }
 }

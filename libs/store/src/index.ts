@@ -22,3 +22,5 @@ export type {
   NewUser,
   UserRecord,
 } from './identity.repository';
+export { AuditRepository } from './audit.repository';
+export type { AuditEntry, AuditQuery, AuditRecord } from './audit.repository';

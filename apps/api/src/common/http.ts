@@ -14,6 +14,7 @@ export function sendStatus(res: Response, status: Status): void {
     res.end();
     return;
   }
+  res.locals.statusMessage = status.message;
   if (status.details?.retryAfterSeconds !== undefined)
     res.setHeader('Retry-After', String(status.details.retryAfterSeconds));
   res.status(status.code).type('application/json').send(JSON.stringify(status));

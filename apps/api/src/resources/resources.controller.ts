@@ -10,6 +10,7 @@ import {
   type RequestInfo,
   type ResourceDefinition,
 } from '@berth/core';
+import { tracked, type AuditNote } from '../audit/audit.service';
 import { Admission } from '../auth/admission';
 import { Authorizer, type Access } from '../auth/authorizer';
 import { PolicyCache } from '../auth/policy-cache';
@@ -116,6 +117,15 @@ export class ResourcesController {
       const denied = access.objectCheck(target);
       if (denied) throw denied;
     }
+    const audit: AuditNote = {};
+    res.locals.audit = audit;
+    if (
+      tracked(def.group, def.plural) &&
+      info.name &&
+      (info.verb === 'update' || info.verb === 'patch' || info.verb === 'delete')
+    ) {
+      audit.before = await this.resources.get(def, namespace, info.name).catch(() => undefined);
+    }
 
     switch (info.verb) {
       case 'get':
@@ -189,6 +199,9 @@ export class ResourcesController {
     object: KubeObject,
     warnings: string[] = [],
   ) {
+    if (res.locals.audit && req.method !== 'GET' && tracked(def.group, def.plural))
+      (res.locals.audit as AuditNote).after = object;
+    else if (res.locals.audit) (res.locals.audit as AuditNote).name = object.metadata?.name;
     if (wantsTable(req) && object.kind === def.kind) {
       sendJson(
         res,
@@ -472,6 +485,9 @@ export class ResourcesController {
       this.writeOptions(req),
     );
     await this.policyCache.settle(def);
+    // A delete held by finalizers returns the object (now being deleted): its after state.
+    if (tracked(def.group, def.plural) && (deleted as KubeObject).metadata?.deletionTimestamp)
+      (res.locals.audit as AuditNote).after = deleted as KubeObject;
     sendJson(res, 200, deleted);
   }
 
