@@ -12,7 +12,17 @@ Environment:
   BERTH_HOST                   HTTPS bind address (default 0.0.0.0)
   BERTH_HTTP_PORT              also serve plain HTTP on 127.0.0.1:<port> (off by default)
   BERTH_DATA_DIR               CA, certificates, admin token, kubeconfigs (default ./.data)
-  BERTH_ADMIN_TOKEN            static admin bearer token (default: generated into the data dir)
+  REDIS_URL                    Redis for the login limiter (default redis://127.0.0.1:6379)
+  BERTH_QUEUE_PREFIX           Redis key prefix, shared with the workers (default berth)
+  BERTH_ADMIN_TOKEN            static cluster-admin bearer token, for bootstrap and break-glass
+                               (default: generated into the data dir)
+  BERTH_JWT_SECRET             HMAC secret of session JWTs; set the same on every replica
+                               (default: generated into the data dir)
+  BERTH_SESSION_TTL_SECONDS    lifetime of a login session (default 3600)
+  BERTH_TOKEN_TTL_SECONDS      lifetime of an API token created without one (default 7776000)
+  BERTH_BCRYPT_COST            bcrypt cost for passwords (default 10)
+  BERTH_LOGIN_MAX_FAILURES     failed logins per user and address before 429 (default 10)
+  BERTH_LOGIN_WINDOW_SECONDS   window (and lock-out) of that count (default 900)
   BERTH_MAX_BODY_BYTES         largest request body (default 3145728)
   BERTH_CHANGELOG_RETENTION    revisions kept for watches (default 100000)
   BERTH_COMPACTION_INTERVAL_MS change-log compaction interval (default 60000)
