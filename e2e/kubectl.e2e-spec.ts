@@ -1,13 +1,17 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import IORedis from 'ioredis';
 import {
   kubectl,
   kubectlBinary,
   startApiProcess,
+  startWorkerProcess,
   waitFor,
   type ApiProcess,
+  type WorkerProcess,
 } from './support/processes';
 
 function deploymentYaml(image: string, replicas = 2): string {
@@ -54,8 +58,11 @@ spec:
 
 describe('the real kubectl against Berth', () => {
   let api: ApiProcess;
+  /** Started only for namespace deletion: the tests before it check the API alone. */
+  let worker: WorkerProcess | undefined;
   let work: string;
   let cache: string;
+  const prefix = `berth-e2e-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const k = (...args: string[]) => kubectl(api.kubeconfig, cache, args);
 
   beforeAll(async () => {
@@ -65,7 +72,12 @@ describe('the real kubectl against Berth', () => {
   });
 
   afterAll(async () => {
+    await worker?.stop();
     await api?.stop();
+    const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
   });
 
   it('talks HTTPS with the generated kubeconfig (token + CA)', () => {
@@ -218,9 +230,25 @@ describe('the real kubectl against Berth', () => {
     const res = k('delete', 'deploy', 'web', '-n', 'demo');
     expect(res).toMatchObject({ code: 0, stdout: 'deployment.apps "web" deleted\n' });
     expect(k('get', 'deploy', 'web', '-n', 'demo').code).toBe(1);
-    const ns = k('delete', 'namespace', 'demo');
+  });
+
+  it('kubectl delete namespace: Terminating until the namespace controller (a worker) empties it', async () => {
+    // No worker runs yet: the API only marks the namespace, as Kubernetes' does.
+    const ns = k('delete', 'namespace', 'demo', '--wait=false');
     expect(ns).toMatchObject({ code: 0, stdout: 'namespace "demo" deleted\n' });
+    expect(k('get', 'namespace', 'demo').stdout).toMatch(/^demo\s+Terminating\s+\d+[sm]$/m);
+    expect(k('get', 'pods', '-n', 'demo', '-o', 'name').stdout).toContain('pod/solo');
+    const refused = k('run', 'late', '--image=busybox', '-n', 'demo');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'pods "late" is forbidden: unable to create new content in namespace demo because it is being terminated',
+    );
+
+    worker = await startWorkerProcess(api.db.url, prefix, 'kubectl-w0');
+    const gone = k('wait', '--for=delete', 'namespace/demo', '--timeout=60s');
+    expect(gone).toMatchObject({ code: 0, stdout: 'namespace/demo condition met\n' });
     expect(k('get', 'namespace', 'demo').stderr).toContain('namespaces "demo" not found');
+    expect(k('get', 'pods', '-A', '-o', 'name').stdout).not.toContain('pod/solo');
   });
 
   it('kubectl apply with an unknown field fails with a clear message', () => {

@@ -1,18 +1,20 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import IORedis from 'ioredis';
-import { findResource, qualifiedResource } from '@berth/core';
+import { qualifiedResource, RESOURCES } from '@berth/core';
 import { Registry } from '@berth/registry';
-import { ChangeFeed, createPrismaClient, ObjectRepository } from '@berth/store';
+import { ChangeFeed, createPrismaClient, ObjectRepository, type StoredObject } from '@berth/store';
 import type { WorkerConfig } from './config';
 import { DeploymentController } from './controllers/deployment.controller';
 import { EventRecorder } from './controllers/events';
 import { GarbageCollectorController } from './controllers/garbage-collector.controller';
+import { NamespaceController } from './controllers/namespace.controller';
 import { NodeLifecycleController } from './controllers/node-lifecycle.controller';
 import { QuotaController } from './controllers/quota.controller';
 import { ReplicaSetController } from './controllers/replicaset.controller';
 import { SchedulerController } from './controllers/scheduler.controller';
 import { FeedFollower } from './feed/feed-follower';
+import { resyncRoutes } from './feed/resync';
 import { LeaderElection } from './leader/leader-election';
 import { createLogger } from './log';
 import { WorkerMetrics } from './metrics/worker-metrics';
@@ -83,6 +85,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   );
   const garbageCollector = new GarbageCollectorController(registry, log);
   const quotas = new QuotaController(registry, log);
+  const namespaces = new NamespaceController(registry, log);
 
   queues.process('scheduler', (p) => scheduler.reconcile(p), 1);
   queues.process('replicasets', (p) => replicaSets.reconcile(p.key), config.concurrency);
@@ -90,6 +93,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   queues.process('nodes', (p) => nodes.reconcile(p.key), config.concurrency);
   queues.process('gc', (p) => garbageCollector.reconcile(p.key), config.concurrency);
   queues.process('quota', (p) => quotas.reconcile(p.key), config.concurrency);
+  queues.process('namespaces', (p) => namespaces.reconcile(p.key), config.concurrency);
 
   const enqueueNode = (name: string) => queues.enqueue('nodes', { key: name });
 
@@ -97,21 +101,14 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     for (let shard = 0; shard < config.schedulerShards; shard++) {
       await queues.enqueue('scheduler', { shard, retryUnschedulable: true });
     }
-    for (const [plural, queue] of [
-      ['deployments', 'deployments'],
-      ['replicasets', 'replicasets'],
-    ] as const) {
-      const def = findResource('apps', 'v1', plural)!;
-      const list = await repo.list({ resource: qualifiedResource(def) });
-      for (const item of list.items)
-        await queues.enqueue(queue, { key: `${item.key.namespace}/${item.key.name}` });
+    // Everything stored, so that routes can check owner references against every uid.
+    const objects: StoredObject[] = [];
+    for (const def of RESOURCES) {
+      for (const item of (await repo.list({ resource: qualifiedResource(def) })).items)
+        objects.push(item);
     }
-    const nodeList = await repo.list({ resource: 'nodes' });
-    for (const item of nodeList.items) await enqueueNode(item.key.name);
-    // Quota usage of every namespace that has a quota (recomputed, so drift heals).
-    const quotaList = await repo.list({ resource: 'resourcequotas' });
-    for (const namespace of new Set(quotaList.items.map((i) => i.key.namespace)))
-      await queues.enqueue('quota', { key: namespace });
+    for (const route of resyncRoutes(objects))
+      await queues.enqueue(route.queue, route.payload as never);
   };
 
   const follower = new FeedFollower(

@@ -17,7 +17,7 @@ import {
   servicePatchSchema,
   findResource,
   findResourceByKind,
-  RESOURCES,
+  NAMESPACE_FINALIZER,
   TENANCY_GROUP,
   type KubeList,
   type KubeObject,
@@ -273,6 +273,7 @@ export class Registry {
   ): Promise<WriteResult> {
     const { object: incoming, warnings } = this.decode(def, body, opts.fieldValidation);
     const meta = incoming.metadata;
+    const requestedName = meta.name ?? '';
     if (def.namespaced) {
       if (meta.namespace && meta.namespace !== namespace) {
         throw errors.badRequest(
@@ -299,7 +300,7 @@ export class Registry {
     delete (meta as Record<string, unknown>).selfLink;
     const object = def.applyDefaults(this.resetStatusForCreate(def, incoming));
     this.assertValid(def, object);
-    if (def.namespaced) await this.assertNamespaceAcceptsContent(namespace);
+    if (def.namespaced) await this.assertNamespaceAcceptsContent(def, namespace, requestedName);
     if (def.namespaced && def.group === '' && def.plural === 'pods')
       await this.quota.limitPod(object, namespace);
     await opts.admit?.(object, undefined);
@@ -788,60 +789,61 @@ export class Registry {
     return obj;
   }
 
-  private async assertNamespaceAcceptsContent(namespace: string): Promise<void> {
+  /**
+   * Kubernetes' NamespaceLifecycle admission: no new content in a namespace that does not
+   * exist or is being terminated (403 with the `NamespaceTerminating` cause).
+   */
+  private async assertNamespaceAcceptsContent(
+    def: ResourceDefinition,
+    namespace: string,
+    name: string,
+  ): Promise<void> {
     const nsDef = findResource('', 'v1', 'namespaces')!;
     const stored = await this.repo.get(this.key(nsDef, '', namespace));
     if (!stored) throw errors.notFound('namespaces', namespace);
     if ((stored.object as KubeObject).metadata.deletionTimestamp) {
+      const resource = def.group ? `${def.plural}.${def.group}` : def.plural;
       throw errors.forbidden(
-        `unable to create new content in namespace ${namespace} because it is being terminated`,
-        { name: namespace, kind: 'namespaces' },
+        `${name ? `${resource} "${name}"` : resource} is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+        {
+          name,
+          group: def.group || undefined,
+          kind: def.plural,
+          causes: [
+            {
+              reason: 'NamespaceTerminating',
+              message: `namespace ${namespace} is being terminated`,
+              field: 'metadata.namespace',
+            },
+          ],
+        },
       );
     }
   }
 
   /**
-   * Namespace deletion: mark it Terminating, delete everything inside, then remove it
-   * (objects held by finalizers keep it Terminating until they are gone).
+   * Namespace deletion, as Kubernetes' namespace storage: the first DELETE marks the
+   * namespace (deletionTimestamp, phase Terminating, the `kubernetes` finalizer) and returns
+   * it. The namespace controller (apps/worker) deletes its content and removes the
+   * finalizer, after which the store deletes the namespace. A DELETE of a namespace that is
+   * Terminating already returns it as it is.
    */
   private async deleteNamespace(
     def: ResourceDefinition,
     stored: StoredObject,
     opts: WriteOptions,
   ): Promise<KubeObject> {
-    const name = stored.key.name;
-    if (opts.dryRun) return stored.object as KubeObject;
-    let terminating = stored.object as KubeObject;
-    if (!terminating.metadata.deletionTimestamp) {
-      terminating = await this.guaranteedUpdate(def, '', name, undefined, opts, (cur) => {
-        const next = clone(cur);
-        next.metadata.deletionTimestamp = formatTimestamp(new Date());
-        next.metadata.deletionGracePeriodSeconds = 0;
-        next.status = { ...(isPlainObject(next.status) ? next.status : {}), phase: 'Terminating' };
-        // Keep it until its content is gone, like Kubernetes' `kubernetes` finalizer.
-        next.metadata.finalizers = [
-          ...new Set([...(next.metadata.finalizers ?? []), 'kubernetes']),
-        ];
-        return next;
-      });
-    }
-    let remaining = 0;
-    for (const inner of RESOURCES.filter((r) => r.namespaced)) {
-      const list = await this.repo.list({ resource: qualifiedResource(inner), namespace: name });
-      for (const item of list.items) {
-        try {
-          const result = await this.delete(inner, name, item.key.name, {}, opts);
-          if (result.metadata.deletionTimestamp && (result.metadata.finalizers ?? []).length > 0)
-            remaining++;
-        } catch (err) {
-          if ((err as { reason?: string }).reason !== 'NotFound') throw err;
-        }
-      }
-    }
-    if (remaining > 0) return terminating;
-    return this.guaranteedUpdate(def, '', name, undefined, opts, (cur) => {
+    const current = stored.object as KubeObject;
+    if (current.metadata.deletionTimestamp) return current;
+    return this.guaranteedUpdate(def, '', stored.key.name, undefined, opts, (cur) => {
+      if (cur.metadata.uid !== current.metadata.uid || cur.metadata.deletionTimestamp) return cur;
       const next = clone(cur);
-      next.metadata.finalizers = (next.metadata.finalizers ?? []).filter((f) => f !== 'kubernetes');
+      next.metadata.deletionTimestamp = formatTimestamp(new Date());
+      next.metadata.deletionGracePeriodSeconds = 0;
+      next.status = { ...(isPlainObject(next.status) ? next.status : {}), phase: 'Terminating' };
+      next.metadata.finalizers = [
+        ...new Set([...(next.metadata.finalizers ?? []), NAMESPACE_FINALIZER]),
+      ];
       return next;
     });
   }

@@ -440,16 +440,44 @@ describe('Kubernetes-shaped REST API (real PostgreSQL)', () => {
       await t.api().get('/api/v1/namespaces/apps/pods/precond').expect(200);
     });
 
-    it('deleting a namespace removes what is inside', async () => {
+    it('deleting a namespace marks it Terminating and keeps its content for the namespace controller', async () => {
+      // No worker runs here: the API only marks the namespace, as Kubernetes' does; the
+      // namespace controller (apps/worker, namespace.int-spec.ts) empties and removes it.
       await t.api().post('/api/v1/namespaces').send(ns('short-lived')).expect(201);
       await t.api().post('/api/v1/namespaces/short-lived/pods').send(pod('inside')).expect(201);
-      await t.api().delete('/api/v1/namespaces/short-lived').expect(200);
-      await t.api().get('/api/v1/namespaces/short-lived').expect(404);
-      const pods = await t
-        .api()
-        .get('/api/v1/pods?fieldSelector=metadata.namespace=short-lived')
-        .expect(200);
-      expect(pods.body.items).toHaveLength(0);
+      const res = await t.api().delete('/api/v1/namespaces/short-lived').expect(200);
+      expect(res.body).toMatchObject({
+        kind: 'Namespace',
+        metadata: { name: 'short-lived', finalizers: ['kubernetes'] },
+        status: { phase: 'Terminating' },
+      });
+      expect(res.body.metadata.deletionTimestamp).toBeDefined();
+
+      const got = await t.api().get('/api/v1/namespaces/short-lived').expect(200);
+      expect(got.body.status.phase).toBe('Terminating');
+      await t.api().get('/api/v1/namespaces/short-lived/pods/inside').expect(200);
+
+      const refused = await t.api().post('/api/v1/namespaces/short-lived/pods').send(pod('late'));
+      expectStatus(refused, 403, 'Forbidden');
+      expect(refused.body.message).toBe(
+        'pods "late" is forbidden: unable to create new content in namespace short-lived because it is being terminated',
+      );
+      expect(refused.body.details).toMatchObject({
+        name: 'late',
+        kind: 'pods',
+        causes: [
+          {
+            reason: 'NamespaceTerminating',
+            message: 'namespace short-lived is being terminated',
+            field: 'metadata.namespace',
+          },
+        ],
+      });
+
+      // Deleting it again changes nothing: it is already on its way out.
+      const again = await t.api().delete('/api/v1/namespaces/short-lived').expect(200);
+      expect(again.body.metadata.deletionTimestamp).toBe(res.body.metadata.deletionTimestamp);
+      expect(again.body.metadata.resourceVersion).toBe(res.body.metadata.resourceVersion);
     });
   });
 

@@ -27,7 +27,7 @@ const TERMINAL = new Set(['Succeeded', 'Failed']);
 const NOT_COUNTED = new Set(['events', 'leases.coordination.k8s.io']);
 
 /** The garbage collector's key for an object: `<resource>|<ns/name or name>|<uid>`. */
-function gcRoute(resource: string, key: string, uid: string): Route {
+export function gcRoute(resource: string, key: string, uid: string): Route {
   return { queue: 'gc', payload: { key: `${resource}|${key}|${uid}` } };
 }
 
