@@ -377,4 +377,97 @@ describe('tenant isolation matrix (real API and PostgreSQL)', () => {
     const seen = lines.map((l) => JSON.parse(l).object.metadata.namespace);
     expect(seen).toEqual(['a1']);
   });
+
+  it('applies the same rules to cluster-scoped kinds (namespaces, nodes, tenants, cluster roles)', async () => {
+    const admin = t.api();
+    await admin
+      .post('/api/v1/nodes')
+      .send({ metadata: { name: 'node-1' } })
+      .expect(201);
+    await admin
+      .patch('/apis/tenancy.berth.dev/v1/tenants/team-a')
+      .set('Content-Type', 'application/merge-patch+json')
+      .send({ spec: { namespaceLimit: 10 } })
+      .expect(200);
+    let n = 0;
+    // [caller, method, path, body?, expected status]
+    type Row = [string, 'get' | 'post' | 'delete', string, unknown, number];
+    const spare = async () => {
+      const name = `a-spare-${n++}`;
+      const res = await admin
+        .post('/api/v1/namespaces')
+        .send({ metadata: { name, labels: { 'tenancy.berth.dev/tenant': 'team-a' } } });
+      if (res.status !== 201) throw new Error(`spare namespace: ${res.status} ${res.body.message}`);
+      return name;
+    };
+    const rows: Row[] = [
+      // Namespaces: own tenant's readable by every member, changeable by its tenant admin.
+      ['a-view', 'get', '/api/v1/namespaces/a1', undefined, 200],
+      ['a-dev', 'get', '/api/v1/namespaces/a1', undefined, 200],
+      ['b-admin', 'get', '/api/v1/namespaces/a1', undefined, 404],
+      ['a-dev', 'post', '/api/v1/namespaces', { metadata: { name: 'dev-made' } }, 403],
+      ['a-view', 'delete', `/api/v1/namespaces/${await spare()}`, undefined, 403],
+      ['b-admin', 'delete', `/api/v1/namespaces/${await spare()}`, undefined, 404],
+      ['a-admin', 'delete', `/api/v1/namespaces/${await spare()}`, undefined, 200],
+      ['node', 'get', '/api/v1/namespaces/a1', undefined, 403],
+      ['none', 'get', '/api/v1/namespaces/a1', undefined, 401],
+      // Nodes: readable by tenant members (no node pool set), writable by nobody but nodes.
+      ['a-view', 'get', '/api/v1/nodes/node-1', undefined, 200],
+      ['b-dev', 'get', '/api/v1/nodes', undefined, 200],
+      ['a-admin', 'delete', '/api/v1/nodes/node-1', undefined, 403],
+      ['a-admin', 'post', '/api/v1/nodes', { metadata: { name: 'sneaky' } }, 403],
+      ['node', 'get', '/api/v1/nodes/node-1', undefined, 200],
+      ['node', 'post', '/api/v1/nodes', { metadata: { name: 'node-2' } }, 403],
+      ['node', 'delete', '/api/v1/nodes/node-1', undefined, 403],
+      // Tenants: members read their own; another tenant's does not exist.
+      ['a-view', 'get', '/apis/tenancy.berth.dev/v1/tenants/team-a', undefined, 200],
+      ['a-admin', 'get', '/apis/tenancy.berth.dev/v1/tenants/team-b', undefined, 404],
+      ['a-admin', 'delete', '/apis/tenancy.berth.dev/v1/tenants/team-a', undefined, 403],
+      ['b-admin', 'delete', '/apis/tenancy.berth.dev/v1/tenants/team-a', undefined, 404],
+      [
+        'a-admin',
+        'post',
+        '/apis/tenancy.berth.dev/v1/tenants',
+        { metadata: { name: 'mine' } },
+        403,
+      ],
+      // Cluster RBAC objects: not for tenants.
+      ['a-admin', 'get', '/apis/rbac.authorization.k8s.io/v1/clusterroles/view', undefined, 403],
+      ['a-admin', 'get', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', undefined, 403],
+      [
+        'a-admin',
+        'post',
+        '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+        {
+          metadata: { name: 'grab' },
+          roleRef: {
+            apiGroup: 'rbac.authorization.k8s.io',
+            kind: 'ClusterRole',
+            name: 'cluster-admin',
+          },
+          subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'a-admin' }],
+        },
+        403,
+      ],
+    ];
+    const tokenOf = (who: string): string | undefined => {
+      if (who === 'none') return undefined;
+      if (who === 'node') return nodeToken;
+      const [team, role] = who.split('-');
+      const tenant = team === 'a' ? seed.a : seed.b;
+      return tenant.tokens[
+        ({ admin: 'tenant-admin', dev: 'developer', view: 'viewer' } as const)[role as 'admin']
+      ];
+    };
+    const wrong: string[] = [];
+    for (const [who, method, path, body, want] of rows) {
+      const token = tokenOf(who);
+      let r = t.anonymous()[method](path);
+      if (token) r = r.set('Authorization', `Bearer ${token}`);
+      const res = body === undefined ? await r : await r.send(body as object);
+      if (res.status !== want)
+        wrong.push(`${who} ${method} ${path}: got ${res.status}, want ${want}`);
+    }
+    expect(wrong).toEqual([]);
+  });
 });
