@@ -13,6 +13,7 @@ import { NodeLifecycleController } from './controllers/node-lifecycle.controller
 import { QuotaController } from './controllers/quota.controller';
 import { ReplicaSetController } from './controllers/replicaset.controller';
 import { SchedulerController } from './controllers/scheduler.controller';
+import { TenantController } from './controllers/tenant.controller';
 import { FeedFollower } from './feed/feed-follower';
 import { resyncRoutes } from './feed/resync';
 import { LeaderElection } from './leader/leader-election';
@@ -86,6 +87,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   const garbageCollector = new GarbageCollectorController(registry, log);
   const quotas = new QuotaController(registry, log);
   const namespaces = new NamespaceController(registry, log);
+  const tenants = new TenantController(registry, log);
 
   queues.process('scheduler', (p) => scheduler.reconcile(p), 1);
   queues.process('replicasets', (p) => replicaSets.reconcile(p.key), config.concurrency);
@@ -94,6 +96,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   queues.process('gc', (p) => garbageCollector.reconcile(p.key), config.concurrency);
   queues.process('quota', (p) => quotas.reconcile(p.key), config.concurrency);
   queues.process('namespaces', (p) => namespaces.reconcile(p.key), config.concurrency);
+  queues.process('tenants', (p) => tenants.reconcile(p.key), config.concurrency);
 
   const enqueueNode = (name: string) => queues.enqueue('nodes', { key: name });
 

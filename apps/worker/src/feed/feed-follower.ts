@@ -89,14 +89,12 @@ export class FeedFollower {
             const id = `${route.queue}:${JSON.stringify(route.payload)}`;
             if (seen.has(id)) continue;
             seen.add(id);
-            await this.queues
-              .enqueue(route.queue, route.payload as never)
-              .catch((err) =>
-                this.log.warn('enqueue failed', {
-                  queue: route.queue,
-                  error: (err as Error).message,
-                }),
-              );
+            await this.queues.enqueue(route.queue, route.payload as never).catch((err) =>
+              this.log.warn('enqueue failed', {
+                queue: route.queue,
+                error: (err as Error).message,
+              }),
+            );
           }
         }
         await this.redis.set(this.revisionKey, batch[batch.length - 1].revision.toString());

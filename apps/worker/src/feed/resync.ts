@@ -2,6 +2,7 @@ import {
   FOREGROUND_DELETION_FINALIZER,
   findResourceByKind,
   ORPHAN_FINALIZER,
+  TENANCY_GROUP,
   type KubeObject,
 } from '@berth/core';
 import type { StoredObject } from '@berth/store';
@@ -12,7 +13,7 @@ const GC_FINALIZERS = new Set([FOREGROUND_DELETION_FINALIZER, ORPHAN_FINALIZER])
 /**
  * What a periodic resync re-enqueues, from a listing of every stored object (Kubernetes'
  * informer resync, level-triggered): every Deployment, ReplicaSet and Node; the quota
- * usage of every namespace with a quota; every namespace being deleted (its content
+ * usage of every namespace with a quota; every Tenant's status; every namespace being deleted (its content
  * deletion and finalizer); and every object waiting on the garbage collector — being
  * deleted with `foregroundDeletion`/`orphan`, or alive with an owner reference whose uid
  * no listed object has (its owner's deletion was missed). The collector re-checks each
@@ -43,6 +44,9 @@ export function resyncRoutes(objects: readonly StoredObject[]): Route[] {
         break;
       case 'namespaces':
         if (meta.deletionTimestamp) routes.push({ queue: 'namespaces', payload: { key } });
+        break;
+      case `tenants.${TENANCY_GROUP}`:
+        routes.push({ queue: 'tenants', payload: { key: `tenant/${name}` } });
         break;
       case 'resourcequotas':
         quotaNamespaces.add(namespace);

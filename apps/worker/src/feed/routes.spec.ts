@@ -116,4 +116,24 @@ describe('routeChange', () => {
     });
     expect(keysOf(routes, 'replicasets')).toEqual(['d/web-1']);
   });
+
+  it('routes tenant status work: counted objects by namespace, namespaces and tenants by tenant', () => {
+    expect(keysOf(routeChange(change('ADDED', 'pods', 'a1', 'p'), 2), 'tenants')).toEqual([
+      'ns/a1',
+    ]);
+    expect(keysOf(routeChange(change('ADDED', 'events', 'a1', 'e'), 2), 'tenants')).toEqual([]);
+    const labelled = change('DELETED', 'namespaces', '', 'a1', {
+      metadata: { labels: { 'tenancy.berth.dev/tenant': 'team-a' } },
+    });
+    expect(keysOf(routeChange(labelled, 2), 'tenants')).toEqual(['tenant/team-a']);
+    expect(keysOf(routeChange(change('ADDED', 'namespaces', '', 'free'), 2), 'tenants')).toEqual(
+      [],
+    );
+    expect(
+      keysOf(
+        routeChange(change('MODIFIED', 'tenants.tenancy.berth.dev', '', 'team-b'), 2),
+        'tenants',
+      ),
+    ).toEqual(['tenant/team-b']);
+  });
 });

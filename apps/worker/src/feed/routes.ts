@@ -1,6 +1,8 @@
 import {
   findResourceByKind,
   qualifiedResource,
+  TENANCY_GROUP,
+  TENANT_LABEL,
   type KubeObject,
   type OwnerReference,
 } from '@berth/core';
@@ -97,12 +99,23 @@ export function routeChange(change: ChangeRecord, shards: number): Route[] {
     case 'leases.coordination.k8s.io':
       if (ns === 'kube-node-lease') routes.push({ queue: 'nodes', payload: { key: change.name } });
       break;
-    case 'namespaces':
+    case 'namespaces': {
       if (deleting) routes.push({ queue: 'namespaces', payload: { key } });
+      // The tenant's namespace list (and usage) changes with its namespaces.
+      const tenant = obj.metadata?.labels?.[TENANT_LABEL];
+      if (tenant) routes.push({ queue: 'tenants', payload: { key: `tenant/${tenant}` } });
+      break;
+    }
+    case `tenants.${TENANCY_GROUP}`:
+      routes.push({ queue: 'tenants', payload: { key: `tenant/${change.name}` } });
       break;
   }
   // Quotas count pods, services, `count/<resource>` of anything: recompute the namespace.
   if (ns && !NOT_COUNTED.has(change.resource))
-    routes.push({ queue: 'quota', payload: { key: ns } });
+    routes.push(
+      { queue: 'quota', payload: { key: ns } },
+      // The namespace's tenant (if any) sums usage over all its namespaces.
+      { queue: 'tenants', payload: { key: `ns/${ns}` } },
+    );
   return routes;
 }

@@ -42,6 +42,7 @@ export const CATALOG = {
   namespaces: keyed('namespaces', { attempts: 15, backoffMs: 500 }),
   gc: keyed('gc', { attempts: 15, backoffMs: 500 }),
   quota: keyed('quota', { attempts: 10, backoffMs: 500 }),
+  tenants: keyed('tenants', { attempts: 10, backoffMs: 500 }),
 } as const;
 
 export type QueueName = keyof typeof CATALOG;
