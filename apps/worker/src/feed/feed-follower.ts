@@ -85,6 +85,9 @@ export class FeedFollower {
         const batch = this.pending.splice(0, 500);
         const seen = new Set<string>();
         for (const change of batch) {
+          // Stopping (or losing the lead) ends the batch here; its revision is not saved,
+          // so whoever follows next re-reads it (routes are level-triggered: no harm).
+          if (!this.running) return;
           for (const route of routeChange(change, this.shards)) {
             const id = `${route.queue}:${JSON.stringify(route.payload)}`;
             if (seen.has(id)) continue;

@@ -47,14 +47,29 @@ export async function startTestCluster(
     config,
     addWorker,
     async close() {
-      await Promise.all(running.map((w) => w.stop().catch(() => undefined)));
-      await api.close();
+      await slowStepWarning('stopping the workers', () =>
+        Promise.all(running.map((w) => w.stop().catch(() => undefined))),
+      );
+      await slowStepWarning('closing the API server', () => api.close());
       const redis = new IORedis(config.redisUrl);
       const keys = await redis.keys(`${prefix}:*`);
       if (keys.length) await redis.del(...keys);
       redis.disconnect();
     },
   };
+}
+
+/** Runs a clean-up step, saying on stderr which one it is if it takes over 10 s. */
+async function slowStepWarning<T>(what: string, step: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  const timer = setTimeout(() => console.warn(`test cluster: ${what} is taking over 10 s`), 10_000);
+  try {
+    return await step();
+  } finally {
+    clearTimeout(timer);
+    if (Date.now() - started > 10_000)
+      console.warn(`test cluster: ${what} took ${Date.now() - started} ms`);
+  }
 }
 
 /** Polls `check` until it returns a truthy value; fails with `what` at the deadline. */
