@@ -20,6 +20,7 @@ const common = {
     '^@berth/core$': '<rootDir>/libs/core/src',
     '^@berth/store$': '<rootDir>/libs/store/src',
     '^@berth/registry$': '<rootDir>/libs/registry/src',
+    '^@berth/runtime$': '<rootDir>/libs/runtime/src',
     '^@berth/store/testing$': '<rootDir>/libs/store/src/testing',
   },
   testEnvironment: 'node',

@@ -1,0 +1,116 @@
+/**
+ * The container runtime interface (Berth's CRI): what the node agent asks of a runtime.
+ * A runtime owns a pod's whole life on the node — starting its containers, restarting
+ * them per `restartPolicy` (with CrashLoopBackOff), running probes, capturing logs and
+ * stopping them gracefully — and reports status; the agent decides which pods should run
+ * and writes their status to the API.
+ *
+ * Implementations: `process` (real child processes), `simulated` (hollow pods for scale
+ * tests), `docker` (Docker Engine API). All are in this package.
+ */
+import type { Readable } from 'node:stream';
+
+/** Kubernetes' Probe, as in the pod spec (only the fields Berth acts on). */
+export interface ProbeSpec {
+  httpGet?: { path?: string; port: number | string; host?: string; scheme?: 'HTTP' | 'HTTPS' };
+  tcpSocket?: { port: number | string; host?: string };
+  exec?: { command: string[] };
+  initialDelaySeconds?: number;
+  periodSeconds?: number;
+  timeoutSeconds?: number;
+  successThreshold?: number;
+  failureThreshold?: number;
+}
+
+/** A container of the pod spec, as the runtime needs it. */
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  env?: Array<{ name: string; value?: string }>;
+  workingDir?: string;
+  ports?: Array<{ name?: string; containerPort: number; protocol?: string }>;
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  livenessProbe?: ProbeSpec;
+  readinessProbe?: ProbeSpec;
+  startupProbe?: ProbeSpec;
+}
+
+/** A pod the agent wants running (from the API object; `uid` is the identity). */
+export interface PodSpecForRuntime {
+  uid: string;
+  namespace: string;
+  name: string;
+  containers: ContainerSpec[];
+  restartPolicy: 'Always' | 'OnFailure' | 'Never';
+  terminationGracePeriodSeconds: number;
+}
+
+/** Kubernetes' ContainerState: exactly one of the three is set. */
+export interface ContainerState {
+  waiting?: { reason: string; message?: string };
+  running?: { startedAt: string };
+  terminated?: {
+    exitCode: number;
+    reason: string;
+    message?: string;
+    signal?: number;
+    startedAt?: string;
+    finishedAt: string;
+  };
+}
+
+/** Kubernetes' ContainerStatus, plus the node ports a container's ports are published on. */
+export interface ContainerStatusReport {
+  name: string;
+  image: string;
+  containerID?: string;
+  state: ContainerState;
+  lastState: ContainerState;
+  ready: boolean;
+  started: boolean;
+  restartCount: number;
+  /** containerPort → the port on the node where it is reachable (process runtime). */
+  hostPorts?: Record<number, number>;
+}
+
+/** What a runtime knows of one pod. */
+export interface PodStatusReport {
+  uid: string;
+  namespace: string;
+  name: string;
+  /** Pending, Running, Succeeded or Failed (Kubernetes' pod phase rules). */
+  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+  startTime?: string;
+  /** The node address the pod's ports are reachable on. */
+  podIP?: string;
+  containerStatuses: ContainerStatusReport[];
+}
+
+export interface LogOptions {
+  container: string;
+  follow?: boolean;
+  tailLines?: number;
+  sinceSeconds?: number;
+  timestamps?: boolean;
+  /** The previous (terminated) instance of the container. */
+  previous?: boolean;
+}
+
+export interface Runtime {
+  readonly name: 'process' | 'simulated' | 'docker';
+  /** Starts the pod if it is not running (idempotent: the same uid is never started twice). */
+  runPod(pod: PodSpecForRuntime): Promise<void>;
+  /** Stops every container of the pod (SIGTERM, grace period, then SIGKILL) and forgets it. */
+  stopPod(uid: string, gracePeriodSeconds?: number): Promise<void>;
+  /** Everything the runtime runs (after an agent restart: what it can re-adopt). */
+  listPods(): Promise<PodStatusReport[]>;
+  podStatus(uid: string): PodStatusReport | undefined;
+  /** A container's log (a stream that stays open with `follow`). */
+  logs(uid: string, opts: LogOptions): Promise<Readable>;
+  /** Called whenever a pod's status changed, so the agent can report it. */
+  onChange(listener: (uid: string) => void): void;
+  /** Stops watching (running pods keep running unless `stopPods`). */
+  close(opts?: { stopPods?: boolean }): Promise<void>;
+}
