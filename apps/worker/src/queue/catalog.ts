@@ -14,6 +14,11 @@ export interface QueueSpec<P> {
   retry: RetryPolicy;
   /** The collapse key: jobs with the same id while one waits are one job. */
   jobId(payload: P): string;
+  /**
+   * Never reconcile one key twice at once (Kubernetes' workqueue guarantee), across all
+   * worker processes: a job whose key is being reconciled waits its turn.
+   */
+  exclusive?: boolean;
 }
 
 const keyPayload = z.object({ key: z.string().min(1).max(600) });
@@ -22,7 +27,7 @@ const shardPayload = z.object({ shard: z.number().int().min(0), retryUnschedulab
 export type ShardPayload = z.infer<typeof shardPayload>;
 
 function keyed(name: string, retry: RetryPolicy): QueueSpec<KeyPayload> {
-  return { name, payload: keyPayload, retry, jobId: (p) => `${name}/${p.key}` };
+  return { name, payload: keyPayload, retry, jobId: (p) => `${name}/${p.key}`, exclusive: true };
 }
 
 /**

@@ -91,4 +91,39 @@ describe('WorkQueues (real Redis)', () => {
     // Five changes during the run became exactly one follow-up, not five.
     expect(runs.length).toBe(2);
   });
+
+  it('never reconciles one key twice at once, even with free worker slots', async () => {
+    const activeByKey = new Map<string, number>();
+    let maxSameKey = 0;
+    const runs: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    queues.process(
+      'deployments',
+      async ({ key }) => {
+        runs.push(key);
+        const now = (activeByKey.get(key) ?? 0) + 1;
+        activeByKey.set(key, now);
+        maxSameKey = Math.max(maxSameKey, now);
+        if (runs.length === 1) await gate;
+        activeByKey.set(key, (activeByKey.get(key) ?? 1) - 1);
+      },
+      4,
+    );
+    await queues.enqueue('deployments', { key: 'ns/same' });
+    await eventually(async () => runs.length === 1, 'the first run');
+    // A change arrives during the run: its follow-up is queued, and worker slots are free.
+    await queues.enqueue('deployments', { key: 'ns/same' });
+    // Another key is not held up by it.
+    await queues.enqueue('deployments', { key: 'ns/other' });
+    await eventually(async () => runs.includes('ns/other'), 'the other key, run beside the first');
+    const sameBeforeRelease = runs.filter((k) => k === 'ns/same').length;
+    release();
+    expect(sameBeforeRelease).toBe(1); // the follow-up waited for the first run
+    await eventually(
+      async () => runs.filter((k) => k === 'ns/same').length === 2,
+      'the follow-up, once the first run ended',
+    );
+    expect(maxSameKey).toBe(1);
+  });
 });

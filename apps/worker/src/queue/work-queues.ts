@@ -1,4 +1,4 @@
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type IORedis from 'ioredis';
 import { ApiError } from '@berth/core';
 import type { Logger } from '../log';
@@ -15,6 +15,10 @@ export type Handler<Q extends QueueName> = (
 ) => Promise<ReconcileResult | void>;
 
 const ACTIVE_SUFFIX = '|again';
+/** How soon a job whose key is being reconciled elsewhere tries again. */
+const BUSY_RETRY_MS = 50;
+/** Longest a reconcile may hold its key (a crashed worker's lock expires after this). */
+const LOCK_TTL_MS = 60_000;
 
 /**
  * Makes a delayed job due sooner: at once for a change (`delayMs` 0), else when the new
@@ -120,12 +124,24 @@ export class WorkQueues {
   /** Starts processing `name` with `handler` (a thin decode → call). */
   process<Q extends QueueName>(name: Q, handler: Handler<Q>, concurrency: number): void {
     const spec = CATALOG[name];
+    const exclusive = (spec as { exclusive?: boolean }).exclusive === true;
     const worker = new Worker(
       spec.name,
-      async (job: Job) => {
+      async (job: Job, token?: string) => {
         const parsed = spec.payload.safeParse(job.data);
         if (!parsed.success)
           throw new UnrecoverableError(`invalid ${spec.name} payload: ${parsed.error.message}`);
+        let lock: string | undefined;
+        if (exclusive) {
+          const key = (spec.jobId as (p: PayloadOf<Q>) => string)(parsed.data as PayloadOf<Q>);
+          lock = await this.lockKey(spec.name, key, token ?? String(job.id));
+          if (!lock) {
+            // Its key is being reconciled (the main job or its follow-up, maybe in another
+            // process): wait a moment and try again, without using up an attempt.
+            await job.moveToDelayed(Date.now() + BUSY_RETRY_MS, token);
+            throw new DelayedError();
+          }
+        }
         const end = this.metrics.reconcileDuration.startTimer({ controller: spec.name });
         try {
           const result = await handler(parsed.data as PayloadOf<Q>);
@@ -147,6 +163,8 @@ export class WorkQueues {
           end({ result: 'error' });
           this.metrics.reconcileErrors.inc({ controller: spec.name });
           throw err;
+        } finally {
+          if (lock) await this.unlockKey(lock, token ?? String(job.id));
         }
       },
       { connection: this.connection, prefix: this.prefix, concurrency, autorun: true },
@@ -175,6 +193,27 @@ export class WorkQueues {
       this.log.warn('worker error', { queue: spec.name, error: err.message }),
     );
     this.workers.push(worker);
+  }
+
+  /** Takes the reconcile lock of `key`; its Redis key, or undefined when another holds it. */
+  private async lockKey(queue: string, key: string, owner: string): Promise<string | undefined> {
+    const lock = `${this.prefix}:reconciling:${queue}:${key}`;
+    const ok = await this.connection.set(lock, owner, 'PX', LOCK_TTL_MS, 'NX');
+    return ok === 'OK' ? lock : undefined;
+  }
+
+  private async unlockKey(lock: string, owner: string): Promise<void> {
+    // Only the owner releases (an expired lock may already belong to someone else).
+    await this.connection
+      .eval(
+        "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
+        1,
+        lock,
+        owner,
+      )
+      .catch((err: Error) =>
+        this.log.warn('could not release a reconcile lock', { lock, error: err.message }),
+      );
   }
 
   /** Updates the queue-depth gauge (called on scrape). */
