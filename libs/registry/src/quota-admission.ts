@@ -74,14 +74,8 @@ export class QuotaAdmission {
   }
 
   /** True when some quota could charge an object created in `namespace` (a cheap pre-check). */
-  async applies(namespace: string): Promise<boolean> {
-    const quotas = await this.repo.list({ resource: QUOTAS, namespace, limit: 1 });
-    if (quotas.items.length) return true;
-    const ns = await this.repo.get({ resource: NAMESPACES, namespace: '', name: namespace });
-    const tenant = (ns?.object as KubeObject | undefined)?.metadata.labels?.[TENANT_LABEL];
-    if (!tenant) return false;
-    const t = await this.repo.get({ resource: TENANTS, namespace: '', name: tenant });
-    return !!t && Object.keys(hardOf(t.object as KubeObject, 'tenant')).length > 0;
+  applies(namespace: string): Promise<boolean> {
+    return this.repo.quotaApplies(namespace);
   }
 
   /**

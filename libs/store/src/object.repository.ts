@@ -272,6 +272,25 @@ export class ObjectRepository {
   }
 
   /**
+   * True when a create in `namespace` may be charged to a quota: the namespace has a
+   * ResourceQuota, or its tenant (label `tenancy.berth.dev/tenant`) has a tenant quota.
+   * One round trip, for every namespaced create.
+   */
+  async quotaApplies(namespace: string): Promise<boolean> {
+    const rows = await this.prisma.$queryRaw<{ applies: boolean }[]>`
+      SELECT EXISTS (
+          SELECT 1 FROM objects WHERE resource = 'resourcequotas' AND namespace = ${namespace})
+        OR EXISTS (
+          SELECT 1 FROM objects n
+          JOIN objects t ON t.resource = 'tenants.tenancy.berth.dev' AND t.namespace = ''
+            AND t.name = n.data->'metadata'->'labels'->>'tenancy.berth.dev/tenant'
+          WHERE n.resource = 'namespaces' AND n.namespace = '' AND n.name = ${namespace}
+            AND jsonb_typeof(t.data->'spec'->'quota'->'hard') = 'object'
+            AND t.data->'spec'->'quota'->'hard' <> '{}'::jsonb) AS applies`;
+    return rows[0]?.applies === true;
+  }
+
+  /**
    * Pods waiting for a node (no spec.nodeName, not finished, not being deleted) of one
    * scheduler shard, oldest first, at most `limit`.
    */

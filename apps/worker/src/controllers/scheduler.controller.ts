@@ -14,6 +14,18 @@ import type { ReconcileResult } from '../queue/work-queues';
 import type { EventRecorder } from './events';
 import { NODES, PODS, WRITE } from './shared';
 
+/** How many status writes and events the scheduler has in flight at once. */
+const WRITE_PARALLELISM = 8;
+
+/** Runs `fn` over `items`, at most WRITE_PARALLELISM at a time. */
+async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(WRITE_PARALLELISM, items.length) }, lane));
+}
+
 function podKey(pod: KubeObject): string {
   return `${pod.metadata.namespace}/${pod.metadata.name}`;
 }
@@ -81,9 +93,9 @@ export class SchedulerController {
     const plan = planBindings(batch, infos);
 
     const bound = await this.bind(plan.bindings, nodes);
-    for (const pod of plan.unschedulable) await this.markUnschedulable(pod.pod, pod.message);
-    for (const b of bound) {
-      await this.events.record({
+    await inParallel(plan.unschedulable, (pod) => this.markUnschedulable(pod.pod, pod.message));
+    await inParallel(bound, (b) =>
+      this.events.record({
         type: 'Normal',
         reason: 'Scheduled',
         message: `Successfully assigned ${podKey(b.pod)} to ${b.nodeName}`,
@@ -95,8 +107,8 @@ export class SchedulerController {
           uid: b.pod.metadata.uid!,
         },
         source: { component: 'default-scheduler' },
-      });
-    }
+      }),
+    );
     const conflicts = plan.bindings.length - bound.length;
     this.metrics.scheduleAttempts.inc({ result: 'scheduled' }, bound.length);
     this.metrics.scheduleAttempts.inc({ result: 'unschedulable' }, plan.unschedulable.length);
