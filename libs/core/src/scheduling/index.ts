@@ -57,4 +57,11 @@ export {
 } from './engine';
 export { filterNodes, NO_NODES_AVAILABLE_MESSAGE, unschedulableMessage } from './filter';
 export { scoreNodes } from './score';
-export { DEFAULT_SCHEDULER_NAME, planBindings, type PlanResult, type SkipReason } from './plan';
+export {
+  DEFAULT_SCHEDULER_NAME,
+  MIN_FEASIBLE_NODES_TO_FIND,
+  numFeasibleNodesToFind,
+  planBindings,
+  type PlanResult,
+  type SkipReason,
+} from './plan';

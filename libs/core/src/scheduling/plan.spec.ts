@@ -5,6 +5,7 @@ import {
   filterNodes,
   fitsIn,
   nodeAllocatable,
+  numFeasibleNodesToFind,
   planBindings,
   podRequests,
   zeroResources,
@@ -335,5 +336,36 @@ describe('planBindings', () => {
     const elapsed = performance.now() - start;
     expect(result.bindings).toHaveLength(1000);
     expect(elapsed).toBeLessThan(3000);
+  });
+});
+
+describe('numFeasibleNodesToFind (kube-scheduler percentageOfNodesToScore)', () => {
+  it('considers every node in small clusters and an adaptive share in large ones', () => {
+    expect(numFeasibleNodesToFind(50)).toBe(50);
+    expect(numFeasibleNodesToFind(99)).toBe(99);
+    // 1,000 nodes: 50% - 1,000/125 = 42% → 420.
+    expect(numFeasibleNodesToFind(1000)).toBe(420);
+    // 5,000 nodes: 50% - 40% = 10% → 500; 10,000: floor at 5% → 500.
+    expect(numFeasibleNodesToFind(5000)).toBe(500);
+    expect(numFeasibleNodesToFind(10000)).toBe(500);
+    // Never fewer than 100; 100% means all.
+    expect(numFeasibleNodesToFind(150, 10)).toBe(100);
+    expect(numFeasibleNodesToFind(1000, 100)).toBe(1000);
+  });
+
+  it('stops each search early in a large cluster, yet spreads pods and never overcommits', () => {
+    const nodes = Array.from({ length: 300 }, (_, i) =>
+      makeNode(`n${String(i).padStart(3, '0')}`, { cpu: '1' }),
+    );
+    const pods = Array.from({ length: 600 }, (_, i) => makePod(`p${i}`, { cpu: '500m' }));
+    const result = planBindings(pods, buildNodeInfos(nodes, []));
+    expect(result.bindings).toHaveLength(600);
+    const perNode = new Map<string, number>();
+    for (const b of result.bindings) perNode.set(b.nodeName, (perNode.get(b.nodeName) ?? 0) + 1);
+    expect(perNode.size).toBe(300);
+    expect([...perNode.values()].every((n) => n === 2)).toBe(true);
+    // One more does not fit anywhere: every node was looked at for the message.
+    const more = planBindings([makePod('extra', { cpu: '500m' })], result.nodeInfos);
+    expect(more.unschedulable[0]?.message).toBe('0/300 nodes are available: 300 Insufficient cpu.');
   });
 });

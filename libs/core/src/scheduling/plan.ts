@@ -117,6 +117,20 @@ function toNodeInfo(n: SchedNode): NodeInfo {
   };
 }
 
+/** Below this many nodes every node is considered (kube-scheduler's minFeasibleNodesToFind). */
+export const MIN_FEASIBLE_NODES_TO_FIND = 100;
+
+/**
+ * How many feasible nodes a pod's search stops at (kube-scheduler's numFeasibleNodesToFind):
+ * all nodes below 100; else `percentage` of them (adaptive by default: 50% minus 1% per 125
+ * nodes, at least 5%), and never fewer than 100.
+ */
+export function numFeasibleNodesToFind(allNodes: number, percentage?: number): number {
+  if (allNodes < MIN_FEASIBLE_NODES_TO_FIND || percentage === 100) return allNodes;
+  const pct = percentage ?? Math.max(5, 50 - Math.floor(allNodes / 125));
+  return Math.max(MIN_FEASIBLE_NODES_TO_FIND, Math.floor((allNodes * pct) / 100));
+}
+
 /**
  * Schedules a batch of pods in order — higher `spec.priority` first, then older
  * `creationTimestamp`, then namespace/name — each against the nodes as the earlier
@@ -130,9 +144,14 @@ export function planBindings(
   pods: readonly KubeObject[],
   nodeInfos: readonly NodeInfo[],
   weights?: Partial<ScoreWeights>,
+  opts: { percentageOfNodesToScore?: number } = {},
 ): PlanResult {
   const w = resolveWeights(weights);
   const nodes = nodeInfos.map(compileNode);
+  const enough = numFeasibleNodesToFind(nodes.length, opts.percentageOfNodesToScore);
+  // Like kube-scheduler's nextStartNodeIndex: each pod's search starts where the last one
+  // stopped, so every node is considered over a batch.
+  let start = 0;
   const result: PlanResult = { bindings: [], unschedulable: [], skipped: [], nodeInfos: [] };
 
   const seen = new Set<string>();
@@ -155,11 +174,14 @@ export function planBindings(
     const p = compilePod(pod);
     feasible.length = 0;
     const reasons: Record<string, number> = {};
-    for (const n of nodes) {
+    let visited = 0;
+    for (; visited < nodes.length && feasible.length < enough; visited++) {
+      const n = nodes[(start + visited) % nodes.length]!;
       const r = filterNode(p, n);
       if (r === undefined) feasible.push(n);
       else addReasons(reasons, r.length > 1 ? new Set(r) : r);
     }
+    start = nodes.length ? (start + visited) % nodes.length : 0;
     if (feasible.length === 0) {
       result.unschedulable.push({
         pod,
