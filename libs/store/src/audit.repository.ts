@@ -35,31 +35,39 @@ export interface AuditQuery {
   limit: number;
 }
 
+function row(r: AuditRecord) {
+  return {
+    user: r.user,
+    verb: r.verb,
+    apiGroup: r.apiGroup ?? '',
+    resource: r.resource ?? '',
+    subresource: r.subresource ?? '',
+    namespace: r.namespace ?? '',
+    name: r.name ?? '',
+    tenant: r.tenant ?? null,
+    path: r.path ?? '',
+    code: r.code,
+    outcome: r.outcome,
+    message: (r.message ?? '').slice(0, 2000),
+    sourceIp: r.sourceIp ?? '',
+    userAgent: (r.userAgent ?? '').slice(0, 500),
+    before: (r.before as never) ?? undefined,
+    after: (r.after as never) ?? undefined,
+  };
+}
+
 /** The audit trail: append-only rows, read newest first. */
 export class AuditRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   async append(r: AuditRecord): Promise<void> {
-    await this.prisma.auditEvent.create({
-      data: {
-        user: r.user,
-        verb: r.verb,
-        apiGroup: r.apiGroup ?? '',
-        resource: r.resource ?? '',
-        subresource: r.subresource ?? '',
-        namespace: r.namespace ?? '',
-        name: r.name ?? '',
-        tenant: r.tenant ?? null,
-        path: r.path ?? '',
-        code: r.code,
-        outcome: r.outcome,
-        message: (r.message ?? '').slice(0, 2000),
-        sourceIp: r.sourceIp ?? '',
-        userAgent: (r.userAgent ?? '').slice(0, 500),
-        before: (r.before as never) ?? undefined,
-        after: (r.after as never) ?? undefined,
-      },
-    });
+    await this.appendMany([r]);
+  }
+
+  /** Several records in one statement (in the order given: ids grow with it). */
+  async appendMany(records: readonly AuditRecord[]): Promise<void> {
+    if (!records.length) return;
+    await this.prisma.auditEvent.createMany({ data: records.map(row) });
   }
 
   async list(q: AuditQuery): Promise<{ items: AuditEntry[]; continue?: string }> {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import {
   membershipsOf,
@@ -14,6 +14,10 @@ import type { Principal } from '../auth/principal';
 import { PRISMA } from '../store/store.module';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Buffered records are written at least this often… */
+const FLUSH_MS = 100;
+/** …or as soon as this many wait. */
+const FLUSH_AT = 200;
 
 /** Kinds whose before and after go into the trail (quotas, memberships, roles, bindings). */
 const TRACKED = new Set([
@@ -49,9 +53,13 @@ function verbOf(method: string): string {
  * part; cluster admins read all.
  */
 @Injectable()
-export class AuditService {
+export class AuditService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Audit');
   readonly repo: AuditRepository;
+  /** Records waiting to be written: one multi-row insert per FLUSH_MS, not one per request. */
+  private buffer: AuditRecord[] = [];
+  private flushTimer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     @Inject(PRISMA) prisma: PrismaClient,
@@ -64,13 +72,38 @@ export class AuditService {
   watch(req: Request, res: Response): void {
     if (!MUTATING.has(req.method)) return;
     res.on('finish', () => {
-      this.record(req, res).catch((err: Error) =>
-        this.logger.error(`could not record an audit event: ${err.message}`),
-      );
+      try {
+        this.buffer.push(this.record(req, res));
+      } catch (err) {
+        this.logger.error(`could not record an audit event: ${(err as Error).message}`);
+        return;
+      }
+      if (this.buffer.length >= FLUSH_AT) void this.flush();
+      else this.flushTimer ??= setTimeout(() => void this.flush(), FLUSH_MS);
     });
   }
 
-  private async record(req: Request, res: Response): Promise<void> {
+  /** Writes what is buffered (also on shutdown, so nothing recorded is lost). */
+  flush(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const batch = this.buffer;
+    this.buffer = [];
+    this.flushing = this.flushing.then(() =>
+      this.repo
+        .appendMany(batch)
+        .catch((err: Error) =>
+          this.logger.error(`could not write ${batch.length} audit event(s): ${err.message}`),
+        ),
+    );
+    return this.flushing;
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.flush();
+  }
+
+  private record(req: Request, res: Response): AuditRecord {
     const principal = req.user as Principal | undefined;
     const info = res.locals.requestInfo as RequestInfo | undefined;
     const note = (res.locals.audit ?? {}) as AuditNote;
@@ -102,7 +135,7 @@ export class AuditService {
     } else {
       record.path = req.path;
     }
-    await this.repo.append(record);
+    return record;
   }
 
   private tenantOf(info: RequestInfo, name: string, note: AuditNote): string | undefined {
