@@ -10,6 +10,8 @@ import {
   computeQuotaUsage,
   errors,
   ledgerComplete,
+  namespaceLimitMessage,
+  tenantNamespaceLimit,
   parseQuantity,
   limitRangeMessage,
   limitRangeViolations,
@@ -152,6 +154,21 @@ export class QuotaAdmission {
           'the quota changed while it was being charged; try again',
         );
     }
+  }
+
+  /** A namespace joining a tenant must fit in its namespace limit (exact: in the transaction). */
+  async checkNamespaceLimit(tx: AtomicTransaction, ns: KubeObject): Promise<void> {
+    const tenantName = ns.metadata.labels?.[TENANT_LABEL];
+    if (!tenantName) return;
+    const tenant = await tx.get({ resource: TENANTS, namespace: '', name: tenantName });
+    const limit = tenant ? tenantNamespaceLimit(tenant.object as KubeObject) : undefined;
+    if (limit === undefined) return;
+    const owned = (await tx.list(NAMESPACES))
+      .filter((n) => (n.object as KubeObject).metadata.labels?.[TENANT_LABEL] === tenantName)
+      .map((n) => n.key.name)
+      .filter((n) => n !== ns.metadata.name);
+    const message = namespaceLimitMessage(ns.metadata.name!, tenantName, owned, limit);
+    if (message) throw errors.forbidden(message);
   }
 
   /**

@@ -19,6 +19,7 @@ import {
   findResourceByKind,
   NAMESPACE_FINALIZER,
   TENANCY_GROUP,
+  TENANT_LABEL,
   type KubeList,
   type KubeObject,
   type PatchSchema,
@@ -307,6 +308,26 @@ export class Registry {
     if (opts.dryRun) return { object, warnings };
     const key = this.key(def, namespace, object.metadata.name!);
     try {
+      if (
+        !def.namespaced &&
+        def.group === '' &&
+        def.plural === 'namespaces' &&
+        object.metadata.labels?.[TENANT_LABEL]
+      ) {
+        // A tenant's namespace limit, counted in the creating transaction: exact under races.
+        const created = await this.repo.atomically(async (tx) => {
+          await this.quota.checkNamespaceLimit(tx, object);
+          const stored = await tx.create(
+            key,
+            object.metadata.uid!,
+            object as JsonObject,
+            fieldsOf(def, object),
+          );
+          if (!stored) throw errors.alreadyExists(def.plural, key.name, def.group || undefined);
+          return stored;
+        });
+        return { object: created.object as KubeObject, warnings };
+      }
       if (def.namespaced && (await this.quota.applies(namespace))) {
         // Charged to the quotas in the same transaction: racing creates never overshoot.
         const created = await this.repo.atomically(async (tx) => {

@@ -5,6 +5,7 @@ import {
   escalationMessage,
   findResource,
   membershipsOf,
+  namespaceLimitMessage,
   roleReferenceRules,
   rulesFor,
   TENANCY_GROUP,
@@ -77,7 +78,6 @@ export class Admission {
           throw errors.badRequest(
             `namespace "${next.metadata.name}": tenant "${wanted}" (label ${TENANT_LABEL}) does not exist`,
           );
-        await this.checkLimit(wanted, next.metadata.name!);
       }
       return;
     }
@@ -97,8 +97,8 @@ export class Admission {
       );
     }
     if (tenant === undefined) return; // granted by plain RBAC, outside any tenant
+    // The namespace limit is checked by the registry, in the creating transaction.
     next.metadata.labels = { ...labels, [TENANT_LABEL]: tenant };
-    await this.checkLimit(tenant, next.metadata.name!);
   }
 
   /** A filed request names a tenant its filer administers; a decision records who and when. */
@@ -139,21 +139,22 @@ export class Admission {
       };
   }
 
-  /** Refuses a namespace beyond its tenant's namespace limit (counted in the store). */
+  /**
+   * Refuses moving a namespace into a tenant at its namespace limit (a cluster admin's label
+   * change; creations are checked by the registry, in the creating transaction).
+   */
   private async checkLimit(tenant: string, namespace: string): Promise<void> {
     const t = this.cache.snapshot().tenants.get(tenant);
-    const limit = t ? tenantNamespaceLimit(t) : undefined;
-    if (limit === undefined) return;
     const owned = await this.registry.list(this.namespaces(), undefined, {
       labelSelector: `${TENANT_LABEL}=${tenant}`,
     });
-    const others = owned.items.filter((n) => n.metadata.name !== namespace);
-    if (others.length >= limit)
-      throw errors.forbidden(
-        `namespace "${namespace}" is forbidden: tenant "${tenant}" already has ${others.length} of its ${limit} namespaces (${others
-          .map((n) => n.metadata.name)
-          .join(', ')}); delete one or ask a cluster admin to raise spec.namespaceLimit`,
-      );
+    const message = namespaceLimitMessage(
+      namespace,
+      tenant,
+      owned.items.map((n) => n.metadata.name!).filter((n) => n !== namespace),
+      t ? tenantNamespaceLimit(t) : undefined,
+    );
+    if (message) throw errors.forbidden(message);
   }
 
   private namespaces(): ResourceDefinition {

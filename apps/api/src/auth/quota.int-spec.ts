@@ -222,4 +222,30 @@ describe('quota admission (real API and PostgreSQL)', () => {
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     expect(results.filter((r) => r.status === 403)).toHaveLength(9);
   });
+
+  it('keeps a tenant within its namespace limit when its admin creates namespaces in a race', async () => {
+    const api = t.api();
+    await api.post('/auth/users').send({ username: 'nina', password: 'nina-pass-1' });
+    await api.post('/apis/tenancy.berth.dev/v1/tenants').send({
+      metadata: { name: 'team-n' },
+      spec: { namespaceLimit: 2, members: [{ user: 'nina', role: 'tenant-admin' }] },
+    });
+    const session = (
+      await t.anonymous().post('/auth/login').send({ username: 'nina', password: 'nina-pass-1' })
+    ).body.token as string;
+    const create = (name: string) =>
+      t
+        .anonymous()
+        .post('/api/v1/namespaces')
+        .set('Authorization', `Bearer ${session}`)
+        .send({ metadata: { name } });
+    expect((await create('n-first')).status).toBe(201);
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => create(`n-race-${i}`)));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    const denied = results.filter((r) => r.status === 403);
+    expect(denied).toHaveLength(9);
+    expect(denied[0].body.message).toMatch(
+      /^namespace "n-race-\d" is forbidden: tenant "team-n" already has 2 of its 2 namespaces \(n-first, n-race-\d\); delete one or ask a cluster admin to raise spec.namespaceLimit$/,
+    );
+  });
 });

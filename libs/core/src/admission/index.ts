@@ -1,2 +1,3 @@
 export * from './quota';
 export * from './limit-range';
+export * from './namespace-limit';
