@@ -26,7 +26,6 @@ import {
 import type { AtomicTransaction, ObjectRepository, StoredObject } from '@berth/store';
 
 const QUOTAS = 'resourcequotas';
-const LIMIT_RANGES = 'limitranges';
 const NAMESPACES = 'namespaces';
 const TENANTS = `tenants.${TENANCY_GROUP}`;
 
@@ -64,15 +63,19 @@ export class QuotaAdmission {
     private readonly fieldsOf: (o: KubeObject) => Record<string, string>,
   ) {}
 
-  /** LimitRange defaults and limits for a pod about to be created (403 when it breaks them). */
-  async limitPod(pod: KubeObject, namespace: string): Promise<void> {
-    const ranges = (await this.repo.list({ resource: LIMIT_RANGES, namespace })).items.map(
-      (i) => i.object as KubeObject,
-    );
-    if (!ranges.length) return;
-    applyLimitRangeDefaults(pod, ranges);
-    const problems = limitRangeViolations(pod, ranges);
-    if (problems.length) throw errors.forbidden(limitRangeMessage(pod, problems));
+  /**
+   * Before a create in `namespace` (one round trip): for a pod, LimitRange defaults and
+   * limits (403 when it breaks them); and whether a quota may charge the object.
+   */
+  async prepare(object: KubeObject, namespace: string, isPod: boolean): Promise<boolean> {
+    const ctx = await this.repo.admissionContext(namespace, isPod);
+    const ranges = ctx.limitRanges as unknown as KubeObject[];
+    if (isPod && ranges.length) {
+      applyLimitRangeDefaults(object, ranges);
+      const problems = limitRangeViolations(object, ranges);
+      if (problems.length) throw errors.forbidden(limitRangeMessage(object, problems));
+    }
+    return ctx.quotaApplies;
   }
 
   /** True when some quota could charge an object created in `namespace` (a cheap pre-check). */

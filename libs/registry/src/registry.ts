@@ -302,8 +302,9 @@ export class Registry {
     const object = def.applyDefaults(this.resetStatusForCreate(def, incoming));
     this.assertValid(def, object);
     if (def.namespaced) await this.assertNamespaceAcceptsContent(def, namespace, requestedName);
-    if (def.namespaced && def.group === '' && def.plural === 'pods')
-      await this.quota.limitPod(object, namespace);
+    const charged = def.namespaced
+      ? await this.quota.prepare(object, namespace, def.group === '' && def.plural === 'pods')
+      : false;
     await opts.admit?.(object, undefined);
     if (opts.dryRun) return { object, warnings };
     const key = this.key(def, namespace, object.metadata.name!);
@@ -328,7 +329,7 @@ export class Registry {
         });
         return { object: created.object as KubeObject, warnings };
       }
-      if (def.namespaced && (await this.quota.applies(namespace))) {
+      if (charged) {
         // Charged to the quotas in the same transaction: racing creates never overshoot.
         const created = await this.repo.atomically(async (tx) => {
           await this.quota.charge(tx, object, namespace);

@@ -277,8 +277,23 @@ export class ObjectRepository {
    * One round trip, for every namespaced create.
    */
   async quotaApplies(namespace: string): Promise<boolean> {
-    const rows = await this.prisma.$queryRaw<{ applies: boolean }[]>`
-      SELECT EXISTS (
+    return (await this.admissionContext(namespace, false)).quotaApplies;
+  }
+
+  /**
+   * What admission needs for a create in `namespace`, in one round trip: whether a quota
+   * may charge it (see quotaApplies) and, when asked, the namespace's LimitRanges.
+   */
+  async admissionContext(
+    namespace: string,
+    withLimitRanges: boolean,
+  ): Promise<{ quotaApplies: boolean; limitRanges: JsonObject[] }> {
+    const ranges = withLimitRanges
+      ? Prisma.sql`(SELECT coalesce(jsonb_agg(data ORDER BY name), '[]'::jsonb) FROM objects
+           WHERE resource = 'limitranges' AND namespace = ${namespace})`
+      : Prisma.sql`'[]'::jsonb`;
+    const rows = await this.prisma.$queryRaw<{ applies: boolean; ranges: JsonObject[] }[]>`
+      SELECT ${ranges} AS ranges, EXISTS (
           SELECT 1 FROM objects WHERE resource = 'resourcequotas' AND namespace = ${namespace})
         OR EXISTS (
           SELECT 1 FROM objects n
@@ -287,7 +302,7 @@ export class ObjectRepository {
           WHERE n.resource = 'namespaces' AND n.namespace = '' AND n.name = ${namespace}
             AND jsonb_typeof(t.data->'spec'->'quota'->'hard') = 'object'
             AND t.data->'spec'->'quota'->'hard' <> '{}'::jsonb) AS applies`;
-    return rows[0]?.applies === true;
+    return { quotaApplies: rows[0]?.applies === true, limitRanges: rows[0]?.ranges ?? [] };
   }
 
   /**
