@@ -2,7 +2,7 @@
 // what exists, including changed passwords): the first cluster admin, tenants team-a and
 // team-b with a user per tenant role, a namespace each with a quota, and a kubeconfig per
 // team (an API token of its tenant admin).
-const crypto = require('node:crypto');
+const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const YAML = require('yaml');
@@ -33,7 +33,7 @@ function persistent(dataDir, file, make) {
 }
 
 function password() {
-  return crypto.randomBytes(9).toString('base64url');
+  return randomBytes(9).toString('base64url');
 }
 
 async function seedDemo({ httpUrl, adminToken, dataDir, adminKubeconfig }) {
