@@ -6,6 +6,7 @@ import { Registry } from '@berth/registry';
 import { ChangeFeed, createPrismaClient, ObjectRepository, type StoredObject } from '@berth/store';
 import type { WorkerConfig } from './config';
 import { DeploymentController } from './controllers/deployment.controller';
+import { EndpointsController } from './controllers/endpoints.controller';
 import { EventRecorder } from './controllers/events';
 import { GarbageCollectorController } from './controllers/garbage-collector.controller';
 import { NamespaceController } from './controllers/namespace.controller';
@@ -88,6 +89,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   const quotas = new QuotaController(registry, log);
   const namespaces = new NamespaceController(registry, log);
   const tenants = new TenantController(registry, log);
+  const endpoints = new EndpointsController(registry, log);
 
   queues.process('scheduler', (p) => scheduler.reconcile(p), 1);
   queues.process('replicasets', (p) => replicaSets.reconcile(p.key), config.concurrency);
@@ -97,6 +99,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   queues.process('quota', (p) => quotas.reconcile(p.key), config.concurrency);
   queues.process('namespaces', (p) => namespaces.reconcile(p.key), config.concurrency);
   queues.process('tenants', (p) => tenants.reconcile(p.key), config.concurrency);
+  queues.process('endpoints', (p) => endpoints.reconcile(p.key), config.concurrency);
 
   const enqueueNode = (name: string) => queues.enqueue('nodes', { key: name });
 

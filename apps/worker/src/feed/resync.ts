@@ -51,6 +51,9 @@ export function resyncRoutes(objects: readonly StoredObject[]): Route[] {
       case 'resourcequotas':
         quotaNamespaces.add(namespace);
         break;
+      case 'services':
+        routes.push({ queue: 'endpoints', payload: { key: namespace } });
+        break;
     }
     const uid = meta.uid ?? '';
     if (!uid) continue;

@@ -136,4 +136,14 @@ describe('routeChange', () => {
       ),
     ).toEqual(['tenant/team-b']);
   });
+
+  it('routes pod, service and endpoints changes to their namespace for the endpoints controller', () => {
+    for (const resource of ['pods', 'services', 'endpoints'])
+      expect(keysOf(routeChange(change('MODIFIED', resource, 'a1', 'x'), 2), 'endpoints')).toEqual([
+        'a1',
+      ]);
+    expect(
+      keysOf(routeChange(change('MODIFIED', 'deployments.apps', 'a1', 'x'), 2), 'endpoints'),
+    ).toEqual([]);
+  });
 });

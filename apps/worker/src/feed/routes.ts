@@ -81,8 +81,14 @@ export function routeChange(change: ChangeRecord, shards: number): Route[] {
       }
       if (owner?.kind === 'ReplicaSet')
         routes.push({ queue: 'replicasets', payload: { key: `${ns}/${owner.name}` } });
+      // A pod's address, readiness or labels may change what a Service's endpoints are.
+      routes.push({ queue: 'endpoints', payload: { key: ns } });
       break;
     }
+    case 'services':
+    case 'endpoints':
+      routes.push({ queue: 'endpoints', payload: { key: ns } });
+      break;
     case 'replicasets.apps':
       routes.push({ queue: 'replicasets', payload: { key } });
       if (owner?.kind === 'Deployment')

@@ -11,3 +11,4 @@ export * from './node-lifecycle';
 export * from './garbage-collector';
 export * from './quota';
 export * from './namespace';
+export * from './endpoints';
