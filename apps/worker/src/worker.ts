@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 import IORedis from 'ioredis';
 import { qualifiedResource, RESOURCES } from '@berth/core';
 import { Registry } from '@berth/registry';
-import { ChangeFeed, createPrismaClient, ObjectRepository, type StoredObject } from '@berth/store';
+import {
+  ChangeFeed,
+  createPrismaClient,
+  disconnectWithin,
+  ObjectRepository,
+  type StoredObject,
+} from '@berth/store';
 import type { WorkerConfig } from './config';
 import { DeploymentController } from './controllers/deployment.controller';
 import { EndpointsController } from './controllers/endpoints.controller';
@@ -191,7 +197,8 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
       await follower.stop();
       await queues.close();
       await feed.stop();
-      await prisma.$disconnect();
+      if (!(await disconnectWithin(prisma)))
+        log.warn('the database pool did not close within 3 s; leaving it to the process exit');
       redis.disconnect();
       await new Promise<void>((resolve) =>
         metricsServer ? metricsServer.close(() => resolve()) : resolve(),

@@ -1,6 +1,6 @@
 export * from './types';
 export * from './errors';
-export { createPrismaClient, poolConfig } from './database';
+export { createPrismaClient, disconnectWithin, poolConfig } from './database';
 export type { PrismaClient } from './database';
 export { applyMigrations, ensureDatabase, dropDatabase, MIGRATIONS_DIR } from './migrate';
 export {

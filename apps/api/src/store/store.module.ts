@@ -8,7 +8,13 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { Registry } from '@berth/registry';
-import { ChangeFeed, createPrismaClient, ObjectRepository, type PrismaClient } from '@berth/store';
+import {
+  ChangeFeed,
+  createPrismaClient,
+  disconnectWithin,
+  ObjectRepository,
+  type PrismaClient,
+} from '@berth/store';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 
 export const PRISMA = Symbol('PRISMA');
@@ -44,7 +50,10 @@ export class StoreLifecycle implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     if (this.compactionTimer) clearInterval(this.compactionTimer);
     await this.feed.stop();
-    await this.prisma.$disconnect();
+    if (!(await disconnectWithin(this.prisma)))
+      this.logger.warn(
+        'the database pool did not close within 3 s; leaving it to the process exit',
+      );
   }
 }
 
