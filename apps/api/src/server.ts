@@ -9,11 +9,13 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
+import { Registry } from '@berth/registry';
 import { applyMigrations, ensureDatabase } from '@berth/store';
 import { AppModule } from './app.module';
 import { bodyParserError, sendStatus } from './common/http';
 import { hostName, type AppConfig } from './config/app-config';
 import { OpenApiService } from './openapi/openapi.service';
+import { ensureSystemNamespaces } from './store/system-namespaces';
 import { ensureTlsMaterial, type TlsMaterial } from './tls/certificates';
 import { writeKubeconfig } from './tls/kubeconfig';
 
@@ -141,6 +143,7 @@ export async function startApiServer(input: AppConfig): Promise<ApiServer> {
     jsonDocumentUrl: 'docs/openapi.json',
   });
   await app.init();
+  await ensureSystemNamespaces(app.get(Registry));
 
   const httpsServer = https.createServer({ key: tls.keyPem, cert: tls.certPem }, expressApp);
   const port = await listen(httpsServer, config.port, config.host);
