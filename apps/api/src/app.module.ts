@@ -11,6 +11,7 @@ import { AuditService } from './audit/audit.service';
 import { AuthModule } from './auth/auth.module';
 import { StatusExceptionFilter } from './common/status-exception.filter';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
+import { DashboardController } from './dashboard/dashboard.controller';
 import { DiscoveryController } from './discovery/discovery.controller';
 import { DiscoveryService } from './discovery/discovery.service';
 import { HealthController } from './health/health.controller';
@@ -38,6 +39,7 @@ export class AppModule implements NestModule {
       // Order matters: the catch-all /api and /apis controller comes last.
       controllers: [
         AuditController,
+        DashboardController,
         DiscoveryController,
         HealthController,
         MetricsController,

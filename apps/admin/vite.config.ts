@@ -1,0 +1,18 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// The API serves the built files at /ui. `npm run dev -w @berth/admin` serves them with
+// hot reload and forwards API calls to BERTH_API (default the plain-HTTP loopback port
+// `npm start` opens).
+const api = process.env.BERTH_API ?? 'http://127.0.0.1:8080';
+const proxied = ['/api', '/apis', '/auth', '/audit', '/ui-info', '/version'];
+
+export default defineConfig({
+  base: '/ui/',
+  plugins: [react()],
+  build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 4000 },
+  server: {
+    port: Number(process.env.PORT ?? 5173),
+    proxy: Object.fromEntries(proxied.map((p) => [p, { target: api, changeOrigin: true }])),
+  },
+});
