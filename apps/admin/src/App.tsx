@@ -1,9 +1,118 @@
-import { Admin, ListGuesser, Resource } from 'react-admin';
+import AccountTree from '@mui/icons-material/AccountTree';
+import Apps from '@mui/icons-material/Apps';
+import Dns from '@mui/icons-material/Dns';
+import EventNote from '@mui/icons-material/EventNote';
+import Groups from '@mui/icons-material/Groups';
+import History from '@mui/icons-material/History';
+import Hub from '@mui/icons-material/Hub';
+import Key from '@mui/icons-material/Key';
+import RequestQuote from '@mui/icons-material/RequestQuote';
+import ViewInAr from '@mui/icons-material/ViewInAr';
+import type { ReactNode } from 'react';
+import { Route } from 'react-router-dom';
+import { Admin, CustomRoutes, Layout, Menu, Resource } from 'react-admin';
+import { authProvider } from './authProvider';
+import { dataProvider } from './dataProvider';
+import { AccessPage } from './views/access';
+import { AuditList } from './views/audit';
+import { DeploymentCreate, DeploymentList, DeploymentShow } from './views/deployments';
+import { EventList } from './views/events';
+import { NamespaceCreate, NamespaceList, NamespaceShow } from './views/namespaces';
+import { NodeList } from './views/nodes';
+import { Overview } from './views/Overview';
+import { PodList, PodShow } from './views/pods';
+import { QuotaRequestCreate, QuotaRequestList } from './views/quotarequests';
+import { ServiceList, ServiceShow } from './views/services';
+import { TenantCreate, TenantList } from './views/tenants';
+
+function BerthMenu() {
+  return (
+    <Menu>
+      <Menu.DashboardItem primaryText="Overview" />
+      <Menu.ResourceItem name="namespaces" />
+      <Menu.ResourceItem name="deployments" />
+      <Menu.ResourceItem name="pods" />
+      <Menu.ResourceItem name="services" />
+      <Menu.ResourceItem name="events" />
+      <Menu.ResourceItem name="quotarequests" />
+      <Menu.Item to="/access" primaryText="Access" leftIcon={<Key />} />
+      <Menu.ResourceItem name="audit" />
+      <Menu.ResourceItem name="tenants" />
+      <Menu.ResourceItem name="nodes" />
+    </Menu>
+  );
+}
+
+const BerthLayout = ({ children }: { children: ReactNode }) => (
+  <Layout menu={BerthMenu}>{children}</Layout>
+);
 
 export function App() {
   return (
-    <Admin title="Berth" disableTelemetry>
-      <Resource name="namespaces" list={ListGuesser} />
+    <Admin
+      title="Berth"
+      dataProvider={dataProvider}
+      authProvider={authProvider}
+      dashboard={Overview}
+      layout={BerthLayout}
+      requireAuth
+      disableTelemetry
+    >
+      <Resource
+        name="namespaces"
+        icon={AccountTree}
+        list={NamespaceList}
+        create={NamespaceCreate}
+        show={NamespaceShow}
+        recordRepresentation="metadata.name"
+      />
+      <Resource
+        name="deployments"
+        icon={Apps}
+        list={DeploymentList}
+        create={DeploymentCreate}
+        show={DeploymentShow}
+        recordRepresentation="metadata.name"
+      />
+      <Resource
+        name="pods"
+        icon={ViewInAr}
+        list={PodList}
+        show={PodShow}
+        recordRepresentation="metadata.name"
+      />
+      <Resource
+        name="services"
+        icon={Hub}
+        list={ServiceList}
+        show={ServiceShow}
+        recordRepresentation="metadata.name"
+      />
+      <Resource name="events" icon={EventNote} list={EventList} />
+      <Resource
+        name="quotarequests"
+        icon={RequestQuote}
+        options={{ label: 'Quota requests' }}
+        list={QuotaRequestList}
+        create={QuotaRequestCreate}
+      />
+      <Resource name="audit" icon={History} list={AuditList} />
+      <Resource
+        name="tenants"
+        icon={Groups}
+        list={TenantList}
+        create={TenantCreate}
+        recordRepresentation="metadata.name"
+      />
+      <Resource name="nodes" icon={Dns} list={NodeList} />
+      <Resource name="tokens" />
+      <Resource name="endpoints" />
+      <Resource name="replicasets" />
+      <Resource name="resourcequotas" />
+      <Resource name="limitranges" />
+      <CustomRoutes>
+        <Route path="/access" element={<AccessPage />} />
+      </CustomRoutes>
     </Admin>
   );
 }

@@ -1,0 +1,191 @@
+import { Box, Chip, LinearProgress, Stack, Tooltip, Typography } from '@mui/material';
+import type { ReactNode } from 'react';
+import { SelectInput, useGetList, type SelectInputProps } from 'react-admin';
+import type { KubeObject } from '../api';
+import { age, formatQuantity, parseQuantity } from '../quantity';
+
+/**
+ * One quota as a bar: used out of the limit, with an optional second mark (e.g. what the
+ * namespace quotas already reserve of a tenant cap).
+ */
+export function QuotaBar(props: {
+  resource: string;
+  used: unknown;
+  hard: unknown;
+  reserved?: number;
+  label?: string;
+}) {
+  const used = parseQuantity(props.used);
+  const hard = parseQuantity(props.hard);
+  const pct = hard > 0 ? Math.min(100, (used / hard) * 100) : 0;
+  const color = pct >= 90 ? 'error' : pct >= 70 ? 'warning' : 'primary';
+  const label = props.label ?? props.resource;
+  return (
+    <Box sx={{ mb: 1.5 }} data-testid={`quota-${label}`}>
+      <Stack direction="row" justifyContent="space-between">
+        <Typography variant="body2">{label}</Typography>
+        <Typography variant="body2" color="text.secondary" data-testid="quota-text">
+          {formatQuantity(props.resource, used)} / {formatQuantity(props.resource, hard)}
+          {props.reserved !== undefined
+            ? ` (namespace quotas: ${formatQuantity(props.resource, props.reserved)})`
+            : ''}
+        </Typography>
+      </Stack>
+      <LinearProgress
+        variant="determinate"
+        value={pct}
+        color={color}
+        aria-label={`${label}: ${Math.round(pct)}% used`}
+        sx={{ height: 8, borderRadius: 4 }}
+      />
+    </Box>
+  );
+}
+
+/** The bars of a `hard`/`used` pair (ResourceQuota status, Tenant quota). */
+export function QuotaBars(props: {
+  hard?: Record<string, string>;
+  used?: Record<string, string>;
+  reserved?: Record<string, number>;
+}) {
+  const keys = Object.keys(props.hard ?? {});
+  if (!keys.length)
+    return (
+      <Typography variant="body2" color="text.secondary">
+        No quota set.
+      </Typography>
+    );
+  return (
+    <>
+      {keys.map((k) => (
+        <QuotaBar
+          key={k}
+          resource={k}
+          used={props.used?.[k] ?? '0'}
+          hard={props.hard![k]}
+          reserved={props.reserved?.[k]}
+        />
+      ))}
+    </>
+  );
+}
+
+export interface PodState {
+  label: string;
+  color: 'success' | 'warning' | 'error' | 'default' | 'info';
+  reason?: string;
+}
+
+/** What `kubectl get pods` would print as STATUS, plus the reason behind it. */
+export function podState(pod: KubeObject): PodState {
+  const st = pod.status ?? {};
+  if (pod.metadata.deletionTimestamp) return { label: 'Terminating', color: 'default' };
+  const containers = (st.containerStatuses ?? []) as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  for (const c of containers) {
+    const waiting = c.state?.waiting;
+    if (waiting?.reason && waiting.reason !== 'ContainerCreating') {
+      const last = c.lastState?.terminated?.reason;
+      return {
+        label: last === 'OOMKilled' ? `${waiting.reason} (OOMKilled)` : waiting.reason,
+        color: 'error',
+        reason: waiting.message ?? (last ? `last exit: ${last}` : undefined),
+      };
+    }
+    const term = c.state?.terminated;
+    if (term?.reason && st.phase !== 'Succeeded')
+      return { label: term.reason, color: 'error', reason: term.message };
+  }
+  if (st.phase === 'Pending') {
+    const sched = ((st.conditions ?? []) as Array<Record<string, string>>).find(
+      (c) => c.type === 'PodScheduled' && c.status === 'False',
+    );
+    return {
+      label: sched ? `Pending: ${sched.reason ?? 'Unschedulable'}` : 'Pending',
+      color: 'warning',
+      reason: sched?.message ?? (pod.spec?.nodeName ? 'starting on its node' : 'not scheduled yet'),
+    };
+  }
+  if (st.phase === 'Running') {
+    const ready = containers.length > 0 && containers.every((c) => c.ready);
+    return ready
+      ? { label: 'Running', color: 'success' }
+      : { label: 'Running (not ready)', color: 'warning' };
+  }
+  if (st.phase === 'Succeeded') return { label: 'Completed', color: 'info' };
+  if (st.phase === 'Failed')
+    return { label: st.reason ?? 'Failed', color: 'error', reason: st.message };
+  return { label: st.phase ?? 'Unknown', color: 'default' };
+}
+
+export function PodStatusChip({ pod, withReason }: { pod: KubeObject; withReason?: boolean }) {
+  const s = podState(pod);
+  const chip = <Chip size="small" label={s.label} color={s.color} data-testid="pod-status" />;
+  if (withReason && s.reason)
+    return (
+      <Stack direction="row" spacing={1} alignItems="center">
+        {chip}
+        <Typography variant="body2" color="text.secondary" data-testid="pod-reason">
+          {s.reason}
+        </Typography>
+      </Stack>
+    );
+  return s.reason ? (
+    <Tooltip title={s.reason}>
+      <span>{chip}</span>
+    </Tooltip>
+  ) : (
+    chip
+  );
+}
+
+export function restartsOf(pod: KubeObject): number {
+  return ((pod.status?.containerStatuses ?? []) as Array<{ restartCount?: number }>).reduce(
+    (n, c) => n + (c.restartCount ?? 0),
+    0,
+  );
+}
+
+export function Age({ record }: { record?: KubeObject }) {
+  const ts = record?.metadata?.creationTimestamp;
+  return (
+    <Tooltip title={ts ?? ''}>
+      <span>{age(ts)}</span>
+    </Tooltip>
+  );
+}
+
+/** A select of the namespaces the caller can see. */
+export function NamespaceInput(props: Omit<SelectInputProps, 'source'> & { source?: string }) {
+  const { data, isPending } = useGetList('namespaces', {
+    pagination: { page: 1, perPage: 1000 },
+    sort: { field: 'metadata.name', order: 'ASC' },
+  });
+  return (
+    <SelectInput
+      source="namespace"
+      label="Namespace"
+      isPending={isPending}
+      choices={(data ?? []).map((n) => ({ id: n.metadata.name, name: n.metadata.name }))}
+      {...props}
+    />
+  );
+}
+
+export function Section({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <Box component="section" sx={{ mb: 3 }}>
+      <Typography variant="h6" component="h2" gutterBottom>
+        {title}
+      </Typography>
+      {children}
+    </Box>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return (
+    <Typography variant="body2" color="text.secondary" sx={{ p: 2 }}>
+      {children}
+    </Typography>
+  );
+}

@@ -1,0 +1,178 @@
+// react-admin's dataProvider over Berth's Kubernetes-shaped REST API: whole lists are read
+// page by page (limit/continue) and sorted and paged in the browser; filters become
+// namespaces, label and field selectors. Also: tokens and audit (Berth's own endpoints)
+// and the extra verbs the views need (patch, scale, logs).
+import type { DataProvider, GetListParams, RaRecord } from 'react-admin';
+import {
+  apiVersionOf,
+  collectionPath,
+  idOf,
+  listAll,
+  objectPath,
+  request,
+  requestJson,
+  RESOURCES,
+  splitId,
+  withQuery,
+  type KubeObject,
+  type Obj,
+} from './api';
+
+/** A field path like `metadata.creationTimestamp` read from an object. */
+export function pick(o: Obj, path: string): unknown {
+  return path.split('.').reduce<unknown>((v, k) => (v == null ? v : (v as Obj)[k]), o);
+}
+
+function compare(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a ?? '').localeCompare(String(b ?? ''), undefined, { numeric: true });
+}
+
+function page<T extends Obj>(rows: T[], params: GetListParams) {
+  const { field, order } = params.sort ?? { field: 'id', order: 'ASC' };
+  const sorted = [...rows].sort(
+    (x, y) => compare(pick(x, field), pick(y, field)) * (order === 'DESC' ? -1 : 1),
+  );
+  const { page: p, perPage } = params.pagination ?? { page: 1, perPage: 1000 };
+  return { data: sorted.slice((p - 1) * perPage, p * perPage), total: sorted.length };
+}
+
+const withId = (o: KubeObject) => ({ ...o, id: idOf(o) });
+
+function strip(data: Obj): KubeObject {
+  const { id: _id, ...rest } = data;
+  return rest as KubeObject;
+}
+
+function info(resource: string) {
+  const i = RESOURCES[resource];
+  if (!i) throw new Error(`unknown resource ${resource}`);
+  return i;
+}
+
+async function getList(resource: string, params: GetListParams) {
+  const f = (params.filter ?? {}) as Obj;
+  if (resource === 'tokens') {
+    const r = await requestJson<{ items: Obj[] }>('/auth/tokens');
+    return page(r.items, params);
+  }
+  if (resource === 'audit') {
+    const r = await requestJson<{ items: Obj[] }>(
+      withQuery('/audit/events', {
+        tenant: f.tenant,
+        namespace: f.namespace,
+        user: f.user,
+        limit: 500,
+      }),
+    );
+    return page(r.items, params);
+  }
+  const i = info(resource);
+  const { items } = await listAll(collectionPath(i, f.namespace), {
+    labelSelector: f.labelSelector,
+    fieldSelector: f.fieldSelector,
+  });
+  let rows = items.map(withId);
+  if (f.q) rows = rows.filter((o) => o.metadata.name.includes(String(f.q)));
+  for (const [key, value] of Object.entries(f)) {
+    if (['q', 'namespace', 'labelSelector', 'fieldSelector'].includes(key)) continue;
+    if (value === undefined || value === '') continue;
+    rows = rows.filter((o) => String(pick(o, key)) === String(value));
+  }
+  return page(rows, params);
+}
+
+async function getOne(resource: string, id: string | number): Promise<RaRecord> {
+  const { namespace, name } = splitId(id);
+  const o = await requestJson<KubeObject>(objectPath(info(resource), namespace, name));
+  return withId(o);
+}
+
+export interface BerthDataProvider extends DataProvider {
+  /** PATCH an object (merge patch unless told) or one of its subresources. */
+  patch(
+    resource: string,
+    id: string,
+    body: unknown,
+    opts?: { subresource?: string; contentType?: string },
+  ): Promise<KubeObject>;
+  /** Creates an object from a manifest (YAML parsed by the caller). */
+  apply(manifest: KubeObject): Promise<KubeObject>;
+}
+
+export const dataProvider: BerthDataProvider = {
+  getList: async (resource, params) => getList(resource, params) as never,
+  getOne: async (resource, { id }) => ({ data: (await getOne(resource, id)) as never }),
+  getMany: async (resource, { ids }) => ({
+    data: (await Promise.all(ids.map((id) => getOne(resource, id)))) as never,
+  }),
+  getManyReference: async (resource, params) =>
+    getList(resource, {
+      ...params,
+      filter: { ...params.filter, [params.target]: params.id },
+    }) as never,
+  create: async (resource, { data }) => {
+    if (resource === 'tokens') {
+      const created = await requestJson<Obj>('/auth/tokens', { method: 'POST', body: data });
+      return { data: created as never };
+    }
+    const i = info(resource);
+    const body = strip(data as Obj);
+    body.apiVersion ??= apiVersionOf(i);
+    body.kind ??= i.kind;
+    const o = await requestJson<KubeObject>(
+      collectionPath(i, i.namespaced ? body.metadata?.namespace : undefined),
+      { method: 'POST', body },
+    );
+    return { data: withId(o) as never };
+  },
+  update: async (resource, { id, data }) => {
+    const { namespace, name } = splitId(id);
+    const o = await requestJson<KubeObject>(objectPath(info(resource), namespace, name), {
+      method: 'PUT',
+      body: strip(data as Obj),
+    });
+    return { data: withId(o) as never };
+  },
+  updateMany: async (resource, { ids, data }) => {
+    await Promise.all(
+      ids.map((id) => dataProvider.update(resource, { id, data, previousData: {} })),
+    );
+    return { data: ids };
+  },
+  delete: async (resource, { id, previousData }) => {
+    if (resource === 'tokens') {
+      const r = await requestJson<Obj>(`/auth/tokens/${encodeURIComponent(String(id))}`, {
+        method: 'DELETE',
+      });
+      return { data: r as never };
+    }
+    const { namespace, name } = splitId(id);
+    await request(objectPath(info(resource), namespace, name), { method: 'DELETE' });
+    return { data: (previousData ?? { id }) as never };
+  },
+  deleteMany: async (resource, { ids }) => {
+    await Promise.all(ids.map((id) => dataProvider.delete(resource, { id })));
+    return { data: ids };
+  },
+  async patch(resource, id, body, opts = {}) {
+    const { namespace, name } = splitId(id);
+    const path = objectPath(info(resource), namespace, name);
+    return requestJson<KubeObject>(opts.subresource ? `${path}/${opts.subresource}` : path, {
+      method: 'PATCH',
+      body,
+      contentType: opts.contentType ?? 'application/merge-patch+json',
+    });
+  },
+  async apply(manifest) {
+    const entry = Object.entries(RESOURCES).find(
+      ([, i]) => i.kind === manifest.kind && apiVersionOf(i) === manifest.apiVersion,
+    );
+    if (!entry)
+      throw new Error(
+        `${manifest.apiVersion ?? '?'}/${manifest.kind ?? '?'} cannot be created here: use Deployments, Services, Pods, ResourceQuotas or LimitRanges`,
+      );
+    const created = await dataProvider.create(entry[0], { data: manifest });
+    return created.data as unknown as KubeObject;
+  },
+};

@@ -1,0 +1,124 @@
+import { Alert, Card, CardContent, Chip, Grid, Stack, Typography } from '@mui/material';
+import { Link, Loading, Title, useGetList, usePermissions } from 'react-admin';
+import type { KubeObject } from '../api';
+import type { Permissions } from '../authProvider';
+import { Empty, QuotaBar, Section } from '../components/common';
+import { useLive } from '../live';
+import { age, parseQuantity } from '../quantity';
+
+const ALL = {
+  pagination: { page: 1, perPage: 10000 },
+  sort: { field: 'id', order: 'ASC' as const },
+};
+
+/** The tenant's quota (used / namespace quotas / cap), its namespaces and recent warnings. */
+export function Overview() {
+  const { permissions } = usePermissions<Permissions>();
+  const tenants = useGetList('tenants', ALL);
+  const quotas = useGetList('resourcequotas', ALL);
+  const namespaces = useGetList('namespaces', ALL);
+  const events = useGetList('events', {
+    pagination: { page: 1, perPage: 8 },
+    sort: { field: 'lastTimestamp', order: 'DESC' },
+    filter: { type: 'Warning' },
+  });
+  useLive(['tenants', 'resourcequotas', 'namespaces', 'events']);
+  if (tenants.isPending) return <Loading />;
+  const role = (t: string) => permissions?.tenants.find((x) => x.name === t)?.role;
+  return (
+    <Stack spacing={2} sx={{ mt: 2 }}>
+      <Title title="Overview" />
+      {tenants.error ? <Alert severity="error">{String(tenants.error.message)}</Alert> : null}
+      {!tenants.data?.length ? (
+        <Card>
+          <CardContent>
+            <Empty>
+              You are not a member of any tenant yet. Ask a cluster admin to add you to a team.
+            </Empty>
+          </CardContent>
+        </Card>
+      ) : null}
+      <Grid container spacing={2}>
+        {(tenants.data ?? []).map((t: KubeObject) => {
+          const hard = (t.spec?.quota?.hard ?? {}) as Record<string, string>;
+          const used = (t.status?.used ?? {}) as Record<string, string>;
+          const nsNames = (namespaces.data ?? [])
+            .filter((n) => n.metadata.labels?.['tenancy.berth.dev/tenant'] === t.metadata.name)
+            .map((n) => n.metadata.name as string);
+          const reserved: Record<string, number> = {};
+          for (const q of quotas.data ?? [])
+            if (nsNames.includes(q.metadata.namespace))
+              for (const [k, v] of Object.entries((q.spec?.hard ?? {}) as Record<string, string>))
+                reserved[k] = (reserved[k] ?? 0) + parseQuantity(v);
+          return (
+            <Grid size={{ xs: 12, md: 6 }} key={t.metadata.name}>
+              <Card data-testid={`tenant-${t.metadata.name}`}>
+                <CardContent>
+                  <Stack direction="row" spacing={1} alignItems="center" sx={{ mb: 2 }}>
+                    <Typography variant="h5" component="h2">
+                      {t.spec?.displayName || t.metadata.name}
+                    </Typography>
+                    <Chip size="small" label={t.metadata.name} />
+                    {role(t.metadata.name) ? (
+                      <Chip size="small" color="primary" label={role(t.metadata.name)} />
+                    ) : null}
+                  </Stack>
+                  <Section title="Tenant quota">
+                    {Object.keys(hard).length ? (
+                      Object.keys(hard).map((k) => (
+                        <QuotaBar
+                          key={k}
+                          resource={k}
+                          used={used[k] ?? '0'}
+                          hard={hard[k]}
+                          reserved={reserved[k]}
+                        />
+                      ))
+                    ) : (
+                      <Empty>No tenant quota: only namespace quotas apply.</Empty>
+                    )}
+                  </Section>
+                  <Section
+                    title={`Namespaces (${nsNames.length}${t.spec?.namespaceLimit !== undefined ? ` of ${t.spec.namespaceLimit}` : ''})`}
+                  >
+                    <Stack direction="row" spacing={1} useFlexGap flexWrap="wrap">
+                      {nsNames.map((n) => (
+                        <Chip
+                          key={n}
+                          label={n}
+                          component={Link}
+                          to={`/namespaces/${n}/show`}
+                          clickable
+                        />
+                      ))}
+                      {!nsNames.length ? <Empty>No namespaces yet.</Empty> : null}
+                    </Stack>
+                  </Section>
+                </CardContent>
+              </Card>
+            </Grid>
+          );
+        })}
+      </Grid>
+      <Card>
+        <CardContent>
+          <Section title="Recent warnings">
+            {events.isPending ? (
+              <Loading />
+            ) : events.data?.length ? (
+              events.data.map((e) => (
+                <Alert severity="warning" key={e.id} sx={{ mb: 1 }}>
+                  <strong>{e.reason}</strong> {e.involvedObject?.kind}/{e.involvedObject?.name} (
+                  {e.metadata.namespace}, {age(e.lastTimestamp ?? e.metadata.creationTimestamp)}{' '}
+                  ago): {e.message}
+                </Alert>
+              ))
+            ) : (
+              <Empty>No warnings. All quiet.</Empty>
+            )}
+          </Section>
+        </CardContent>
+      </Card>
+    </Stack>
+  );
+}

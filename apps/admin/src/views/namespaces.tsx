@@ -1,0 +1,207 @@
+import {
+  Card,
+  CardContent,
+  Chip,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+} from '@mui/material';
+import {
+  Create,
+  Datagrid,
+  DeleteWithConfirmButton,
+  FunctionField,
+  List,
+  SelectInput,
+  Show,
+  SimpleForm,
+  TextField,
+  TextInput,
+  TopToolbar,
+  useGetList,
+  usePermissions,
+  useRecordContext,
+  required,
+  regex,
+} from 'react-admin';
+import type { KubeObject } from '../api';
+import type { Permissions } from '../authProvider';
+import { invalidateCapabilities } from '../authProvider';
+import { Age, Empty, QuotaBars, Section } from '../components/common';
+import { useLive } from '../live';
+
+const TENANT = 'tenancy.berth.dev/tenant';
+
+function PhaseChip({ record }: { record: KubeObject }) {
+  const phase = record.metadata.deletionTimestamp
+    ? 'Terminating'
+    : (record.status?.phase ?? 'Active');
+  return (
+    <Chip
+      size="small"
+      label={phase}
+      color={phase === 'Active' ? 'success' : 'warning'}
+      data-testid="namespace-phase"
+    />
+  );
+}
+
+export function NamespaceList() {
+  useLive('namespaces');
+  return (
+    <List
+      sort={{ field: 'metadata.name', order: 'ASC' }}
+      perPage={50}
+      filters={[<TextInput key="q" source="q" label="Name" alwaysOn />]}
+    >
+      <Datagrid rowClick="show" bulkActionButtons={false}>
+        <TextField source="metadata.name" label="Name" />
+        <FunctionField
+          label="Tenant"
+          render={(r: KubeObject) => r.metadata.labels?.[TENANT] ?? ''}
+        />
+        <FunctionField label="Status" render={(r: KubeObject) => <PhaseChip record={r} />} />
+        <FunctionField
+          label="Age"
+          sortBy="metadata.creationTimestamp"
+          render={(r: KubeObject) => <Age record={r} />}
+        />
+        <FunctionField
+          label=""
+          render={(r: KubeObject) =>
+            r.metadata.deletionTimestamp ? null : (
+              <DeleteWithConfirmButton
+                mutationMode="pessimistic"
+                confirmTitle={`Delete namespace ${r.metadata.name}?`}
+                confirmContent="Everything in it (deployments, pods, services, quotas) is deleted. The namespace shows Terminating until it is gone."
+              />
+            )
+          }
+        />
+      </Datagrid>
+    </List>
+  );
+}
+
+export function NamespaceCreate() {
+  const { permissions } = usePermissions<Permissions>();
+  const tenants = (permissions?.tenants ?? []).filter(
+    (t) => permissions?.clusterAdmin || t.role === 'tenant-admin',
+  );
+  return (
+    <Create
+      redirect="show"
+      mutationOptions={{ onSuccess: () => invalidateCapabilities() }}
+      transform={(d: { name: string; tenant?: string }) => ({
+        metadata: { name: d.name, labels: d.tenant ? { [TENANT]: d.tenant } : undefined },
+      })}
+    >
+      <SimpleForm defaultValues={{ tenant: tenants[0]?.name }}>
+        <TextInput
+          source="name"
+          validate={[
+            required(),
+            regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'lower-case letters, digits and "-"'),
+          ]}
+          helperText="Lower-case letters, digits and '-'; unique in the cluster"
+        />
+        <SelectInput
+          source="tenant"
+          choices={tenants.map((t) => ({ id: t.name, name: t.name }))}
+          validate={permissions?.clusterAdmin ? undefined : required()}
+          helperText="The team that owns it; its quota and namespace limit apply"
+        />
+      </SimpleForm>
+    </Create>
+  );
+}
+
+function NamespaceDetails() {
+  const ns = useRecordContext<KubeObject & { id: string }>();
+  const name = ns?.metadata.name;
+  const opts = {
+    pagination: { page: 1, perPage: 1000 },
+    sort: { field: 'id', order: 'ASC' as const },
+    filter: { namespace: name },
+  };
+  const quotas = useGetList('resourcequotas', opts, { enabled: !!name });
+  const limits = useGetList('limitranges', opts, { enabled: !!name });
+  useLive(['resourcequotas', 'limitranges', 'namespaces'], name);
+  if (!ns) return null;
+  return (
+    <Card sx={{ mt: 2 }}>
+      <CardContent>
+        <Section title="Status">
+          <PhaseChip record={ns} /> tenant <strong>{ns.metadata.labels?.[TENANT] ?? '—'}</strong>
+        </Section>
+        <Section title="Quota">
+          {quotas.data?.length ? (
+            quotas.data.map((q) => (
+              <div key={q.id}>
+                <strong>{q.metadata.name}</strong>
+                <QuotaBars hard={q.status?.hard ?? q.spec?.hard} used={q.status?.used} />
+              </div>
+            ))
+          ) : (
+            <Empty>No ResourceQuota in this namespace: only the tenant quota applies.</Empty>
+          )}
+        </Section>
+        <Section title="Defaults (LimitRanges)">
+          {limits.data?.length ? (
+            <Table size="small">
+              <TableHead>
+                <TableRow>
+                  <TableCell>LimitRange</TableCell>
+                  <TableCell>Type</TableCell>
+                  <TableCell>Default request</TableCell>
+                  <TableCell>Default limit</TableCell>
+                  <TableCell>Max</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {limits.data.flatMap((l) =>
+                  ((l.spec?.limits ?? []) as Array<Record<string, Record<string, string>>>).map(
+                    (x, i) => (
+                      <TableRow key={`${l.id}-${i}`}>
+                        <TableCell>{l.metadata.name}</TableCell>
+                        <TableCell>{String(x.type ?? '')}</TableCell>
+                        <TableCell>{fmt(x.defaultRequest)}</TableCell>
+                        <TableCell>{fmt(x.default)}</TableCell>
+                        <TableCell>{fmt(x.max)}</TableCell>
+                      </TableRow>
+                    ),
+                  ),
+                )}
+              </TableBody>
+            </Table>
+          ) : (
+            <Empty>No LimitRange: containers without requests get none.</Empty>
+          )}
+        </Section>
+      </CardContent>
+    </Card>
+  );
+}
+
+const fmt = (m?: Record<string, string>) =>
+  m
+    ? Object.entries(m)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')
+    : '—';
+
+export function NamespaceShow() {
+  return (
+    <Show
+      actions={
+        <TopToolbar>
+          <DeleteWithConfirmButton mutationMode="pessimistic" redirect="list" />
+        </TopToolbar>
+      }
+    >
+      <NamespaceDetails />
+    </Show>
+  );
+}

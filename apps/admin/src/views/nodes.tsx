@@ -1,0 +1,171 @@
+import { Button, Chip, Stack } from '@mui/material';
+import {
+  Datagrid,
+  FunctionField,
+  List,
+  useCanAccess,
+  useGetList,
+  useNotify,
+  useRefresh,
+} from 'react-admin';
+import type { KubeObject } from '../api';
+import { Age, Empty, QuotaBar } from '../components/common';
+import { dataProvider } from '../dataProvider';
+import { useLive } from '../live';
+import { parseQuantity } from '../quantity';
+
+type Allocated = Record<string, { cpu: number; memory: number; pods: number; list: KubeObject[] }>;
+
+function allocated(pods: KubeObject[]): Allocated {
+  const out: Allocated = {};
+  for (const p of pods) {
+    const node = p.spec?.nodeName;
+    if (!node || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
+    const a = (out[node] ??= { cpu: 0, memory: 0, pods: 0, list: [] });
+    a.pods++;
+    a.list.push(p);
+    for (const c of (p.spec?.containers ?? []) as Array<{
+      resources?: { requests?: Record<string, string> };
+    }>) {
+      a.cpu += parseQuantity(c.resources?.requests?.cpu);
+      a.memory += parseQuantity(c.resources?.requests?.memory);
+    }
+  }
+  return out;
+}
+
+function NodeActions({ node, pods }: { node: KubeObject & { id: string }; pods: KubeObject[] }) {
+  const { canAccess } = useCanAccess({ action: 'patch', resource: 'nodes', record: node });
+  const notify = useNotify();
+  const refresh = useRefresh();
+  if (!canAccess) return null;
+  const cordon = (unschedulable: boolean) =>
+    dataProvider.patch('nodes', node.id, { spec: { unschedulable: unschedulable || null } });
+  const run = async (what: string, f: () => Promise<unknown>) => {
+    try {
+      await f();
+      notify(what, { type: 'success' });
+      refresh();
+    } catch (err) {
+      notify((err as Error).message, { type: 'error' });
+    }
+  };
+  return (
+    <Stack direction="row" spacing={1}>
+      {node.spec?.unschedulable ? (
+        <Button
+          size="small"
+          onClick={() => run(`${node.metadata.name} uncordoned`, () => cordon(false))}
+        >
+          Uncordon
+        </Button>
+      ) : (
+        <Button
+          size="small"
+          onClick={() => run(`${node.metadata.name} cordoned`, () => cordon(true))}
+        >
+          Cordon
+        </Button>
+      )}
+      <Button
+        size="small"
+        color="warning"
+        onClick={() =>
+          run(
+            `${node.metadata.name} drained: ${pods.length} pods deleted (their controllers place them elsewhere)`,
+            async () => {
+              await cordon(true);
+              for (const p of pods)
+                await dataProvider.delete('pods', {
+                  id: `${p.metadata.namespace}~${p.metadata.name}`,
+                });
+            },
+          )
+        }
+      >
+        Drain
+      </Button>
+    </Stack>
+  );
+}
+
+export function NodeList() {
+  useLive(['nodes', 'pods']);
+  const pods = useGetList('pods', {
+    pagination: { page: 1, perPage: 100000 },
+    sort: { field: 'id', order: 'ASC' },
+  });
+  const alloc = allocated(pods.data ?? []);
+  const empty = { cpu: 0, memory: 0, pods: 0, list: [] };
+  return (
+    <List sort={{ field: 'metadata.name', order: 'ASC' }} perPage={50}>
+      <Datagrid
+        bulkActionButtons={false}
+        rowClick={false}
+        empty={<Empty>No nodes have registered. Start a node agent (apps/agent).</Empty>}
+      >
+        <FunctionField
+          label="Name"
+          sortBy="metadata.name"
+          render={(n: KubeObject) => n.metadata.name}
+        />
+        <FunctionField
+          label="Status"
+          render={(n: KubeObject) => {
+            const ready = ((n.status?.conditions ?? []) as Array<Record<string, string>>).find(
+              (c) => c.type === 'Ready',
+            );
+            return (
+              <Stack direction="row" spacing={0.5}>
+                <Chip
+                  size="small"
+                  label={ready?.status === 'True' ? 'Ready' : 'NotReady'}
+                  color={ready?.status === 'True' ? 'success' : 'error'}
+                  title={ready?.message}
+                />
+                {n.spec?.unschedulable ? (
+                  <Chip size="small" label="SchedulingDisabled" color="warning" />
+                ) : null}
+              </Stack>
+            );
+          }}
+        />
+        <FunctionField
+          label="Conditions"
+          render={(n: KubeObject) =>
+            ((n.status?.conditions ?? []) as Array<Record<string, string>>)
+              .filter((c) => c.type !== 'Ready' && c.status === 'True')
+              .map((c) => c.type)
+              .join(', ') || '—'
+          }
+        />
+        <FunctionField
+          label="Allocated / allocatable"
+          render={(n: KubeObject) => {
+            const a = alloc[n.metadata.name] ?? empty;
+            const cap = n.status?.allocatable ?? n.status?.capacity ?? {};
+            return (
+              <div style={{ minWidth: 260 }}>
+                <QuotaBar resource="cpu" label="cpu" used={a.cpu} hard={cap.cpu} />
+                <QuotaBar
+                  resource="memory"
+                  label="memory"
+                  used={a.memory}
+                  hard={parseQuantity(cap.memory)}
+                />
+                <QuotaBar resource="pods" label="pods" used={a.pods} hard={cap.pods} />
+              </div>
+            );
+          }}
+        />
+        <FunctionField label="Age" render={(n: KubeObject) => <Age record={n} />} />
+        <FunctionField
+          label=""
+          render={(n: KubeObject & { id: string }) => (
+            <NodeActions node={n} pods={(alloc[n.metadata.name] ?? empty).list} />
+          )}
+        />
+      </Datagrid>
+    </List>
+  );
+}
