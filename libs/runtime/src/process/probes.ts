@@ -1,0 +1,148 @@
+/**
+ * One probe attempt, as kubelet's prober makes it: httpGet (a status of 200–399 is
+ * success), tcpSocket (a connection is success) or exec (exit code 0 is success), each
+ * bounded by `timeoutSeconds`.
+ */
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import type { ProbeSpec } from '../types';
+
+export interface ProbeTarget {
+  /** A probe's `port` (number or a port name) → the node port to connect to. */
+  resolvePort(port: number | string): number | undefined;
+  /** Default host for httpGet and tcpSocket. */
+  host: string;
+  env: Record<string, string>;
+  cwd: string;
+  /** Resolves an exec probe's executable (PATH lookup), undefined when not found. */
+  resolveExecutable(cmd: string): string | undefined;
+}
+
+export interface ProbeResult {
+  ok: boolean;
+  /** Why it failed (for logs). */
+  message?: string;
+}
+
+/** Kubernetes' probe defaults. */
+export function probeTimings(p: ProbeSpec): {
+  initialDelayMs: number;
+  periodMs: number;
+  timeoutMs: number;
+  successThreshold: number;
+  failureThreshold: number;
+} {
+  return {
+    initialDelayMs: (p.initialDelaySeconds ?? 0) * 1000,
+    periodMs: (p.periodSeconds ?? 10) * 1000,
+    timeoutMs: (p.timeoutSeconds ?? 1) * 1000,
+    successThreshold: p.successThreshold ?? 1,
+    failureThreshold: p.failureThreshold ?? 3,
+  };
+}
+
+export async function runProbe(p: ProbeSpec, target: ProbeTarget): Promise<ProbeResult> {
+  const { timeoutMs } = probeTimings(p);
+  if (p.httpGet) {
+    const port = target.resolvePort(p.httpGet.port);
+    if (port === undefined) return { ok: false, message: `unknown port ${p.httpGet.port}` };
+    return httpProbe(p.httpGet, p.httpGet.host || target.host, port, timeoutMs);
+  }
+  if (p.tcpSocket) {
+    const port = target.resolvePort(p.tcpSocket.port);
+    if (port === undefined) return { ok: false, message: `unknown port ${p.tcpSocket.port}` };
+    return tcpProbe(p.tcpSocket.host || target.host, port, timeoutMs);
+  }
+  if (p.exec) return execProbe(p.exec.command, target, timeoutMs);
+  return { ok: false, message: 'the probe has no handler (httpGet, tcpSocket or exec)' };
+}
+
+function httpProbe(
+  get: NonNullable<ProbeSpec['httpGet']>,
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const lib = get.scheme === 'HTTPS' ? https : http;
+    const req = lib.request(
+      {
+        host,
+        port,
+        path: get.path || '/',
+        method: 'GET',
+        headers: { 'User-Agent': 'berth-probe/0.1', Accept: '*/*' },
+        timeout: timeoutMs,
+        agent: false,
+        // kubelet does not verify the certificate of an HTTPS probe.
+        ...(get.scheme === 'HTTPS' ? { rejectUnauthorized: false } : {}),
+      },
+      (res) => {
+        res.resume();
+        const code = res.statusCode ?? 0;
+        resolve(code >= 200 && code < 400 ? { ok: true } : { ok: false, message: `HTTP ${code}` });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
+    req.on('error', (e) => resolve({ ok: false, message: e.message }));
+    req.end();
+  });
+}
+
+function tcpProbe(host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: timeoutMs });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve({ ok: true });
+    });
+    socket.once('timeout', () => socket.destroy(new Error(`timeout after ${timeoutMs} ms`)));
+    socket.once('error', (e) => resolve({ ok: false, message: e.message }));
+  });
+}
+
+function execProbe(
+  command: string[],
+  target: ProbeTarget,
+  timeoutMs: number,
+): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const exe = command.length ? target.resolveExecutable(command[0]) : undefined;
+    if (!exe) {
+      resolve({ ok: false, message: `executable not found: ${command[0] ?? '(empty command)'}` });
+      return;
+    }
+    let done = false;
+    const finish = (r: ProbeResult) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    // Its own process group, so that a timeout kills what it started too.
+    const child = spawn(exe, command.slice(1), {
+      env: target.env,
+      cwd: target.cwd,
+      stdio: 'ignore',
+      detached: true,
+    });
+    const timer = setTimeout(() => {
+      if (child.pid) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      finish({ ok: false, message: `command timed out after ${timeoutMs} ms` });
+    }, timeoutMs);
+    child.once('error', (e) => finish({ ok: false, message: e.message }));
+    child.once('exit', (code, signal) =>
+      finish(
+        code === 0 ? { ok: true } : { ok: false, message: `command exited with ${code ?? signal}` },
+      ),
+    );
+  });
+}
