@@ -45,6 +45,9 @@ export class CgroupV2 {
     const dir = path.join(this.root, name);
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'memory.max'), String(limitBytes));
+    // An OOM kill takes the whole container, as with containerd.
+    if (existsSync(path.join(dir, 'memory.oom.group')))
+      writeFileSync(path.join(dir, 'memory.oom.group'), '1');
     if (existsSync(path.join(dir, 'memory.swap.max')))
       writeFileSync(path.join(dir, 'memory.swap.max'), '0');
     return dir;

@@ -3,11 +3,12 @@
  * success), tcpSocket (a connection is success) or exec (exit code 0 is success), each
  * bounded by `timeoutSeconds`.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { ProbeSpec } from '../types';
+import { expandVars } from './expand';
 
 export interface ProbeTarget {
   /** A probe's `port` (number or a port name) → the node port to connect to. */
@@ -108,6 +109,9 @@ function execProbe(
   target: ProbeTarget,
   timeoutMs: number,
 ): Promise<ProbeResult> {
+  // kubelet expands $(VAR) in an exec probe's command from the container's env.
+  const vars = new Map(Object.entries(target.env));
+  command = command.map((s) => expandVars(s, vars));
   return new Promise((resolve) => {
     const exe = command.length ? target.resolveExecutable(command[0]) : undefined;
     if (!exe) {
@@ -115,29 +119,37 @@ function execProbe(
       return;
     }
     let done = false;
+    let child: ChildProcess | undefined;
     const finish = (r: ProbeResult) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      resolve(r);
-    };
-    // Its own process group, so that a timeout kills what it started too.
-    const child = spawn(exe, command.slice(1), {
-      env: target.env,
-      cwd: target.cwd,
-      stdio: 'ignore',
-      detached: true,
-    });
-    const timer = setTimeout(() => {
-      if (child.pid) {
+      // Whatever the command left behind in its group goes too.
+      if (child?.pid) {
         try {
           process.kill(-child.pid, 'SIGKILL');
         } catch {
           // already gone
         }
       }
-      finish({ ok: false, message: `command timed out after ${timeoutMs} ms` });
-    }, timeoutMs);
+      resolve(r);
+    };
+    const timer = setTimeout(
+      () => finish({ ok: false, message: `command timed out after ${timeoutMs} ms` }),
+      timeoutMs,
+    );
+    try {
+      // Its own process group, so that a timeout kills what it started too.
+      child = spawn(exe, command.slice(1), {
+        env: target.env,
+        cwd: target.cwd,
+        stdio: 'ignore',
+        detached: true,
+      });
+    } catch (e) {
+      finish({ ok: false, message: (e as Error).message });
+      return;
+    }
     child.once('error', (e) => finish({ ok: false, message: e.message }));
     child.once('exit', (code, signal) =>
       finish(

@@ -344,9 +344,17 @@ describe('ProcessRuntime', () => {
       nodeContainer('app', `console.log('crashing');process.exit(1)`, marker),
     ]);
     const backoffs: string[] = [];
+    // Between an exit and the next start: at least the back-off announced.
+    const gaps: number[] = [];
     rt.onChange((uid) => {
-      const msg = container(rt.podStatus(uid))?.state.waiting?.message;
-      if (uid === p.uid && msg && backoffs[backoffs.length - 1] !== msg) backoffs.push(msg);
+      const c = container(rt.podStatus(uid));
+      const msg = c?.state.waiting?.message;
+      if (uid !== p.uid || !c) return;
+      if (msg && backoffs[backoffs.length - 1] !== msg) backoffs.push(msg);
+      if (c.state.running && c.lastState.terminated && gaps.length < c.restartCount)
+        gaps.push(
+          Date.parse(c.state.running.startedAt) - Date.parse(c.lastState.terminated.finishedAt),
+        );
     });
     await rt.runPod(p);
     const s = await until(rt, p.uid, (x) => container(x)!.restartCount >= 4, 10_000);
@@ -356,6 +364,10 @@ describe('ProcessRuntime', () => {
         (d) => `back-off ${d} restarting failed container=app pod=crash_ns(${p.uid})`,
       ),
     );
+    expect(gaps.length).toBeGreaterThanOrEqual(3);
+    expect(gaps[0]).toBeGreaterThanOrEqual(200);
+    expect(gaps[1]).toBeGreaterThanOrEqual(400);
+    expect(gaps[2]).toBeGreaterThanOrEqual(800);
     const c = container(s)!;
     expect(c.lastState.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
     const t = c.lastState.terminated!;
@@ -511,10 +523,22 @@ describe('ProcessRuntime', () => {
           readinessProbe: {
             httpGet: { path: '/', port: 80 },
             periodSeconds: 0.1,
+            timeoutSeconds: 3,
             failureThreshold: 1,
           },
         },
       ),
+      nodeContainer('exec', `setInterval(()=>{},1000)`, marker, {
+        env: [{ name: 'FLAG', value: flag }],
+        readinessProbe: {
+          exec: {
+            command: ['node', '-e', "process.exit(require('fs').existsSync('$(FLAG)')?0:1)"],
+          },
+          periodSeconds: 0.1,
+          timeoutSeconds: 3,
+          failureThreshold: 1,
+        },
+      }),
     ]);
     const flips: boolean[] = [];
     rt.onChange((uid) => {
@@ -526,10 +550,11 @@ describe('ProcessRuntime', () => {
     const s = await until(rt, p.uid, (x) => x.phase === 'Running');
     expect(container(s)!.ready).toBe(false);
     expect(container(s)!.started).toBe(true);
+    expect(container(s, 'exec')!.ready).toBe(false);
     writeFileSync(flag, '');
-    await until(rt, p.uid, (x) => container(x)!.ready);
+    await until(rt, p.uid, (x) => container(x)!.ready && container(x, 'exec')!.ready);
     rmSync(flag);
-    await until(rt, p.uid, (x) => !container(x)!.ready);
+    await until(rt, p.uid, (x) => !container(x)!.ready && !container(x, 'exec')!.ready);
     writeFileSync(flag, '');
     await until(rt, p.uid, (x) => container(x)!.ready);
     expect(flips).toEqual([false, true, false, true]);
@@ -557,7 +582,11 @@ describe('ProcessRuntime', () => {
     const never = pod('never', [
       nodeContainer('app', `setInterval(()=>{},1000)`, marker, {
         ports: [{ containerPort: 80 }],
-        startupProbe: { tcpSocket: { port: 80 }, periodSeconds: 0.1, failureThreshold: 3 },
+        startupProbe: {
+          exec: { command: [process.execPath, '-e', 'process.exit(1)'] },
+          periodSeconds: 0.1,
+          failureThreshold: 3,
+        },
       }),
     ]);
     await rt.runPod(slow);

@@ -273,10 +273,14 @@ export class ProcessRuntime implements Runtime {
       }
     } catch (e) {
       for (const port of allocated) this.ports.release(port);
-      this.pods.delete(pod.uid);
+      if (this.pods.get(pod.uid) === p && !p.stopping) this.pods.delete(pod.uid);
       throw e;
     }
-    if (p.stopping || this.closed) return; // stopPod came first: it frees the ports
+    if (!this.isCurrent(p)) {
+      // stopPod or close came meanwhile: stopPod frees ports only of what it saw.
+      if (p.stopping) for (const port of allocated) this.ports.release(port);
+      return;
+    }
     for (const c of p.containers) this.startContainer(p, c);
     this.persist();
     this.changed(pod.uid);
