@@ -2,8 +2,24 @@
  * Process-table helpers for the process runtime (Linux `/proc`): identity of a process
  * across pid reuse, the members of a process group, their memory, and signalling a whole
  * group and waiting until it is gone.
+ *
+ * Without `/proc` (macOS, for development) liveness falls back to `kill(pid, 0)`: no
+ * guard against pid reuse, group members cannot be listed (only whether the group still
+ * exists) and resident memory is unknown, so memory limits are not enforced.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+
+/** Whether this host has Linux's `/proc`. */
+export const HAS_PROC = existsSync('/proc/self/stat');
+
+function signalZero(target: number): boolean {
+  try {
+    process.kill(target, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 export interface ProcStat {
   pid: number;
@@ -36,6 +52,7 @@ export function readStat(pid: number): ProcStat | undefined {
 
 /** Whether `pid` is still the (live, not zombie) process that started at `startTicks`. */
 export function isSameProcess(pid: number, startTicks: number): boolean {
+  if (!HAS_PROC) return signalZero(pid);
   const s = readStat(pid);
   return !!s && s.state !== 'Z' && s.startTicks === startTicks;
 }
@@ -62,6 +79,7 @@ export function processGroups(): Map<number, number[]> {
 
 /** The live members of process group `pgid`. */
 export function groupMembers(pgid: number): number[] {
+  if (!HAS_PROC) return signalZero(-pgid) ? [pgid] : [];
   return processGroups().get(pgid) ?? [];
 }
 

@@ -67,7 +67,15 @@ import { buildEnv, expandVars } from './expand';
 import { InstanceLog, LOG_TICK_MS, formatLine, removeInstanceLogs } from './log-files';
 import { PortAllocator } from './ports';
 import { probeTimings, runProbe, type ProbeTarget } from './probes';
-import { isSameProcess, processGroups, readStat, rssBytes, signalGroup, stopGroup } from './proc';
+import {
+  HAS_PROC,
+  isSameProcess,
+  processGroups,
+  readStat,
+  rssBytes,
+  signalGroup,
+  stopGroup,
+} from './proc';
 
 export interface ProcessRuntimeLogger {
   error(msg: string, fields?: Record<string, unknown>): void;
@@ -208,16 +216,15 @@ export class ProcessRuntime implements Runtime {
     };
     this.ports = new PortAllocator(opts.portRange ?? [40000, 44999]);
     mkdirSync(path.join(opts.dataDir, 'pods'), { recursive: true });
-    if (opts.cgroups !== false) {
-      const { cgroup, reason } = CgroupV2.detect();
-      this.cgroup = cgroup;
-      this.log.info(
-        cgroup
-          ? 'process runtime: memory limits enforced by cgroup v2'
-          : 'process runtime: memory limits enforced by watching resident memory',
-        { reason },
-      );
-    }
+    const { cgroup, reason } =
+      opts.cgroups === false ? { reason: 'cgroups disabled' } : CgroupV2.detect();
+    this.cgroup = cgroup;
+    if (cgroup) this.log.info('process runtime: memory limits enforced by cgroup v2', { reason });
+    else if (HAS_PROC)
+      this.log.info('process runtime: memory limits enforced by watching resident memory', {
+        reason,
+      });
+    else this.log.warn('process runtime: memory limits are not enforced (no /proc, no cgroup v2)');
     this.load();
     const every = (ms: number, fn: () => void) => {
       const t = setInterval(() => {
