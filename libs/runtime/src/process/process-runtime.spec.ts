@@ -612,6 +612,24 @@ describe('ProcessRuntime', () => {
     expect(container(n)!.started).toBe(false);
   });
 
+  it('starts, with its ports, a pod the previous runtime closed on before starting it', async () => {
+    const first = make();
+    const p = pod('early', [
+      nodeContainer('app', SERVER, marker, { ports: [{ containerPort: 8080 }] }),
+    ]);
+    const running = first.runPod(p); // still looking for a free port when close() comes
+    await first.close();
+    await running;
+    expect(processesWith(marker)).toEqual([]);
+
+    const second = make();
+    const s = await until(second, p.uid, (x) => x.phase === 'Running');
+    const hostPort = container(s)!.hostPorts![8080];
+    const res = await waitFor(() => get(hostPort), 8000, 'the HTTP server');
+    expect(JSON.parse(res.body).env.PORT).toBe(String(hostPort));
+    expect(processesWith(marker)).toHaveLength(1);
+  });
+
   it('re-adopts running containers in a new runtime on the same dataDir, and restarts those that died', async () => {
     const first = make();
     const p = pod('adopt', [

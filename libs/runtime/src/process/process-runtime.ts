@@ -267,30 +267,48 @@ export class ProcessRuntime implements Runtime {
     };
     this.pods.set(pod.uid, p);
     mkdirSync(p.dir, { recursive: true });
-    const allocated: number[] = [];
+    for (const c of p.containers) c.memoryLimit = this.memoryLimit(p, c);
     try {
-      for (const c of p.containers) {
-        c.memoryLimit = this.memoryLimit(p, c);
-        for (const port of c.spec.ports ?? []) {
-          if (c.hostPorts[port.containerPort] !== undefined) continue;
-          const hostPort = await this.ports.allocate();
-          allocated.push(hostPort);
-          c.hostPorts[port.containerPort] = hostPort;
-        }
-      }
+      if (!(await this.allocatePorts(p))) return;
     } catch (e) {
-      for (const port of allocated) this.ports.release(port);
       if (this.pods.get(pod.uid) === p && !p.stopping) this.pods.delete(pod.uid);
       throw e;
-    }
-    if (!this.isCurrent(p)) {
-      // stopPod or close came meanwhile: stopPod frees ports only of what it saw.
-      if (p.stopping) for (const port of allocated) this.ports.release(port);
-      return;
     }
     for (const c of p.containers) this.startContainer(p, c);
     this.persist();
     this.changed(pod.uid);
+  }
+
+  /**
+   * Gives every declared port of the pod a node port. They are handed to the containers
+   * only once all are there and the pod still runs (false otherwise), so that a stopPod
+   * meanwhile frees nothing twice.
+   */
+  private async allocatePorts(p: ProcPod): Promise<boolean> {
+    const allocated: Array<{ c: ProcContainer; containerPort: number; hostPort: number }> = [];
+    const release = () => allocated.forEach((a) => this.ports.release(a.hostPort));
+    try {
+      for (const c of p.containers)
+        for (const port of c.spec.ports ?? [])
+          if (
+            c.hostPorts[port.containerPort] === undefined &&
+            !allocated.some((a) => a.c === c && a.containerPort === port.containerPort)
+          )
+            allocated.push({
+              c,
+              containerPort: port.containerPort,
+              hostPort: await this.ports.allocate(),
+            });
+    } catch (e) {
+      release();
+      throw e;
+    }
+    if (!this.isCurrent(p)) {
+      release();
+      return false;
+    }
+    for (const a of allocated) a.c.hostPorts[a.containerPort] = a.hostPort;
+    return true;
   }
 
   async stopPod(uid: string, gracePeriodSeconds?: number): Promise<void> {
@@ -947,6 +965,8 @@ export class ProcessRuntime implements Runtime {
     }
     if (state?.version !== 1 || !Array.isArray(state.pods)) return;
     const exited: Array<{ p: ProcPod; c: ProcContainer; inst: Instance }> = [];
+    // Pods the previous runtime closed on while it was giving them ports: never started.
+    const unported: ProcPod[] = [];
     for (const sp of state.pods) {
       const p: ProcPod = {
         spec: sp.spec,
@@ -955,6 +975,7 @@ export class ProcessRuntime implements Runtime {
         containers: [],
       };
       this.pods.set(sp.spec.uid, p);
+      const toStart: ProcContainer[] = [];
       for (const spec of sp.spec.containers) {
         const stored = sp.containers.find((x) => x.name === spec.name);
         const c: ProcContainer = {
@@ -994,11 +1015,21 @@ export class ProcessRuntime implements Runtime {
           }
         } else if (!c.done && !c.state.terminated) {
           // Backing off or not started yet when the previous runtime stopped.
-          this.scheduleStart(p, c, 0);
+          toStart.push(c);
         }
       }
+      const ported = p.containers.every((c) =>
+        (c.spec.ports ?? []).every((port) => c.hostPorts[port.containerPort] !== undefined),
+      );
+      if (ported) for (const c of toStart) this.scheduleStart(p, c, 0);
+      else unported.push(p);
     }
     for (const { p, c, inst } of exited) this.instanceExited(p, c, inst, 'unknown');
+    for (const p of unported)
+      void this.allocatePorts(p).then(
+        (ok) => ok && p.containers.forEach((c) => this.startContainer(p, c)),
+        (e) => this.log.error('cannot give a pod its ports', { uid: p.spec.uid, error: String(e) }),
+      );
     this.persist();
   }
 }
