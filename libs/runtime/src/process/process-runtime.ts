@@ -75,6 +75,7 @@ import {
   rssBytes,
   signalGroup,
   stopGroup,
+  waitGroupGone,
 } from './proc';
 
 export interface ProcessRuntimeLogger {
@@ -645,8 +646,10 @@ export class ProcessRuntime implements Runtime {
       reason = exitCode === 0 ? 'Completed' : 'Error';
     }
     if (inst.cgroup) {
-      if (CgroupV2.oomKills(inst.cgroup) > 0) inst.killing = 'OOMKilled';
-      CgroupV2.remove(inst.cgroup);
+      const cgroup = inst.cgroup;
+      if (CgroupV2.oomKills(cgroup) > 0) inst.killing = 'OOMKilled';
+      // A cgroup can be removed once its last process is gone.
+      void waitGroupGone(inst.pid, 10_000).then(() => CgroupV2.remove(cgroup));
     }
     if (inst.killing === 'OOMKilled') {
       reason = 'OOMKilled';
