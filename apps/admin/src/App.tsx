@@ -96,7 +96,7 @@ export function App() {
         list={QuotaRequestList}
         create={QuotaRequestCreate}
       />
-      <Resource name="audit" icon={History} list={AuditList} />
+      <Resource name="audit" icon={History} options={{ label: 'Audit' }} list={AuditList} />
       <Resource
         name="tenants"
         icon={Groups}

@@ -176,9 +176,18 @@ export const authProvider: AuthProvider = {
         );
       case 'users':
         return !!perms?.clusterAdmin;
+      case 'quotarequests':
+        // Tenant admins file them (the API's own rule, beside RBAC); deciding is RBAC's.
+        if (action === 'create' || action === 'clone')
+          return (
+            !!perms && (perms.clusterAdmin || perms.tenants.some((t) => t.role === 'tenant-admin'))
+          );
+        break;
     }
     // Lists are filtered per caller: everyone may list what they can see at all.
     if (action === 'list' && FILTERED_LISTS.includes(resource)) return true;
+    // Reading one object: the API answers (404 for what does not exist for the caller).
+    if (action === 'show' && !record) return true;
     const verb = VERBS[action] ?? action;
     const meta = (record as KubeObject | undefined)?.metadata;
     return canSomewhere(verb, resource, meta?.namespace, meta?.name);

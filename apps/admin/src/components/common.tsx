@@ -1,6 +1,13 @@
 import { Box, Chip, LinearProgress, Stack, Tooltip, Typography } from '@mui/material';
 import type { ReactNode } from 'react';
-import { SelectInput, useGetList, type SelectInputProps } from 'react-admin';
+import {
+  SelectInput,
+  useGetList,
+  useNotify,
+  useRedirect,
+  useResourceContext,
+  type SelectInputProps,
+} from 'react-admin';
 import type { KubeObject } from '../api';
 import { age, formatQuantity, parseQuantity } from '../quantity';
 
@@ -188,4 +195,21 @@ export function Empty({ children }: { children: ReactNode }) {
       {children}
     </Typography>
   );
+}
+
+/**
+ * Query options for a Show page: a failed read (e.g. another tenant's object, which does
+ * not exist for the caller) is reported with the API's own message, then back to the list.
+ */
+export function useShowErrors() {
+  const notify = useNotify();
+  const redirect = useRedirect();
+  const resource = useResourceContext();
+  return {
+    retry: false,
+    onError: (err: Error) => {
+      notify(err.message, { type: 'error' });
+      redirect('list', resource);
+    },
+  };
 }

@@ -7,6 +7,7 @@ import { Empty } from '../components/common';
 export function AuditList() {
   return (
     <List
+      empty={false}
       sort={{ field: 'time', order: 'DESC' }}
       perPage={50}
       filters={[

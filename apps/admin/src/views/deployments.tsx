@@ -47,6 +47,7 @@ import {
   PodStatusChip,
   Section,
   restartsOf,
+  useShowErrors,
 } from '../components/common';
 import { dataProvider } from '../dataProvider';
 import { useLive } from '../live';
@@ -81,13 +82,13 @@ export function DeploymentList() {
   useLive('deployments');
   return (
     <List
+      empty={false}
       sort={{ field: 'metadata.name', order: 'ASC' }}
       perPage={50}
       filters={[
         <NamespaceInput key="ns" alwaysOn />,
         <TextInput key="q" source="q" label="Name" alwaysOn />,
       ]}
-      empty={false}
     >
       <Datagrid
         rowClick="show"
@@ -525,8 +526,19 @@ export function PodTable({ namespace, selector }: { namespace: string; selector:
   if (pods.isPending) return <LinearProgress />;
   if (!pods.data?.length) return <Empty>No pods.</Empty>;
   return (
-    <Box sx={{ overflowX: 'auto' }}>
-      <table className="berth-table" data-testid="pod-table">
+    <Box
+      sx={{
+        overflowX: 'auto',
+        '& table': { borderCollapse: 'collapse', width: '100%' },
+        '& th, & td': {
+          textAlign: 'left',
+          p: 1,
+          borderBottom: '1px solid',
+          borderColor: 'divider',
+        },
+      }}
+    >
+      <table data-testid="pod-table">
         <thead>
           <tr>
             <th>Pod</th>
@@ -589,7 +601,7 @@ function DeploymentDetails() {
 
 export function DeploymentShow() {
   return (
-    <Show actions={<DeploymentActions />}>
+    <Show queryOptions={useShowErrors()} actions={<DeploymentActions />}>
       <DeploymentDetails />
     </Show>
   );

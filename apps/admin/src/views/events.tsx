@@ -10,6 +10,7 @@ export function EventList() {
   useLive('events');
   return (
     <List
+      empty={false}
       sort={{ field: 'lastTimestamp', order: 'DESC' }}
       perPage={50}
       filters={[

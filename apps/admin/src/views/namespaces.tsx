@@ -21,6 +21,8 @@ import {
   TextInput,
   TopToolbar,
   useGetList,
+  useNotify,
+  useRedirect,
   usePermissions,
   useRecordContext,
   required,
@@ -29,7 +31,7 @@ import {
 import type { KubeObject } from '../api';
 import type { Permissions } from '../authProvider';
 import { invalidateCapabilities } from '../authProvider';
-import { Age, Empty, QuotaBars, Section } from '../components/common';
+import { Age, Empty, QuotaBars, Section, useShowErrors } from '../components/common';
 import { useLive } from '../live';
 
 const TENANT = 'tenancy.berth.dev/tenant';
@@ -52,6 +54,7 @@ export function NamespaceList() {
   useLive('namespaces');
   return (
     <List
+      empty={false}
       sort={{ field: 'metadata.name', order: 'ASC' }}
       perPage={50}
       filters={[<TextInput key="q" source="q" label="Name" alwaysOn />]}
@@ -87,13 +90,21 @@ export function NamespaceList() {
 
 export function NamespaceCreate() {
   const { permissions } = usePermissions<Permissions>();
+  const notify = useNotify();
+  const redirect = useRedirect();
   const tenants = (permissions?.tenants ?? []).filter(
     (t) => permissions?.clusterAdmin || t.role === 'tenant-admin',
   );
   return (
     <Create
       redirect="show"
-      mutationOptions={{ onSuccess: () => invalidateCapabilities() }}
+      mutationOptions={{
+        onSuccess: (data: KubeObject & { id: string }) => {
+          invalidateCapabilities();
+          notify(`Namespace ${data.metadata.name} created`, { type: 'success' });
+          redirect('show', 'namespaces', data.id);
+        },
+      }}
       transform={(d: { name: string; tenant?: string }) => ({
         metadata: { name: d.name, labels: d.tenant ? { [TENANT]: d.tenant } : undefined },
       })}
@@ -195,6 +206,7 @@ const fmt = (m?: Record<string, string>) =>
 export function NamespaceShow() {
   return (
     <Show
+      queryOptions={useShowErrors()}
       actions={
         <TopToolbar>
           <DeleteWithConfirmButton mutationMode="pessimistic" redirect="list" />

@@ -98,7 +98,7 @@ export function NodeList() {
   const alloc = allocated(pods.data ?? []);
   const empty = { cpu: 0, memory: 0, pods: 0, list: [] };
   return (
-    <List sort={{ field: 'metadata.name', order: 'ASC' }} perPage={50}>
+    <List empty={false} sort={{ field: 'metadata.name', order: 'ASC' }} perPage={50}>
       <Datagrid
         bulkActionButtons={false}
         rowClick={false}

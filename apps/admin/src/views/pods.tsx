@@ -31,6 +31,7 @@ import {
   PodStatusChip,
   Section,
   restartsOf,
+  useShowErrors,
 } from '../components/common';
 import { useLive } from '../live';
 
@@ -38,6 +39,7 @@ export function PodList() {
   useLive('pods');
   return (
     <List
+      empty={false}
       sort={{ field: 'metadata.name', order: 'ASC' }}
       perPage={50}
       filters={[
@@ -232,6 +234,7 @@ function PodDetails() {
 export function PodShow() {
   return (
     <Show
+      queryOptions={useShowErrors()}
       component="div"
       actions={
         <TopToolbar>

@@ -114,6 +114,7 @@ export function QuotaRequestList() {
   useLive(['quotarequests', 'tenants']);
   return (
     <List
+      empty={false}
       sort={{ field: 'metadata.creationTimestamp', order: 'DESC' }}
       perPage={50}
       filters={[

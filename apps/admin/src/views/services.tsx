@@ -12,7 +12,7 @@ import {
   useRecordContext,
 } from 'react-admin';
 import type { KubeObject } from '../api';
-import { Age, Empty, NamespaceInput, Section } from '../components/common';
+import { Age, Empty, NamespaceInput, Section, useShowErrors } from '../components/common';
 import { useLive } from '../live';
 
 const ports = (s: KubeObject) =>
@@ -24,6 +24,7 @@ export function ServiceList() {
   useLive(['services', 'endpoints']);
   return (
     <List
+      empty={false}
       sort={{ field: 'metadata.name', order: 'ASC' }}
       perPage={50}
       filters={[
@@ -107,6 +108,7 @@ function Endpoints() {
 export function ServiceShow() {
   return (
     <Show
+      queryOptions={useShowErrors()}
       component="div"
       actions={
         <TopToolbar>

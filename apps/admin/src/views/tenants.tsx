@@ -107,7 +107,7 @@ function SetQuota({ t }: { t: KubeObject & { id: string } }) {
 export function TenantList() {
   useLive('tenants');
   return (
-    <List sort={{ field: 'metadata.name', order: 'ASC' }} perPage={50}>
+    <List empty={false} sort={{ field: 'metadata.name', order: 'ASC' }} perPage={50}>
       <Datagrid bulkActionButtons={false} rowClick={false} empty={<Empty>No tenants.</Empty>}>
         <TextField source="metadata.name" label="Name" />
         <TextField source="spec.displayName" label="Display name" emptyText="" />
