@@ -102,15 +102,26 @@ export class InstanceLog {
   }
 
   /** Every line of this instance (rotated files first), with its time. */
-  read(includePartial: boolean): { lines: LogLine[]; completeBytes: number } {
-    const lines: LogLine[] = [];
-    for (let k = this.keep; k >= 1; k--) {
+  /**
+   * The lines of this instance (rotated files first), with their times; with `tail`, only
+   * the last `tail` lines, read from the end of the files.
+   */
+  read(includePartial: boolean, tail?: number): { lines: LogLine[]; completeBytes: number } {
+    const current = readLines(this.file, includePartial, tail);
+    const parts = [current.lines];
+    let count = current.lines.length;
+    for (let k = 1; k <= this.keep && (tail === undefined || count < tail); k++) {
       const f = `${this.file}.${k}`;
-      if (existsSync(f)) lines.push(...readLines(f, true).lines);
+      if (!existsSync(f)) break;
+      const older = readLines(f, true, tail === undefined ? undefined : tail - count).lines;
+      parts.unshift(older);
+      count += older.length;
     }
-    const current = readLines(this.file, includePartial);
-    lines.push(...current.lines);
-    return { lines, completeBytes: current.completeBytes };
+    const lines = parts.flat();
+    return {
+      lines: tail === undefined ? lines : lines.slice(Math.max(0, lines.length - tail)),
+      completeBytes: current.completeBytes,
+    };
   }
 
   /** Streams the lines written after `offset` (bytes of the current file) to `stream`. */
@@ -222,33 +233,63 @@ function readFrom(file: string, offset: number): Buffer | undefined {
   }
 }
 
+/**
+ * A file's lines with their times. With `tail`, only the end of the file is read: chunks
+ * growing from 64 KiB until they hold more than `tail` lines.
+ */
 function readLines(
   file: string,
   includePartial: boolean,
+  tail?: number,
 ): { lines: LogLine[]; completeBytes: number } {
-  let buf: Buffer;
+  let fd: number;
   try {
-    buf = readFileSync(file);
+    fd = openSync(file, 'r');
   } catch {
     return { lines: [], completeBytes: 0 };
+  }
+  let buf: Buffer;
+  let base: number;
+  try {
+    const size = fstatSync(fd).size;
+    let chunk = 64 * 1024;
+    for (;;) {
+      base = tail === undefined ? 0 : Math.max(0, size - chunk);
+      buf = Buffer.alloc(size - base);
+      buf = buf.subarray(0, readSync(fd, buf, 0, buf.length, base));
+      if (base === 0 || countNewlines(buf) > tail!) break;
+      chunk *= 4;
+    }
+  } finally {
+    closeSync(fd);
   }
   const index = readIndex(`${file}.idx`);
   const now = Date.now();
   const lines: LogLine[] = [];
   let j = 0;
-  let start = 0;
-  let completeBytes = 0;
+  // Read from the middle of the file: the first (cut) line is left out.
+  let start = base === 0 ? 0 : buf.indexOf(10) + 1;
+  let completeBytes = base + start;
   while (start < buf.length) {
     const nl = buf.indexOf(10, start);
     if (nl === -1 && !includePartial) break;
     const end = nl === -1 ? buf.length : nl;
-    while (j < index.length && index[j].offset <= start) j++;
+    while (j < index.length && index[j].offset <= base + start) j++;
     lines.push({
       ms: j < index.length ? index[j].ms : now,
       text: buf.toString('utf8', start, end),
     });
     start = end + 1;
-    if (nl !== -1) completeBytes = start;
+    if (nl !== -1) completeBytes = base + start;
   }
-  return { lines, completeBytes };
+  return {
+    lines: tail === undefined ? lines : lines.slice(Math.max(0, lines.length - tail)),
+    completeBytes,
+  };
+}
+
+function countNewlines(buf: Buffer): number {
+  let n = 0;
+  for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
+  return n;
 }

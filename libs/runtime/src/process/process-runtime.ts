@@ -390,14 +390,14 @@ export class ProcessRuntime implements Runtime {
     live?.tick();
     const log = live ?? (c.log?.instance === no ? c.log : undefined) ?? this.instanceLog(p, c, no);
     const following = !!opts.follow && !!live;
-    const read = log.read(!following);
+    // Line times never decrease, so the lines since a time are a suffix: tail first is
+    // the same as since first (and reads only the end of the files).
+    const read = log.read(!following, opts.tailLines);
     let lines = read.lines;
     if (opts.sinceSeconds !== undefined) {
       const since = Date.now() - opts.sinceSeconds * 1000;
       lines = lines.filter((l) => l.ms >= since);
     }
-    if (opts.tailLines !== undefined)
-      lines = lines.slice(Math.max(0, lines.length - opts.tailLines));
     const stream = new PassThrough();
     for (const l of lines) stream.write(formatLine(l, !!opts.timestamps));
     if (following) live!.follow(stream, !!opts.timestamps, read.completeBytes);
