@@ -186,7 +186,7 @@ function PodDetails() {
     <Card sx={{ mt: 2 }}>
       <CardContent>
         <Stack direction="row" spacing={1} alignItems="center" sx={{ mb: 2 }} flexWrap="wrap">
-          <Typography variant="h5" component="h1">
+          <Typography variant="h5" component="h1" data-testid="pod-name">
             {pod.metadata.name}
           </Typography>
           <Chip size="small" label={pod.metadata.namespace} />
