@@ -103,17 +103,19 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-/** Resolves true once no live process is left in group `pgid`, false after `timeoutMs`. */
-export async function waitGroupGone(
-  pgid: number,
-  timeoutMs: number,
-  pollMs = 25,
-): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Resolves true once no live process is left in group `pgid`, false after `timeoutMs`.
+ * A `kill(-pgid, 0)` answers first (cheap); only while the group exists is `/proc` read,
+ * as a group of zombies only (waiting for a reaper) counts as gone.
+ */
+export async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
+  const started = Date.now();
   for (;;) {
-    if (groupMembers(pgid).length === 0) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((r) => setTimeout(r, pollMs));
+    if (!signalZero(-pgid) || groupMembers(pgid).length === 0) return true;
+    const waited = Date.now() - started;
+    if (waited >= timeoutMs) return false;
+    // Quick at first (most programs exit within milliseconds of SIGTERM), then gentler.
+    await new Promise((r) => setTimeout(r, waited < 500 ? 20 : 100));
   }
 }
 

@@ -483,9 +483,12 @@ describe('ProcessRuntime', () => {
     const p = pod('live', [
       nodeContainer('app', script, marker, {
         ports: [{ containerPort: 8080, name: 'http' }],
+        // Liveness only once it listens (node may take a while to start on a busy machine).
+        startupProbe: { tcpSocket: { port: 'http' }, periodSeconds: 0.05, failureThreshold: 400 },
         livenessProbe: {
           httpGet: { path: '/healthz', port: 'http' },
           periodSeconds: 0.1,
+          timeoutSeconds: 5,
           failureThreshold: 2,
         },
       }),
@@ -575,8 +578,13 @@ describe('ProcessRuntime', () => {
           ports: [{ containerPort: 80 }],
           startupProbe: { tcpSocket: { port: 80 }, periodSeconds: 0.1, failureThreshold: 100 },
           // Would kill the container at once if it ran before the server listens.
-          livenessProbe: { httpGet: { port: 80 }, periodSeconds: 0.1, failureThreshold: 1 },
-          readinessProbe: { httpGet: { port: 80 }, periodSeconds: 0.1 },
+          livenessProbe: {
+            httpGet: { port: 80 },
+            periodSeconds: 0.1,
+            timeoutSeconds: 5,
+            failureThreshold: 1,
+          },
+          readinessProbe: { httpGet: { port: 80 }, periodSeconds: 0.1, timeoutSeconds: 5 },
         },
       ),
     ]);
