@@ -203,8 +203,11 @@ export class ProcessRuntime implements Runtime {
   private readonly cgroup?: CgroupV2;
   private readonly tickers: NodeJS.Timeout[] = [];
   private closed = false;
+  private closing?: Promise<void>;
 
   constructor(private readonly opts: ProcessRuntimeOptions) {
+    // Children run elsewhere (their working directory): every path is made absolute.
+    this.opts = { ...opts, dataDir: path.resolve(opts.dataDir) };
     this.log = opts.log;
     this.cfg = {
       initialBackoffMs: opts.initialBackoffMs ?? 10_000,
@@ -246,7 +249,7 @@ export class ProcessRuntime implements Runtime {
   // ---- Runtime -------------------------------------------------------------------------
 
   async runPod(pod: PodSpecForRuntime): Promise<void> {
-    if (this.closed) throw new Error('the process runtime is closed');
+    if (this.closing) throw new Error('the process runtime is closed');
     if (this.pods.has(pod.uid)) return;
     const p: ProcPod = {
       spec: clone(pod),
@@ -409,8 +412,12 @@ export class ProcessRuntime implements Runtime {
     this.listeners.push(listener);
   }
 
-  async close(opts: { stopPods?: boolean } = {}): Promise<void> {
-    if (this.closed) return;
+  close(opts: { stopPods?: boolean } = {}): Promise<void> {
+    this.closing ??= this.shutDown(opts);
+    return this.closing;
+  }
+
+  private async shutDown(opts: { stopPods?: boolean }): Promise<void> {
     if (opts.stopPods) await Promise.all([...this.pods.keys()].map((uid) => this.stopPod(uid)));
     await Promise.all([...this.pods.values()].map((p) => p.stopping));
     this.closed = true;
