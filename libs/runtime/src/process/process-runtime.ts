@@ -29,11 +29,15 @@
  *   RSS watching cannot see a process that left the group (setsid/setpgid) and lets a
  *   fast allocator overshoot for up to one interval.
  * - State (pods, pids with their start times, ports, restart counts) is written to
- *   `<dataDir>/process-runtime.json` on every change; the next runtime on the same
+ *   `<dataDir>/process-runtime.json` (atomically) whenever a container starts or ends and
+ *   a pod starts or stops, and on close(); the next runtime on the same
  *   `dataDir` re-adopts the processes still running and restarts per policy those that
  *   died meanwhile. The exit code of a process that was not this runtime's child cannot be
  *   known: its termination is reported as kubelet reports a lost container, reason
  *   `ContainerStatusUnknown` and exit code 137.
+ * - No isolation: containers run as the agent's user and see its files, network and
+ *   processes. Surviving the agent needs a supervisor that kills only the agent (systemd:
+ *   `KillMode=process`; the default `control-group` takes the containers along).
  */
 import { spawn } from 'node:child_process';
 import {
@@ -921,7 +925,10 @@ export class ProcessRuntime implements Runtime {
     return path.join(this.opts.dataDir, STATE_FILE);
   }
 
-  /** Written on every change (atomically): a crash of the agent loses no process. */
+  /**
+   * Written (atomically) at every start, exit and stop, so that a crash of the agent loses
+   * no process; readiness flips wait for the next write (probes re-establish them).
+   */
   private persist(): void {
     const state: StoredState = {
       version: 1,
