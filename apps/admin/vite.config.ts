@@ -5,7 +5,7 @@ import { defineConfig } from 'vite';
 // hot reload and forwards API calls to BERTH_API (default the plain-HTTP loopback port
 // `npm start` opens).
 const api = process.env.BERTH_API ?? 'http://127.0.0.1:8080';
-const proxied = ['/api', '/apis', '/auth', '/audit', '/ui-info', '/version'];
+const proxied = ['/api', '/apis', '/auth', '/audit', '/ui/cluster-info', '/version'];
 
 export default defineConfig({
   base: '/ui/',

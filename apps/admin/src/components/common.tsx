@@ -9,6 +9,7 @@ import {
   type SelectInputProps,
 } from 'react-admin';
 import type { KubeObject } from '../api';
+import { podState } from '../pod-state';
 import { age, formatQuantity, parseQuantity } from '../quantity';
 
 /**
@@ -77,53 +78,6 @@ export function QuotaBars(props: {
   );
 }
 
-export interface PodState {
-  label: string;
-  color: 'success' | 'warning' | 'error' | 'default' | 'info';
-  reason?: string;
-}
-
-/** What `kubectl get pods` would print as STATUS, plus the reason behind it. */
-export function podState(pod: KubeObject): PodState {
-  const st = pod.status ?? {};
-  if (pod.metadata.deletionTimestamp) return { label: 'Terminating', color: 'default' };
-  const containers = (st.containerStatuses ?? []) as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  for (const c of containers) {
-    const waiting = c.state?.waiting;
-    if (waiting?.reason && waiting.reason !== 'ContainerCreating') {
-      const last = c.lastState?.terminated?.reason;
-      return {
-        label: last === 'OOMKilled' ? `${waiting.reason} (OOMKilled)` : waiting.reason,
-        color: 'error',
-        reason: waiting.message ?? (last ? `last exit: ${last}` : undefined),
-      };
-    }
-    const term = c.state?.terminated;
-    if (term?.reason && st.phase !== 'Succeeded')
-      return { label: term.reason, color: 'error', reason: term.message };
-  }
-  if (st.phase === 'Pending') {
-    const sched = ((st.conditions ?? []) as Array<Record<string, string>>).find(
-      (c) => c.type === 'PodScheduled' && c.status === 'False',
-    );
-    return {
-      label: sched ? `Pending: ${sched.reason ?? 'Unschedulable'}` : 'Pending',
-      color: 'warning',
-      reason: sched?.message ?? (pod.spec?.nodeName ? 'starting on its node' : 'not scheduled yet'),
-    };
-  }
-  if (st.phase === 'Running') {
-    const ready = containers.length > 0 && containers.every((c) => c.ready);
-    return ready
-      ? { label: 'Running', color: 'success' }
-      : { label: 'Running (not ready)', color: 'warning' };
-  }
-  if (st.phase === 'Succeeded') return { label: 'Completed', color: 'info' };
-  if (st.phase === 'Failed')
-    return { label: st.reason ?? 'Failed', color: 'error', reason: st.message };
-  return { label: st.phase ?? 'Unknown', color: 'default' };
-}
-
 export function PodStatusChip({ pod, withReason }: { pod: KubeObject; withReason?: boolean }) {
   const s = podState(pod);
   const chip = <Chip size="small" label={s.label} color={s.color} data-testid="pod-status" />;
@@ -145,12 +99,7 @@ export function PodStatusChip({ pod, withReason }: { pod: KubeObject; withReason
   );
 }
 
-export function restartsOf(pod: KubeObject): number {
-  return ((pod.status?.containerStatuses ?? []) as Array<{ restartCount?: number }>).reduce(
-    (n, c) => n + (c.restartCount ?? 0),
-    0,
-  );
-}
+export { podState, restartsOf } from '../pod-state';
 
 export function Age({ record }: { record?: KubeObject }) {
   const ts = record?.metadata?.creationTimestamp;
