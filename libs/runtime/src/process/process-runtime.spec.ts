@@ -149,10 +149,12 @@ describe('ProcessRuntime', () => {
     await Promise.all(runtimes.splice(0).map((rt) => rt.close({ stopPods: true })));
     // Whatever a test left (a runtime it closed without stopping) must not outlive it.
     for (const pid of processesWith(marker)) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // gone
+      for (const target of [-pid, pid]) {
+        try {
+          process.kill(target, 'SIGKILL');
+        } catch {
+          // gone, or not a group leader
+        }
       }
     }
     rmSync(dir, { recursive: true, force: true });
