@@ -22,7 +22,8 @@ export function Overview() {
     sort: { field: 'lastTimestamp', order: 'DESC' },
     filter: { type: 'Warning' },
   });
-  useLive(['tenants', 'resourcequotas', 'namespaces', 'events']);
+  // Tenant status follows its namespaces, quotas and pods: two watches keep all of it live.
+  useLive(['tenants', 'events'], undefined, {}, ['namespaces', 'resourcequotas']);
   if (tenants.isPending) return <Loading />;
   const role = (t: string) => permissions?.tenants.find((x) => x.name === t)?.role;
   return (

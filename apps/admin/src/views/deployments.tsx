@@ -48,6 +48,7 @@ import {
   Section,
   restartsOf,
   useShowErrors,
+  NameField,
 } from '../components/common';
 import { dataProvider } from '../dataProvider';
 import { useLive } from '../live';
@@ -95,7 +96,7 @@ export function DeploymentList() {
         bulkActionButtons={false}
         empty={<Empty>No deployments yet. Create one from a form or paste YAML.</Empty>}
       >
-        <TextField source="metadata.name" label="Name" />
+        <NameField label="Name" sortBy="metadata.name" />
         <TextField source="metadata.namespace" label="Namespace" />
         <FunctionField label="Ready" render={(r: KubeObject) => <ReadyCell record={r} />} />
         <TextField source="status.updatedReplicas" label="Up-to-date" emptyText="0" />
@@ -572,7 +573,7 @@ export function PodTable({ namespace, selector }: { namespace: string; selector:
 
 function DeploymentDetails() {
   const record = useRecordContext<KubeObject & { id: string }>();
-  useLive(['deployments', 'replicasets'], record?.metadata.namespace);
+  useLive('deployments', record?.metadata.namespace, {}, ['replicasets']);
   if (!record) return null;
   return (
     <Card sx={{ mt: 2 }}>

@@ -31,7 +31,7 @@ import {
 import type { KubeObject } from '../api';
 import type { Permissions } from '../authProvider';
 import { invalidateCapabilities } from '../authProvider';
-import { Age, Empty, QuotaBars, Section, useShowErrors } from '../components/common';
+import { Age, Empty, QuotaBars, Section, useShowErrors, NameField } from '../components/common';
 import { useLive } from '../live';
 
 const TENANT = 'tenancy.berth.dev/tenant';
@@ -60,7 +60,7 @@ export function NamespaceList() {
       filters={[<TextInput key="q" source="q" label="Name" alwaysOn />]}
     >
       <Datagrid rowClick="show" bulkActionButtons={false}>
-        <TextField source="metadata.name" label="Name" />
+        <NameField label="Name" sortBy="metadata.name" />
         <FunctionField
           label="Tenant"
           render={(r: KubeObject) => r.metadata.labels?.[TENANT] ?? ''}
@@ -139,7 +139,7 @@ function NamespaceDetails() {
   };
   const quotas = useGetList('resourcequotas', opts, { enabled: !!name });
   const limits = useGetList('limitranges', opts, { enabled: !!name });
-  useLive(['resourcequotas', 'limitranges', 'namespaces'], name);
+  useLive(['resourcequotas', 'namespaces'], name, {}, ['limitranges']);
   if (!ns) return null;
   return (
     <Card sx={{ mt: 2 }}>

@@ -32,6 +32,7 @@ import {
   Section,
   restartsOf,
   useShowErrors,
+  NameField,
 } from '../components/common';
 import { useLive } from '../live';
 
@@ -48,7 +49,7 @@ export function PodList() {
       ]}
     >
       <Datagrid rowClick="show" bulkActionButtons={false} empty={<Empty>No pods.</Empty>}>
-        <TextField source="metadata.name" label="Name" />
+        <NameField label="Name" sortBy="metadata.name" />
         <TextField source="metadata.namespace" label="Namespace" />
         <FunctionField
           label="Status"

@@ -111,7 +111,7 @@ function Decide({ r }: { r: KubeObject & { id: string } }) {
 }
 
 export function QuotaRequestList() {
-  useLive(['quotarequests', 'tenants']);
+  useLive('quotarequests');
   return (
     <List
       empty={false}

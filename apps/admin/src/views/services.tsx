@@ -12,7 +12,14 @@ import {
   useRecordContext,
 } from 'react-admin';
 import type { KubeObject } from '../api';
-import { Age, Empty, NamespaceInput, Section, useShowErrors } from '../components/common';
+import {
+  Age,
+  Empty,
+  NamespaceInput,
+  Section,
+  useShowErrors,
+  NameField,
+} from '../components/common';
 import { useLive } from '../live';
 
 const ports = (s: KubeObject) =>
@@ -21,7 +28,7 @@ const ports = (s: KubeObject) =>
     .join(', ');
 
 export function ServiceList() {
-  useLive(['services', 'endpoints']);
+  useLive('services');
   return (
     <List
       empty={false}
@@ -33,7 +40,7 @@ export function ServiceList() {
       ]}
     >
       <Datagrid rowClick="show" bulkActionButtons={false} empty={<Empty>No services.</Empty>}>
-        <TextField source="metadata.name" label="Name" />
+        <NameField label="Name" sortBy="metadata.name" />
         <TextField source="metadata.namespace" label="Namespace" />
         <TextField source="spec.type" label="Type" emptyText="ClusterIP" />
         <TextField source="spec.clusterIP" label="Cluster IP" emptyText="—" />
@@ -55,7 +62,7 @@ export function ServiceList() {
 function Endpoints() {
   const svc = useRecordContext<KubeObject & { id: string }>();
   const ep = useGetOne('endpoints', { id: svc?.id ?? '' }, { enabled: !!svc, retry: false });
-  useLive(['endpoints', 'services'], svc?.metadata.namespace);
+  useLive('endpoints', svc?.metadata.namespace, {}, ['services']);
   if (!svc) return null;
   const subsets = (ep.data?.subsets ?? []) as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
   return (
