@@ -10,7 +10,17 @@ import RequestQuote from '@mui/icons-material/RequestQuote';
 import ViewInAr from '@mui/icons-material/ViewInAr';
 import type { ReactNode } from 'react';
 import { Route } from 'react-router-dom';
-import { Admin, CustomRoutes, Layout, Menu, Resource } from 'react-admin';
+import {
+  Admin,
+  AppBar,
+  CustomRoutes,
+  Layout,
+  LoadingIndicator,
+  Menu,
+  Resource,
+  TitlePortal,
+} from 'react-admin';
+import { TenantSwitcher } from './components/TenantSwitcher';
 import { authProvider } from './authProvider';
 import { dataProvider } from './dataProvider';
 import { AccessPage } from './views/access';
@@ -43,8 +53,25 @@ function BerthMenu() {
   );
 }
 
+function BerthAppBar() {
+  return (
+    <AppBar
+      toolbar={
+        <>
+          <TenantSwitcher />
+          <LoadingIndicator />
+        </>
+      }
+    >
+      <TitlePortal />
+    </AppBar>
+  );
+}
+
 const BerthLayout = ({ children }: { children: ReactNode }) => (
-  <Layout menu={BerthMenu}>{children}</Layout>
+  <Layout menu={BerthMenu} appBar={BerthAppBar}>
+    {children}
+  </Layout>
 );
 
 export function App() {

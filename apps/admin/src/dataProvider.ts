@@ -17,6 +17,7 @@ import {
   type KubeObject,
   type Obj,
 } from './api';
+import { currentTenant, inScope } from './tenant-scope';
 
 /** A field path like `metadata.creationTimestamp` read from an object. */
 export function pick(o: Obj, path: string): unknown {
@@ -73,9 +74,14 @@ async function getList(resource: string, params: GetListParams) {
     fieldSelector: f.fieldSelector,
   });
   let rows = items.map(withId);
+  // The tenant switcher narrows namespaced lists (and the namespace list) to one tenant.
+  if (i.namespaced && !f.namespace) rows = rows.filter((o) => inScope(o.metadata.namespace));
+  if (resource === 'namespaces') rows = rows.filter((o) => inScope(o.metadata.name));
+  if (resource === 'tenants' && currentTenant() && !f.allTenants)
+    rows = rows.filter((o) => o.metadata.name === currentTenant());
   if (f.q) rows = rows.filter((o) => o.metadata.name.includes(String(f.q)));
   for (const [key, value] of Object.entries(f)) {
-    if (['q', 'namespace', 'labelSelector', 'fieldSelector'].includes(key)) continue;
+    if (['q', 'namespace', 'labelSelector', 'fieldSelector', 'allTenants'].includes(key)) continue;
     if (value === undefined || value === '') continue;
     rows = rows.filter((o) => String(pick(o, key)) === String(value));
   }

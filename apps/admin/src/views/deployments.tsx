@@ -571,6 +571,74 @@ export function PodTable({ namespace, selector }: { namespace: string; selector:
   );
 }
 
+/** The Deployment's ReplicaSets, newest revision first (what a roll back returns to). */
+function Revisions({ deployment }: { deployment: KubeObject }) {
+  const rs = useGetList('replicasets', {
+    pagination: { page: 1, perPage: 1000 },
+    sort: { field: 'id', order: 'ASC' },
+    filter: { namespace: deployment.metadata.namespace },
+  });
+  const current = deployment.metadata.annotations?.[REVISION];
+  const mine = (rs.data ?? [])
+    .filter((r) =>
+      r.metadata.ownerReferences?.some((o: { uid: string }) => o.uid === deployment.metadata.uid),
+    )
+    .sort(
+      (a, b) =>
+        Number(b.metadata.annotations?.[REVISION] ?? 0) -
+        Number(a.metadata.annotations?.[REVISION] ?? 0),
+    );
+  if (rs.isPending) return <LinearProgress />;
+  if (!mine.length) return <Empty>No ReplicaSets yet.</Empty>;
+  return (
+    <Box
+      sx={{
+        overflowX: 'auto',
+        '& table': { borderCollapse: 'collapse', width: '100%' },
+        '& th, & td': {
+          textAlign: 'left',
+          p: 1,
+          borderBottom: '1px solid',
+          borderColor: 'divider',
+        },
+      }}
+    >
+      <table data-testid="revisions">
+        <thead>
+          <tr>
+            <th>Revision</th>
+            <th>ReplicaSet</th>
+            <th>Images</th>
+            <th>Pods (ready/desired)</th>
+            <th>Age</th>
+          </tr>
+        </thead>
+        <tbody>
+          {mine.map((r) => {
+            const rev = r.metadata.annotations?.[REVISION] ?? '?';
+            return (
+              <tr key={r.id}>
+                <td>
+                  {rev}{' '}
+                  {rev === current ? <Chip size="small" color="primary" label="current" /> : null}
+                </td>
+                <td>{r.metadata.name}</td>
+                <td>{images(r)}</td>
+                <td>
+                  {r.status?.readyReplicas ?? 0}/{r.spec?.replicas ?? 0}
+                </td>
+                <td>
+                  <Age record={r} />
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </Box>
+  );
+}
+
 function DeploymentDetails() {
   const record = useRecordContext<KubeObject & { id: string }>();
   useLive('deployments', record?.metadata.namespace, {}, ['replicasets']);
@@ -594,6 +662,9 @@ function DeploymentDetails() {
             namespace={record.metadata.namespace!}
             selector={selectorString(record.spec?.selector?.matchLabels)}
           />
+        </Section>
+        <Section title="Revisions">
+          <Revisions deployment={record} />
         </Section>
       </CardContent>
     </Card>

@@ -1,4 +1,11 @@
 import {
+  Button,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  Stack,
+  TextField as MuiTextField,
   Card,
   CardContent,
   Chip,
@@ -20,15 +27,19 @@ import {
   TextField,
   TextInput,
   TopToolbar,
+  useCanAccess,
   useGetList,
   useNotify,
+  useRefresh,
   useRedirect,
   usePermissions,
   useRecordContext,
   required,
   regex,
 } from 'react-admin';
+import { useState } from 'react';
 import type { KubeObject } from '../api';
+import { dataProvider } from '../dataProvider';
 import type { Permissions } from '../authProvider';
 import { invalidateCapabilities } from '../authProvider';
 import { Age, Empty, QuotaBars, Section, useShowErrors, NameField } from '../components/common';
@@ -148,6 +159,7 @@ function NamespaceDetails() {
           <PhaseChip record={ns} /> tenant <strong>{ns.metadata.labels?.[TENANT] ?? '—'}</strong>
         </Section>
         <Section title="Quota">
+          <SetQuota namespace={ns.metadata.name} quotas={quotas.data ?? []} />
           {quotas.data?.length ? (
             quotas.data.map((q) => (
               <div key={q.id}>
@@ -193,6 +205,101 @@ function NamespaceDetails() {
         </Section>
       </CardContent>
     </Card>
+  );
+}
+
+/**
+ * Tenant admins split the tenant budget: sets the namespace's ResourceQuota "default"
+ * (created when missing). The API refuses what the tenant quota cannot cover, and says so.
+ */
+function SetQuota({ namespace, quotas }: { namespace: string; quotas: KubeObject[] }) {
+  const existing = quotas.find((q) => q.metadata.name === 'default');
+  const hard = (existing?.spec?.hard ?? {}) as Record<string, string>;
+  const [open, setOpen] = useState(false);
+  const [v, setV] = useState({ cpu: '', memory: '', pods: '' });
+  const record = { metadata: { name: 'default', namespace } };
+  const { canAccess: canCreate } = useCanAccess({
+    action: 'create',
+    resource: 'resourcequotas',
+    record,
+  });
+  const { canAccess: canPatch } = useCanAccess({
+    action: 'patch',
+    resource: 'resourcequotas',
+    record,
+  });
+  const notify = useNotify();
+  const refresh = useRefresh();
+  if (!(existing ? canPatch : canCreate)) return null;
+  const start = () => {
+    setV({
+      cpu: hard['requests.cpu'] ?? '',
+      memory: hard['requests.memory'] ?? '',
+      pods: hard.pods ?? '',
+    });
+    setOpen(true);
+  };
+  const save = async () => {
+    const next = {
+      'requests.cpu': v.cpu || null,
+      'requests.memory': v.memory || null,
+      pods: v.pods || null,
+    };
+    try {
+      if (existing)
+        await dataProvider.patch('resourcequotas', `${namespace}~default`, {
+          spec: { hard: next },
+        });
+      else
+        await dataProvider.create('resourcequotas', {
+          data: {
+            metadata: { name: 'default', namespace },
+            spec: { hard: Object.fromEntries(Object.entries(next).filter(([, x]) => x)) },
+          },
+        });
+      notify(`Quota of ${namespace} saved`, { type: 'success' });
+      setOpen(false);
+      refresh();
+    } catch (err) {
+      notify((err as Error).message, { type: 'error' });
+    }
+  };
+  return (
+    <>
+      <Button size="small" onClick={start} sx={{ mb: 1 }}>
+        {existing ? 'Change quota' : 'Set a quota'}
+      </Button>
+      <Dialog open={open} onClose={() => setOpen(false)}>
+        <DialogTitle>Quota of {namespace}</DialogTitle>
+        <DialogContent>
+          <Stack spacing={2} sx={{ mt: 1 }}>
+            <MuiTextField
+              label="requests.cpu"
+              value={v.cpu}
+              onChange={(e) => setV({ ...v, cpu: e.target.value })}
+              helperText="e.g. 2"
+            />
+            <MuiTextField
+              label="requests.memory"
+              value={v.memory}
+              onChange={(e) => setV({ ...v, memory: e.target.value })}
+              helperText="e.g. 4Gi"
+            />
+            <MuiTextField
+              label="pods"
+              value={v.pods}
+              onChange={(e) => setV({ ...v, pods: e.target.value })}
+            />
+          </Stack>
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => setOpen(false)}>Cancel</Button>
+          <Button variant="contained" onClick={save}>
+            Save
+          </Button>
+        </DialogActions>
+      </Dialog>
+    </>
   );
 }
 
