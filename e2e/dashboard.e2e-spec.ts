@@ -275,6 +275,19 @@ describe('the dashboard in a real browser', () => {
       if (withAgent)
         await page.locator('[data-testid="deployment-ready"]', { hasText: '3/3' }).waitFor();
 
+      // Edit the image (a new revision), then roll back to the previous one.
+      await page.getByRole('button', { name: 'Edit' }).click();
+      await page.getByLabel('Image of web').fill('nginx:1.28');
+      await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+      await page.getByText(/^Images: nginx:1\.28 /).waitFor();
+      await rowCount(page, '[data-testid="revisions"] tbody tr', 2);
+      await page.getByRole('button', { name: 'Roll back' }).click();
+      await page.getByText(/^Images: nginx:1\.27 /).waitFor();
+      await page
+        .locator('[data-testid="revisions"] tbody tr', { hasText: 'current' })
+        .filter({ hasText: 'nginx:1.27' })
+        .waitFor();
+
       await go(page, 'deployments');
       await page.getByRole('cell', { name: 'web' }).waitFor();
       await shot(page, 'deployments');
@@ -392,6 +405,13 @@ describe('the dashboard in a real browser', () => {
         { timeout: STEP_MS },
       );
       await page.locator('[data-testid="tenant-team-b"]').waitFor();
+      // The tenant switcher narrows the views to one tenant.
+      await page.locator('[data-testid="tenant-switcher"]').click();
+      await page.getByRole('option', { name: 'Team A' }).click();
+      await page.locator('[data-testid="tenant-team-b"]').waitFor({ state: 'detached' });
+      await page.locator('[data-testid="tenant-team-a"]').waitFor();
+      await page.locator('[data-testid="tenant-switcher"]').click();
+      await page.getByRole('option', { name: 'All tenants' }).click();
 
       await go(page, 'nodes');
       if (withAgent) await page.getByRole('cell', { name: 'node-1' }).waitFor();
