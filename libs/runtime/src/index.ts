@@ -1,3 +1,4 @@
 export * from './types';
 export * from './simulated';
+export * from './docker';
 export * from './process';
