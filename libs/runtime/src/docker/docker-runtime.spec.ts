@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -166,6 +166,15 @@ describe('DockerRuntime against a fake Docker Engine', () => {
     // Idempotent: the same uid is never started twice.
     await r.runPod(pod());
     expect(engine.calls('POST', /^\/containers\/create$/)).toHaveLength(2);
+  });
+
+  it('starts a pod once when runPod and listPods race for it', async () => {
+    const r = runtime();
+    await Promise.all([r.runPod(pod()), r.runPod(pod()), r.listPods(), r.runPod(pod())]);
+    await waitFor('running', () => app(r)?.state.running);
+    expect(await r.listPods()).toHaveLength(1);
+    expect(engine.calls('POST', /^\/containers\/create$/)).toHaveLength(1);
+    expect(engine.calls('POST', /\/start$/)).toHaveLength(1);
   });
 
   it('rejects a quantity Docker cannot be given as CreateContainerConfigError', async () => {
@@ -443,6 +452,44 @@ describe('DockerRuntime against a fake Docker Engine', () => {
       'exit seen after reconnecting',
       () => app(r, other)?.state.terminated?.exitCode === 5,
     );
+  });
+
+  it('holds readiness and liveness until a TCP startup probe succeeds', async () => {
+    const server = net.createServer((socket) => socket.destroy());
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+    );
+    server.close(); // nothing listens yet
+    engine.chooseHostPort = () => port;
+    const r = runtime();
+    await r.runPod(
+      pod({
+        containers: [
+          {
+            name: 'app',
+            image: 'nginx:1.27',
+            ports: [{ containerPort: 6379 }],
+            startupProbe: {
+              tcpSocket: { port: 6379 },
+              periodSeconds: 0.02,
+              failureThreshold: 1000,
+            },
+            livenessProbe: { exec: { command: ['check'] }, periodSeconds: 0.02 },
+          },
+        ],
+      }),
+    );
+    await waitFor('running', () => app(r)?.state.running);
+    expect(app(r)).toMatchObject({ started: false, ready: false });
+    expect(engine.calls('POST', /\/exec$/)).toHaveLength(0);
+    const listening = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => listening.listen(port, '127.0.0.1', resolve));
+    try {
+      await waitFor('started and ready', () => app(r)?.started && app(r)?.ready);
+      await waitFor('liveness probing', () => engine.calls('POST', /\/exec$/).length > 0);
+    } finally {
+      await new Promise((resolve) => listening.close(resolve));
+    }
   });
 
   it('runs probes: readiness over HTTP at nodeIP:hostPort, liveness by exec', async () => {
