@@ -69,7 +69,12 @@ function BerthAppBar() {
 }
 
 const BerthLayout = ({ children }: { children: ReactNode }) => (
-  <Layout menu={BerthMenu} appBar={BerthAppBar}>
+  <Layout
+    menu={BerthMenu}
+    appBar={BerthAppBar}
+    // Small screens: wide tables scroll inside their card, the page keeps the screen's width.
+    sx={{ minWidth: 0, '& .RaLayout-content, & .RaList-main': { minWidth: 0 } }}
+  >
     {children}
   </Layout>
 );

@@ -2,6 +2,7 @@
 // tenants the user belongs to, and capabilities from SelfSubjectAccessReviews so that
 // react-admin hides what the caller may not do.
 import type { AuthProvider } from 'react-admin';
+import { allows, type ResourceRule } from './rules';
 import {
   getSession,
   listAll,
@@ -28,11 +29,13 @@ function reset(): void {
   permissions = undefined;
   namespaces = undefined;
   reviews.clear();
+  rulesByNamespace.clear();
 }
 
 /** Forget cached capabilities (after a change that may alter them, e.g. a new namespace). */
 export function invalidateCapabilities(): void {
   reviews.clear();
+  rulesByNamespace.clear();
   namespaces = undefined;
 }
 
@@ -66,8 +69,56 @@ function visibleNamespaces(): Promise<string[]> {
   return namespaces;
 }
 
-/** SelfSubjectAccessReview, cached for the session. */
+const rulesByNamespace = new Map<string, Promise<ResourceRule[] | undefined>>();
+
+/**
+ * What the caller may do in a namespace ('' for cluster-scoped objects): one
+ * SelfSubjectRulesReview per namespace, cached for the session, evaluated here (undefined
+ * when the API says the list is incomplete: then ask per action).
+ */
+function rulesFor(namespace: string): Promise<ResourceRule[] | undefined> {
+  let rules = rulesByNamespace.get(namespace);
+  if (!rules) {
+    rules = requestJson<Obj>('/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', {
+      method: 'POST',
+      body: {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectRulesReview',
+        spec: namespace ? { namespace } : {},
+      },
+    })
+      .then((r) => (r.status?.incomplete ? undefined : (r.status?.resourceRules as ResourceRule[])))
+      .catch(() => undefined);
+    rulesByNamespace.set(namespace, rules);
+  }
+  return rules;
+}
+
+/** Whether the caller may do `verb` on `resource` (e.g. `deployments/scale`), cached. */
 export function can(
+  verb: string,
+  resource: string,
+  namespace?: string,
+  name?: string,
+): Promise<boolean> {
+  const key = `${verb} ${resource} ${namespace ?? ''} ${name ?? ''}`;
+  let answer = reviews.get(key);
+  if (!answer) {
+    const [plural] = resource.split('/');
+    const info = RESOURCES[plural];
+    const scope = info?.namespaced ? (namespace ?? '') : '';
+    answer = rulesFor(scope).then((rules) =>
+      rules
+        ? allows(rules, verb, info?.group ?? '', resource, name)
+        : accessReview(verb, resource, namespace, name),
+    );
+    reviews.set(key, answer);
+  }
+  return answer;
+}
+
+/** One SelfSubjectAccessReview (when the rules review is incomplete). */
+function accessReview(
   verb: string,
   resource: string,
   namespace?: string,
@@ -75,31 +126,25 @@ export function can(
 ): Promise<boolean> {
   const [plural, subresource] = resource.split('/');
   const info = RESOURCES[plural];
-  const key = `${verb} ${resource} ${namespace ?? ''} ${name ?? ''}`;
-  let answer = reviews.get(key);
-  if (!answer) {
-    answer = requestJson<Obj>('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
-      method: 'POST',
-      body: {
-        apiVersion: 'authorization.k8s.io/v1',
-        kind: 'SelfSubjectAccessReview',
-        spec: {
-          resourceAttributes: {
-            verb,
-            group: info?.group ?? '',
-            resource: info?.plural ?? plural,
-            ...(subresource ? { subresource } : {}),
-            ...(namespace ? { namespace } : {}),
-            ...(name ? { name } : {}),
-          },
+  return requestJson<Obj>('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+    method: 'POST',
+    body: {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectAccessReview',
+      spec: {
+        resourceAttributes: {
+          verb,
+          group: info?.group ?? '',
+          resource: info?.plural ?? plural,
+          ...(subresource ? { subresource } : {}),
+          ...(namespace ? { namespace } : {}),
+          ...(name ? { name } : {}),
         },
       },
-    })
-      .then((r) => r.status?.allowed === true)
-      .catch(() => false);
-    reviews.set(key, answer);
-  }
-  return answer;
+    },
+  })
+    .then((r) => r.status?.allowed === true)
+    .catch(() => false);
 }
 
 /** Allowed in the object's namespace, or (no object) in any namespace the caller sees. */

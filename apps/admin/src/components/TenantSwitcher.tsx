@@ -34,7 +34,7 @@ export function TenantSwitcher() {
       aria-label="Tenant"
       data-testid="tenant-switcher"
       sx={{
-        width: 180,
+        width: { xs: 130, sm: 180 },
         flex: 'none',
         mr: 1,
         '& .MuiInputBase-root': { color: 'inherit', bgcolor: 'rgba(255,255,255,0.15)' },

@@ -1,5 +1,13 @@
 import { Chip } from '@mui/material';
-import { Datagrid, DateField, FunctionField, List, TextField, TextInput } from 'react-admin';
+import {
+  BooleanInput,
+  Datagrid,
+  DateField,
+  FunctionField,
+  List,
+  TextField,
+  TextInput,
+} from 'react-admin';
 import type { Obj } from '../api';
 import { Empty } from '../components/common';
 
@@ -14,6 +22,7 @@ export function AuditList() {
         <TextInput key="t" source="tenant" alwaysOn />,
         <TextInput key="n" source="namespace" alwaysOn />,
         <TextInput key="u" source="user" alwaysOn />,
+        <BooleanInput key="r" source="reviews" label="Access reviews" alwaysOn />,
       ]}
     >
       <Datagrid
