@@ -381,6 +381,16 @@ describe('the dashboard in a real browser', () => {
         'jsonpath={.status.userInfo.username}',
       ]);
       expect(who.stdout).toBe('alice');
+
+      // Delete the new namespace (with confirmation): it goes, through Terminating.
+      await go(page, 'namespaces');
+      await page
+        .locator('tbody tr', { hasText: 'team-a-staging' })
+        .getByRole('button', { name: 'Delete' })
+        .click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+      await page.getByRole('cell', { name: 'team-a-staging' }).waitFor({ state: 'detached' });
+      await page.getByRole('cell', { name: 'team-a-dev' }).waitFor();
     }));
 
   it('cluster admin: approves the quota request and sees the tenant bars change', async () =>

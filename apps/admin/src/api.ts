@@ -130,10 +130,12 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Authenticate with this token instead of the session (login uses none). */
   token?: string | null;
+  /** Accept header (JSON unless told; logs are plain text). */
+  accept?: string;
 }
 
 function headers(opts: RequestOptions): Headers {
-  const h = new Headers({ Accept: 'application/json' });
+  const h = new Headers({ Accept: opts.accept ?? 'application/json' });
   const token = opts.token === undefined ? getSession()?.token : opts.token;
   if (token) h.set('Authorization', `Bearer ${token}`);
   if (opts.body !== undefined) h.set('Content-Type', opts.contentType ?? 'application/json');

@@ -95,7 +95,7 @@ export function LogViewer({ pod }: { pod: KubeObject }) {
           previous: previous ? 'true' : undefined,
           tailLines: 1000,
         });
-        const res = await request(path, { signal: abort.signal });
+        const res = await request(path, { signal: abort.signal, accept: 'text/plain, */*' });
         setState('streaming');
         const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
         for (;;) {
