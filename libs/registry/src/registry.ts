@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import {
   applyPatch,
+  cloneJson,
   errors,
   finalizerForPropagation,
   formatTimestamp,
   groupVersion,
+  jsonEqual,
   objectMetaPatchSchema,
   parseFieldSelector,
   parseLabelSelector,
@@ -76,6 +77,11 @@ const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** JSON equality: key order does not matter and a property set to undefined is absent. */
+function sameJson(a: unknown, b: unknown): boolean {
+  return jsonEqual(cloneJson(a ?? null), cloneJson(b ?? null));
 }
 
 function clone<T>(value: T): T {
@@ -591,7 +597,9 @@ export class Registry {
           throw mapped;
         }
       }
-      if (isDeepStrictEqual(next, current)) return current;
+      // A write that changes nothing is no write (no new revision, no watch event), as in
+      // Kubernetes' GuaranteedUpdate. Compared as JSON: a property set to undefined is absent.
+      if (sameJson(next, current)) return current;
       this.assertValid(def, next, current);
       await opts.admit?.(next, current);
       if (opts.dryRun) return next;
@@ -618,7 +626,7 @@ export class Registry {
       if (
         def.group === '' &&
         def.plural === 'resourcequotas' &&
-        !isDeepStrictEqual(next.spec, current.spec) &&
+        !sameJson(next.spec, current.spec) &&
         (await this.quota.applies(namespace))
       ) {
         // The tenant budget is checked and the quota written in one transaction.
@@ -781,7 +789,7 @@ export class Registry {
       else next.status = clone(current.status);
     }
     const defaulted = def.applyDefaults(next);
-    if (def.tracksGeneration && !isDeepStrictEqual(defaulted.spec, current.spec)) {
+    if (def.tracksGeneration && !sameJson(defaulted.spec, current.spec)) {
       defaulted.metadata.generation = (cur.generation ?? 1) + 1;
     }
     return defaulted;

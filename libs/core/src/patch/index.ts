@@ -27,4 +27,5 @@ export {
 } from './schemas';
 export { PATCH_CONTENT_TYPES, applyPatch, patchTypeOf } from './apply-patch';
 export type { PatchType } from './apply-patch';
+export { cloneJson, jsonEqual } from './json';
 export type { JsonValue, JsonObject, JsonArray, JsonPrimitive } from './json';
