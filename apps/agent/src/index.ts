@@ -1,5 +1,10 @@
 /**
- * berth-agent: the node agent (kubelet + runtime + service proxy; see ARCHITECTURE.md).
- * Filled by the node-agent issue; until then it only describes itself.
+ * berth-agent: the node agent (kubelet; the service proxy comes later — see ARCHITECTURE.md).
  */
 export const AGENT_ROLE = 'node agent (kubelet, container runtime, service proxy)';
+export * from './agent';
+export * from './api-client';
+export * from './config';
+export * from './log';
+export * from './node-agent';
+export * from './pod-status';

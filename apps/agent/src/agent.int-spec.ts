@@ -1,0 +1,278 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { KubeObject } from '@berth/core';
+import {
+  deployment,
+  eventually,
+  startTestCluster,
+  type TestCluster,
+} from '../../worker/src/testing/test-cluster';
+import { startAgent, type RunningAgent } from './agent';
+import { loadAgentConfig, type AgentConfig } from './config';
+import { createLogger } from './log';
+
+type Pod = KubeObject & {
+  spec: { nodeName?: string };
+  status?: {
+    phase?: string;
+    conditions?: Array<{ type: string; status: string }>;
+    containerStatuses?: Array<{
+      name: string;
+      ready: boolean;
+      restartCount: number;
+      state: { running?: { startedAt: string } };
+    }>;
+    startTime?: string;
+    podIP?: string;
+    hostIP?: string;
+  };
+};
+type Node = KubeObject & {
+  spec?: { taints?: Array<{ key: string; effect: string }> };
+  status?: {
+    conditions?: Array<{ type: string; status: string; reason?: string }>;
+    capacity?: Record<string, string>;
+    addresses?: Array<{ type: string; address: string }>;
+    nodeInfo?: { kubeletVersion?: string; containerRuntimeVersion?: string };
+  };
+};
+
+const UNREACHABLE = 'node.kubernetes.io/unreachable';
+
+describe('node agents with the simulated runtime (real PostgreSQL, Redis, BullMQ)', () => {
+  let c: TestCluster;
+  let dataDir: string;
+  let bootstrapToken: string;
+  const agents = new Map<string, RunningAgent>();
+  const api = () => c.api.api();
+
+  function agentConfig(nodeName: string): AgentConfig {
+    return {
+      ...loadAgentConfig([], {}),
+      apiUrl: c.api.server.httpUrl!,
+      bootstrapToken,
+      nodeName,
+      dataDir,
+      nodeIP: '127.0.0.1',
+      runtime: 'simulated',
+      capacity: { cpu: '4', memory: '8Gi', pods: '110' },
+      heartbeatIntervalMs: 250,
+      simulated: { startDelayMs: 50, failureRate: 0, restartRate: 0 },
+      logLevel: (process.env.BERTH_TEST_LOG as 'debug' | undefined) ?? 'warn',
+    };
+  }
+  const startNode = (name: string) => {
+    agents.set(name, startAgent(agentConfig(name), createLogger(agentConfig(name).logLevel)));
+  };
+  const stopNode = async (name: string) => {
+    await agents.get(name)?.stop();
+    agents.delete(name);
+  };
+
+  const getNode = async (n: string): Promise<Node> =>
+    (await api().get(`/api/v1/nodes/${n}`).expect(200)).body;
+  const ready = (n: Node) => n.status?.conditions?.find((x) => x.type === 'Ready');
+  const listPods = async (): Promise<Pod[]> =>
+    (await api().get('/api/v1/namespaces/w/pods').expect(200)).body.items;
+  const condition = (p: Pod, type: string) =>
+    p.status?.conditions?.find((x) => x.type === type)?.status;
+  const runningAndReady = (p: Pod) =>
+    !p.metadata.deletionTimestamp &&
+    p.status?.phase === 'Running' &&
+    condition(p, 'Ready') === 'True';
+  /** The uids a node's runtime runs. */
+  const runtimeUids = async (n: string) =>
+    (await agents.get(n)!.runtimes.get(n)!.listPods()).map((p) => p.uid).sort();
+  const summary = (pods: Pod[]) =>
+    pods
+      .map(
+        (p) => `${p.metadata.name}@${p.spec.nodeName}:${p.status?.phase}/${condition(p, 'Ready')}`,
+      )
+      .join(' ');
+
+  /** Waits for `count` running, ready pods (none being deleted), returning them. */
+  const readyPods = (count: number, what: string, accept: (pods: Pod[]) => boolean = () => true) =>
+    eventually(
+      async () => {
+        const pods = (await listPods()).filter((p) => !p.metadata.deletionTimestamp);
+        if (pods.length === count && pods.every(runningAndReady) && accept(pods)) return pods;
+        throw new Error(summary(pods));
+      },
+      what,
+      30_000,
+    );
+
+  beforeAll(async () => {
+    c = await startTestCluster(1, { nodeGracePeriodMs: 2000, nodeMonitorPeriodMs: 200 });
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'berth-agent-test-'));
+    for (const ns of ['default', 'w'])
+      await api()
+        .post('/api/v1/namespaces')
+        .send({ metadata: { name: ns } })
+        .expect(201);
+    bootstrapToken = (await api().post('/auth/bootstrap-tokens').send({}).expect(201)).body.token;
+    startNode('node-a');
+    startNode('node-b');
+  });
+
+  afterAll(async () => {
+    await Promise.all([...agents.keys()].map(stopNode));
+    await c?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('registers each node, which stays Ready through its Lease heartbeats', async () => {
+    for (const n of ['node-a', 'node-b']) {
+      const node = await eventually(async () => {
+        const res = await api().get(`/api/v1/nodes/${n}`);
+        return res.status === 200 && ready(res.body)?.status === 'True'
+          ? (res.body as Node)
+          : undefined;
+      }, `${n} Ready`);
+      expect(ready(node)?.reason).toBe('KubeletReady');
+      expect(node.metadata.labels?.['kubernetes.io/hostname']).toBe(n);
+      expect(node.status?.capacity).toEqual({ cpu: '4', memory: '8Gi', pods: '110' });
+      expect(node.status?.addresses).toContainEqual({ type: 'InternalIP', address: '127.0.0.1' });
+      expect(node.status?.nodeInfo?.containerRuntimeVersion).toBe('simulated://0.1.0');
+      // The credential is kept in the node's directory.
+      expect(readFileSync(path.join(dataDir, 'nodes', n, 'node-token'), 'utf8')).toMatch(/^bn_/);
+    }
+    // Renewals: the Lease's renewTime moves on, and the nodes stay Ready past the grace period.
+    const leasePath = '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-a';
+    const first = await eventually(async () => {
+      const res = await api().get(leasePath);
+      return res.status === 200 ? (res.body.spec.renewTime as string) : undefined;
+    }, 'the Lease of node-a');
+    await eventually(async () => {
+      const renewed = (await api().get(leasePath).expect(200)).body.spec.renewTime as string;
+      return Date.parse(renewed) > Date.parse(first) + 2000;
+    }, 'the Lease renewed past the grace period');
+    for (const n of ['node-a', 'node-b']) {
+      const node = await getNode(n);
+      expect(ready(node)?.status).toBe('True');
+      expect(node.spec?.taints ?? []).toEqual([]);
+    }
+  });
+
+  it('runs a Deployment of 3 replicas over both nodes: Running and Ready, with full status', async () => {
+    const web = deployment('web', 3);
+    web.spec.template.spec = {
+      ...web.spec.template.spec,
+      tolerations: [
+        { key: UNREACHABLE, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 1 },
+      ],
+    } as typeof web.spec.template.spec;
+    await api().post('/apis/apps/v1/namespaces/w/deployments').send(web).expect(201);
+    const pods = await readyPods(3, '3 running and ready pods on both nodes', (ps) =>
+      ['node-a', 'node-b'].every((n) => ps.some((p) => p.spec.nodeName === n)),
+    );
+    for (const p of pods) {
+      for (const t of ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'])
+        expect(condition(p, t)).toBe('True');
+      expect(p.status?.startTime).toBeDefined();
+      expect(p.status?.podIP).toBe('127.0.0.1');
+      expect(p.status?.hostIP).toBe('127.0.0.1');
+      expect(p.status?.containerStatuses).toEqual([
+        expect.objectContaining({ name: 'main', ready: true, restartCount: 0 }),
+      ]);
+      expect(p.status?.containerStatuses?.[0].state.running?.startedAt).toBeDefined();
+    }
+    // Each runtime runs exactly the pods bound to its node.
+    for (const n of ['node-a', 'node-b']) {
+      const bound = pods.filter((p) => p.spec.nodeName === n).map((p) => p.metadata.uid!);
+      expect(await runtimeUids(n)).toEqual(bound.sort());
+    }
+    await api().get('/apis/apps/v1/namespaces/w/deployments/web').expect(200);
+    await eventually(async () => {
+      const d = (await api().get('/apis/apps/v1/namespaces/w/deployments/web').expect(200)).body;
+      return d.status?.availableReplicas === 3;
+    }, 'the Deployment available');
+  });
+
+  it('stops a deleted pod and runs its replacement', async () => {
+    const before = await readyPods(3, '3 ready pods');
+    const victim = before[0];
+    const node = victim.spec.nodeName!;
+    await api().delete(`/api/v1/namespaces/w/pods/${victim.metadata.name}`).expect(200);
+    const after = await readyPods(3, 'a replacement running', (ps) =>
+      ps.every((p) => p.metadata.uid !== victim.metadata.uid),
+    );
+    await eventually(
+      async () => !(await runtimeUids(node)).includes(victim.metadata.uid!),
+      'the deleted pod stopped in its runtime',
+    );
+    for (const n of ['node-a', 'node-b'])
+      await eventually(async () => {
+        const bound = after.filter((p) => p.spec.nodeName === n).map((p) => p.metadata.uid!);
+        const uids = await runtimeUids(n);
+        if (JSON.stringify(uids) === JSON.stringify(bound.sort())) return true;
+        throw new Error(`${n} runs ${uids.join(',')}; bound: ${bound.join(',')}`);
+      }, `${n}'s runtime matching its pods`);
+  });
+
+  it('re-adopts its pods when restarted: no duplicates, nothing restarted', async () => {
+    const before = await readyPods(3, '3 ready pods');
+    const onA = before.filter((p) => p.spec.nodeName === 'node-a');
+    expect(onA.length).toBeGreaterThan(0);
+    const token = readFileSync(path.join(dataDir, 'nodes', 'node-a', 'node-token'), 'utf8');
+    await stopNode('node-a');
+    startNode('node-a');
+    // The new agent reads its runtime's pods back: the same uids, started at the same time.
+    expect(await runtimeUids('node-a')).toEqual(onA.map((p) => p.metadata.uid!).sort());
+    const adopted = await agents.get('node-a')!.runtimes.get('node-a')!.listPods();
+    for (const p of onA) {
+      const a = adopted.find((x) => x.uid === p.metadata.uid)!;
+      expect(a.containerStatuses[0].state.running?.startedAt).toBe(
+        p.status?.containerStatuses?.[0].state.running?.startedAt,
+      );
+    }
+    // A while later (several heartbeats and resyncs) still no duplicate, no new pod.
+    await eventually(async () => {
+      const lease = (
+        await api()
+          .get('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-a')
+          .expect(200)
+      ).body;
+      return Date.parse(lease.spec.renewTime) > Date.now() - 1000;
+    }, 'the restarted agent heartbeating');
+    const after = await readyPods(3, '3 ready pods after the restart');
+    expect(after.map((p) => p.metadata.uid).sort()).toEqual(
+      before.map((p) => p.metadata.uid).sort(),
+    );
+    expect(await runtimeUids('node-a')).toEqual(onA.map((p) => p.metadata.uid!).sort());
+    // It kept its credential.
+    expect(readFileSync(path.join(dataDir, 'nodes', 'node-a', 'node-token'), 'utf8')).toBe(token);
+  });
+
+  it('registers again when its stored credential is rejected', async () => {
+    const file = path.join(dataDir, 'nodes', 'node-b', 'node-token');
+    await stopNode('node-b');
+    writeFileSync(file, 'bn_not-a-valid-credential\n');
+    startNode('node-b');
+    await eventually(
+      async () =>
+        /^bn_/.test(readFileSync(file, 'utf8')) &&
+        !readFileSync(file, 'utf8').includes('not-a-valid'),
+      'a new node credential',
+    );
+    await readyPods(3, '3 ready pods after node-b re-registered');
+  });
+
+  it('a stopped agent makes its node Unknown and its pods come back on the other node', async () => {
+    const before = await readyPods(3, '3 ready pods');
+    const onB = before.filter((p) => p.spec.nodeName === 'node-b').map((p) => p.metadata.uid);
+    expect(onB.length).toBeGreaterThan(0);
+    await stopNode('node-b');
+    const down = await eventually(async () => {
+      const b = await getNode('node-b');
+      return ready(b)?.status === 'Unknown' ? b : undefined;
+    }, 'node-b Ready=Unknown');
+    expect(ready(down)?.reason).toBe('NodeStatusUnknown');
+    const moved = await readyPods(3, '3 ready pods, all on node-a', (ps) =>
+      ps.every((p) => p.spec.nodeName === 'node-a'),
+    );
+    expect(moved.some((p) => onB.includes(p.metadata.uid))).toBe(false);
+    expect(await runtimeUids('node-a')).toEqual(moved.map((p) => p.metadata.uid!).sort());
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * The agent process: one node (with the `process` or `simulated` runtime), or in hollow
+ * mode N simulated nodes `<name>-0…N-1` sharing one connection pool, each with its own
+ * credential, Lease, pod watch and runtime state under `<dataDir>/nodes/<node>/`.
+ */
+import path from 'node:path';
+import * as runtimes from '@berth/runtime';
+import type { Runtime } from '@berth/runtime';
+import { ApiClient } from './api-client';
+import type { AgentConfig } from './config';
+import { createLogger, type Logger } from './log';
+import { NodeAgent } from './node-agent';
+
+export interface RunningAgent {
+  nodes: NodeAgent[];
+  /** The runtime of each node, by node name. */
+  runtimes: Map<string, Runtime>;
+  /** Stops every node's loops and closes the runtimes; pods are left to be re-adopted. */
+  stop(): Promise<void>;
+}
+
+interface ProcessRuntimeOptions {
+  dataDir: string;
+  nodeIP: string;
+  log: Logger;
+}
+
+type ProcessRuntimeFactory = (opts: ProcessRuntimeOptions) => Runtime;
+
+/**
+ * The `process` runtime when this build has it (libs/runtime exports `createProcessRuntime`
+ * or a `ProcessRuntime` class taking `{ dataDir, nodeIP, log }`), else undefined.
+ */
+export function processRuntimeFactory(): ProcessRuntimeFactory | undefined {
+  const lib = runtimes as unknown as Record<string, unknown>;
+  if (typeof lib.createProcessRuntime === 'function')
+    return lib.createProcessRuntime as ProcessRuntimeFactory;
+  if (typeof lib.ProcessRuntime === 'function') {
+    const Ctor = lib.ProcessRuntime as new (opts: ProcessRuntimeOptions) => Runtime;
+    return (opts) => new Ctor(opts);
+  }
+  return undefined;
+}
+
+export function nodeNames(config: AgentConfig): string[] {
+  if (config.simulatedNodes <= 0) return [config.nodeName];
+  return Array.from({ length: config.simulatedNodes }, (_, i) => `${config.nodeName}-${i}`);
+}
+
+export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
+  const logger = log ?? createLogger(config.logLevel);
+  const client = new ApiClient({ url: config.apiUrl, caFile: config.caFile });
+  const nodes: NodeAgent[] = [];
+  const byNode = new Map<string, Runtime>();
+  for (const name of nodeNames(config)) {
+    const stateDir = path.join(config.dataDir, 'nodes', name);
+    let runtime: Runtime;
+    if (config.runtime === 'process') {
+      const make = processRuntimeFactory();
+      if (!make) throw new Error('the process runtime is not part of this build');
+      runtime = make({
+        dataDir: stateDir,
+        nodeIP: config.nodeIP,
+        log: logger.with({ node: name }),
+      });
+    } else {
+      runtime = new runtimes.SimulatedRuntime({
+        ...config.simulated,
+        podIP: config.nodeIP,
+        stateFile: path.join(stateDir, 'simulated-pods.json'),
+      });
+    }
+    byNode.set(name, runtime);
+    nodes.push(
+      new NodeAgent({
+        nodeName: name,
+        labels:
+          config.simulatedNodes > 0
+            ? { 'berth.dev/hollow': 'true', ...config.labels }
+            : config.labels,
+        taints: config.taints,
+        capacity: config.capacity,
+        nodeIP: config.nodeIP,
+        bootstrapToken: config.bootstrapToken,
+        stateDir,
+        heartbeatIntervalMs: config.heartbeatIntervalMs,
+        nodeStatusReportMs: config.nodeStatusReportMs,
+        runtime,
+        client,
+        log: logger,
+      }),
+    );
+  }
+  for (const n of nodes) n.start();
+  logger.info('agent started', {
+    nodes: nodes.length,
+    runtime: config.runtime,
+    apiUrl: config.apiUrl,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+  });
+  let stopping: Promise<void> | undefined;
+  return {
+    nodes,
+    runtimes: byNode,
+    stop() {
+      stopping ??= (async () => {
+        await Promise.all(nodes.map((n) => n.stop()));
+        await Promise.all([...byNode.values()].map((r) => r.close()));
+        client.close();
+        logger.info('agent stopped');
+      })();
+      return stopping;
+    },
+  };
+}
