@@ -52,6 +52,14 @@ export interface PodStatus {
   [key: string]: unknown;
 }
 
+/** Where a container port is published on the node (Berth's `containerStatuses[].hostPorts`). */
+export interface HostPort {
+  containerPort: number;
+  hostPort: number;
+  name?: string;
+  protocol: string;
+}
+
 /** Phases a pod never leaves: the agent does not (re)start such pods. */
 export function isTerminal(pod: ApiPod): boolean {
   return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
@@ -101,6 +109,29 @@ function stateForApi(s: ContainerState): Record<string, unknown> {
       },
     };
   return {};
+}
+
+/** The runtime's port map as `hostPorts` (with the container port's name and protocol). */
+function hostPortsForApi(
+  pod: ApiPod,
+  c: PodStatusReport['containerStatuses'][number],
+): { hostPorts?: HostPort[] } {
+  const entries = Object.entries(c.hostPorts ?? {});
+  if (entries.length === 0) return {};
+  const declared = pod.spec?.containers?.find((x) => x.name === c.name)?.ports ?? [];
+  return {
+    hostPorts: entries
+      .map(([containerPort, hostPort]) => {
+        const p = declared.find((d) => d.containerPort === Number(containerPort));
+        return {
+          containerPort: Number(containerPort),
+          hostPort,
+          ...(p?.name ? { name: p.name } : {}),
+          protocol: p?.protocol ?? 'TCP',
+        };
+      })
+      .sort((a, b) => a.containerPort - b.containerPort),
+  };
 }
 
 const OWN_CONDITIONS = ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'];
@@ -175,6 +206,7 @@ export function desiredPodStatus(
       ready: c.ready,
       started: c.started,
       restartCount: c.restartCount,
+      ...hostPortsForApi(pod, c),
     })),
     startTime: current.startTime ?? seconds(report.startTime ?? now.toISOString()),
     hostIP,

@@ -53,6 +53,33 @@ function pod(
 const ref = (name: string) => ({ kind: 'Pod', namespace: 'a', name, uid: `uid-${name}` });
 
 describe('endpoints controller decision', () => {
+  it('uses the node port a runtime published a container port on (process runtime pods share the node address)', () => {
+    const s = svc({
+      selector: { app: 'web' },
+      ports: [{ name: 'http', port: 80, targetPort: 'http' }],
+    });
+    const published = (name: string, hostPort: number): KubeObject => {
+      const p = pod(name, { ip: '192.168.1.5' });
+      (p.status as { containerStatuses?: object[] }).containerStatuses = [
+        {
+          name: 'c',
+          hostPorts: [{ containerPort: 8080, hostPort, name: 'http', protocol: 'TCP' }],
+        },
+      ];
+      return p;
+    };
+    expect(endpointsSubsets(s, [published('a', 40001), published('b', 40002)])).toEqual([
+      {
+        addresses: [{ ip: '192.168.1.5', nodeName: 'n1', targetRef: ref('a') }],
+        ports: [{ name: 'http', port: 40001, protocol: 'TCP' }],
+      },
+      {
+        addresses: [{ ip: '192.168.1.5', nodeName: 'n1', targetRef: ref('b') }],
+        ports: [{ name: 'http', port: 40002, protocol: 'TCP' }],
+      },
+    ]);
+  });
+
   it('puts ready pods in addresses and the others in notReadyAddresses, resolving named target ports', () => {
     const s = svc({
       selector: { app: 'web' },

@@ -8,7 +8,8 @@
  *   (unless `spec.publishNotReadyAddresses`, which makes every pod ready).
  * - Each Service port resolves its `targetPort` per pod: a number as it is, a name
  *   through the pod's named container ports (a pod without that name is left out of that
- *   port's subset); pods are grouped into subsets by their resolved ports, as Kubernetes'
+ *   port's subset); a container port the runtime published on a node port (Berth's
+ *   `containerStatuses[].hostPorts`) resolves to that node port; pods are grouped into subsets by their resolved ports, as Kubernetes'
  *   `RepackSubsets` does, so the result is stable.
  * - Services without a selector keep user-managed Endpoints: undefined.
  */
@@ -47,6 +48,21 @@ function containerPort(pod: KubeObject, name: string, protocol: string): number 
   return undefined;
 }
 
+/**
+ * The node port a container port is published on, when the pod's runtime maps ports (Berth's
+ * process runtime reports `status.containerStatuses[].hostPorts`); undefined otherwise.
+ */
+function hostPortOf(pod: KubeObject, containerPort: number, protocol: string): number | undefined {
+  for (const cs of arr(obj(pod.status).containerStatuses)) {
+    for (const hp of arr(obj(cs).hostPorts)) {
+      const m = obj(hp);
+      if (m.containerPort === containerPort && (str(m.protocol) || 'TCP') === protocol)
+        return typeof m.hostPort === 'number' ? m.hostPort : undefined;
+    }
+  }
+  return undefined;
+}
+
 function resolvePort(svcPort: JsonObject, pod: KubeObject): Port | undefined {
   const protocol = str(svcPort.protocol) || 'TCP';
   const target = svcPort.targetPort ?? svcPort.port;
@@ -59,7 +75,11 @@ function resolvePort(svcPort: JsonObject, pod: KubeObject): Port | undefined {
           ? containerPort(pod, target, protocol)
           : undefined;
   if (port === undefined) return undefined;
-  return { ...(svcPort.name ? { name: str(svcPort.name) } : {}), port, protocol };
+  return {
+    ...(svcPort.name ? { name: str(svcPort.name) } : {}),
+    port: hostPortOf(pod, port, protocol) ?? port,
+    protocol,
+  };
 }
 
 function compareAddress(a: Address, b: Address): number {

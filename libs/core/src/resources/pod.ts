@@ -51,6 +51,20 @@ const containerStatusSchema = z.strictObject({
   user: anyObject().optional(),
   allocatedResourcesStatus: z.array(anyObject()).optional(),
   stopSignal: z.string().optional(),
+  /**
+   * Berth: where the container's ports are reachable on the node (the process runtime maps
+   * each containerPort to a node port). Endpoints use these ports.
+   */
+  hostPorts: z
+    .array(
+      z.strictObject({
+        containerPort: int(),
+        hostPort: int(),
+        name: z.string().optional(),
+        protocol: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 
 const podIPSchema = z.strictObject({ ip: z.string() });
