@@ -276,6 +276,39 @@ describe('the dashboard in a real browser', () => {
       if (withAgent)
         await page.locator('[data-testid="deployment-ready"]', { hasText: '3/3' }).waitFor();
 
+      // A pod of the steady Deployment, from its page: status, events, logs.
+      await page.locator('[data-testid="pod-table"] tbody tr a').first().click();
+      await page.getByRole('heading', { name: 'Logs' }).waitFor();
+      // The log viewer follows GET …/pods/{name}/log?follow=true once the container has
+      // started. Where this API build does not serve logs yet, it shows the API's Status
+      // message as written.
+      if (!withAgent) {
+        await page.locator('[data-testid="log-waiting"]').waitFor();
+      } else {
+        await page.locator('[data-testid="pod-status"]', { hasText: 'Running' }).first().waitFor();
+        const podName = (await page.locator('[data-testid="pod-name"]').innerText()).trim();
+        const direct = await fetch(
+          `${api.httpUrl}/api/v1/namespaces/team-a-dev/pods/${podName}/log`,
+          { headers: { Authorization: `Bearer ${api.token}` } },
+        );
+        if (direct.ok) {
+          await page.waitForFunction(
+            () =>
+              (document.querySelector('[data-testid="log-output"]')?.textContent ?? '').length > 20,
+            undefined,
+            { timeout: STEP_MS },
+          );
+        } else {
+          const status = (await direct.json()) as { message: string };
+          await page.locator('[data-testid="log-error"]', { hasText: status.message }).waitFor();
+        }
+      }
+      await shot(page, 'pod-logs');
+      await go(page, 'pods');
+      await page.locator('tbody tr', { hasText: 'web-' }).first().waitFor();
+      await go(page, 'deployments/team-a-dev~web/show');
+      await page.getByRole('heading', { name: 'web', exact: true }).waitFor();
+
       // Edit the image (a new revision), then roll back to the previous one.
       await page.getByRole('button', { name: 'Edit' }).click();
       await page.getByLabel('Image of web').fill('nginx:1.28');
@@ -292,30 +325,6 @@ describe('the dashboard in a real browser', () => {
       await go(page, 'deployments');
       await page.getByRole('cell', { name: 'web' }).waitFor();
       await shot(page, 'deployments');
-
-      await go(page, 'pods');
-      await page.locator('tbody tr').first().waitFor();
-      await page.locator('tbody tr', { hasText: 'web-' }).first().click();
-      await page.getByRole('heading', { name: 'Logs' }).waitFor();
-      // The log viewer follows GET …/pods/{name}/log?follow=true. Where this API build
-      // does not serve logs yet, the viewer must show the API's Status message as written.
-      const podName = (await page.locator('[data-testid="pod-name"]').innerText()).trim();
-      const direct = await fetch(
-        `${api.httpUrl}/api/v1/namespaces/team-a-dev/pods/${podName}/log`,
-        { headers: { Authorization: `Bearer ${api.token}` } },
-      );
-      if (direct.ok && withAgent) {
-        await page.waitForFunction(
-          () =>
-            (document.querySelector('[data-testid="log-output"]')?.textContent ?? '').length > 20,
-          undefined,
-          { timeout: STEP_MS },
-        );
-      } else if (!direct.ok) {
-        const status = (await direct.json()) as { message: string };
-        await page.locator('[data-testid="log-error"]', { hasText: status.message }).waitFor();
-      }
-      await shot(page, 'pod-logs');
 
       await page.goto(`${api.httpUrl}/ui/#/`);
       await page.locator('[data-testid="tenant-team-a"]').waitFor();

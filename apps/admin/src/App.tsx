@@ -19,6 +19,7 @@ import {
   Menu,
   Resource,
   TitlePortal,
+  ToggleThemeButton,
 } from 'react-admin';
 import { TenantSwitcher } from './components/TenantSwitcher';
 import { authProvider } from './authProvider';
@@ -59,6 +60,7 @@ function BerthAppBar() {
       toolbar={
         <>
           <TenantSwitcher />
+          <ToggleThemeButton />
           <LoadingIndicator />
         </>
       }

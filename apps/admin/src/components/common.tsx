@@ -13,6 +13,7 @@ import {
 } from 'react-admin';
 import type { KubeObject } from '../api';
 import { podState } from '../pod-state';
+import { useLive } from '../live';
 import { age, formatQuantity, parseQuantity } from '../quantity';
 
 /**
@@ -179,5 +180,37 @@ export function NameField(_: { label?: string; sortBy?: string }) {
     >
       {record.metadata.name}
     </Link>
+  );
+}
+
+/** The events about one object, newest first, live (what `kubectl describe` ends with). */
+export function ObjectEvents({ namespace, name }: { namespace: string; name: string }) {
+  const fieldSelector = `involvedObject.name=${name}`;
+  const events = useGetList('events', {
+    pagination: { page: 1, perPage: 20 },
+    sort: { field: 'lastTimestamp', order: 'DESC' },
+    filter: { namespace, fieldSelector },
+  });
+  useLive('events', namespace, { fieldSelector });
+  if (events.isPending) return <LinearProgress />;
+  if (!events.data?.length) return <Empty>No events.</Empty>;
+  return (
+    <Stack spacing={0.5} data-testid="object-events">
+      {events.data.map((e) => (
+        <Typography variant="body2" key={e.id}>
+          <Chip
+            size="small"
+            label={e.type}
+            color={e.type === 'Warning' ? 'warning' : 'default'}
+            sx={{ mr: 1 }}
+          />
+          <strong>{e.reason}</strong> {e.message}{' '}
+          <Typography component="span" variant="body2" color="text.secondary">
+            ({age(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp)} ago
+            {e.count > 1 ? `, ×${e.count}` : ''})
+          </Typography>
+        </Typography>
+      ))}
+    </Stack>
   );
 }

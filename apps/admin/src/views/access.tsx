@@ -41,6 +41,7 @@ import { requestJson, type KubeObject, type Obj } from '../api';
 import type { Permissions } from '../authProvider';
 import { Empty, Section } from '../components/common';
 import { dataProvider } from '../dataProvider';
+import { Users } from './users';
 
 const ROLES = ['tenant-admin', 'developer', 'viewer'];
 
@@ -440,6 +441,15 @@ export function AccessPage() {
           </List>
         </CardContent>
       </Card>
+      {permissions?.clusterAdmin ? (
+        <Card sx={{ mb: 2 }}>
+          <CardContent>
+            <Section title="Users">
+              <Users />
+            </Section>
+          </CardContent>
+        </Card>
+      ) : null}
       <Card>
         <CardContent>
           <Section title="Members and roles">

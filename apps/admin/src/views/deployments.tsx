@@ -48,6 +48,7 @@ import {
   Section,
   restartsOf,
   useShowErrors,
+  ObjectEvents,
   NameField,
 } from '../components/common';
 import { dataProvider } from '../dataProvider';
@@ -662,6 +663,9 @@ function DeploymentDetails() {
             namespace={record.metadata.namespace!}
             selector={selectorString(record.spec?.selector?.matchLabels)}
           />
+        </Section>
+        <Section title="Events">
+          <ObjectEvents namespace={record.metadata.namespace!} name={record.metadata.name} />
         </Section>
         <Section title="Revisions">
           <Revisions deployment={record} />

@@ -32,6 +32,7 @@ import {
   Section,
   restartsOf,
   useShowErrors,
+  ObjectEvents,
   NameField,
 } from '../components/common';
 import { useLive } from '../live';
@@ -82,7 +83,10 @@ export function LogViewer({ pod }: { pod: KubeObject }) {
   const [state, setState] = useState<'loading' | 'streaming' | 'ended'>('loading');
   const pre = useRef<HTMLPreElement>(null);
   const { namespace, name } = pod.metadata;
+  // Like kubectl: no logs before a container has started on a node.
+  const started = !!pod.spec?.nodeName && pod.status?.phase !== 'Pending';
   useEffect(() => {
+    if (!started) return;
     const abort = new AbortController();
     setText('');
     setError(undefined);
@@ -111,7 +115,7 @@ export function LogViewer({ pod }: { pod: KubeObject }) {
       }
     })();
     return () => abort.abort();
-  }, [namespace, name, container, follow, previous]);
+  }, [namespace, name, container, follow, previous, started]);
   useEffect(() => {
     if (follow && pre.current) pre.current.scrollTop = pre.current.scrollHeight;
   }, [text, follow]);
@@ -147,6 +151,12 @@ export function LogViewer({ pod }: { pod: KubeObject }) {
           {state === 'streaming' ? (follow ? 'following live' : 'reading') : state}
         </Typography>
       </Stack>
+      {!started ? (
+        <Alert severity="info" data-testid="log-waiting">
+          No logs yet: the container has not started
+          {pod.spec?.nodeName ? ` on ${pod.spec.nodeName}` : ' (the pod is not scheduled)'}.
+        </Alert>
+      ) : null}
       {error ? (
         <Alert severity="warning" data-testid="log-error">
           {error}
@@ -169,7 +179,8 @@ export function LogViewer({ pod }: { pod: KubeObject }) {
           whiteSpace: 'pre-wrap',
         }}
       >
-        {text || (state === 'loading' ? 'Loading…' : error ? '' : '(no output yet)')}
+        {text ||
+          (!started ? '' : state === 'loading' ? 'Loading…' : error ? '' : '(no output yet)')}
       </pre>
     </Box>
   );
@@ -223,6 +234,9 @@ function PodDetails() {
           ) : (
             <Empty>None reported yet.</Empty>
           )}
+        </Section>
+        <Section title="Events">
+          <ObjectEvents namespace={pod.metadata.namespace!} name={pod.metadata.name} />
         </Section>
         <Section title="Logs">
           <LogViewer pod={pod} />
