@@ -55,6 +55,7 @@ describe('node agents with the simulated runtime (real PostgreSQL, Redis, BullMQ
       nodeName,
       dataDir,
       nodeIP: '127.0.0.1',
+      kubeletPort: 0,
       runtime: 'simulated',
       capacity: { cpu: '4', memory: '8Gi', pods: '110' },
       heartbeatIntervalMs: 250,
@@ -188,6 +189,29 @@ describe('node agents with the simulated runtime (real PostgreSQL, Redis, BullMQ
       const d = (await api().get('/apis/apps/v1/namespaces/w/deployments/web').expect(200)).body;
       return d.status?.availableReplicas === 3;
     }, 'the Deployment available');
+  });
+
+  it('serves pod logs through the API from the agent that runs the pod, and only to the API', async () => {
+    const [pod] = await readyPods(3, '3 ready pods');
+    const logPath = `/api/v1/namespaces/w/pods/${pod.metadata.name}/log`;
+    const text = (await api().get(logPath).expect(200)).text;
+    expect(text).toMatch(/started/i);
+    const stamped = (await api().get(`${logPath}?timestamps=true&tailLines=1`).expect(200)).text;
+    expect(stamped.trim().split('\n')).toHaveLength(1);
+    expect(stamped).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z /);
+    const bad = await api().get(`${logPath}?container=nope`).expect(400);
+    expect(bad.body.message).toBe(`container nope is not valid for pod ${pod.metadata.name}`);
+    await api().get(`${logPath}?tailLines=-1`).expect(400);
+    // The agent itself refuses anyone but the API server.
+    const node = await getNode(pod.spec.nodeName!);
+    const port = (node.status as { daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } })
+      .daemonEndpoints?.kubeletEndpoint?.Port;
+    expect(port).toBeGreaterThan(0);
+    const direct = await fetch(
+      `http://127.0.0.1:${port}/containerLogs/w/${pod.metadata.name}/main?podUID=${pod.metadata.uid}`,
+      { headers: { authorization: `Bearer ${bootstrapToken}` } },
+    );
+    expect(direct.status).toBe(401);
   });
 
   it('stops a deleted pod and runs its replacement', async () => {

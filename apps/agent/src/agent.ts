@@ -9,12 +9,15 @@ import type { Runtime } from '@berth/runtime';
 import { ApiClient } from './api-client';
 import type { AgentConfig } from './config';
 import { createLogger, type Logger } from './log';
+import { LogServer } from './log-server';
 import { NodeAgent } from './node-agent';
 
 export interface RunningAgent {
   nodes: NodeAgent[];
   /** The runtime of each node, by node name. */
   runtimes: Map<string, Runtime>;
+  /** Resolves once the log server listens; rejects when it cannot (e.g. its port is taken). */
+  ready: Promise<void>;
   /** Stops every node's loops and closes the runtimes; pods are left to be re-adopted. */
   stop(): Promise<void>;
 }
@@ -52,6 +55,20 @@ export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
   const client = new ApiClient({ url: config.apiUrl, caFile: config.caFile });
   const nodes: NodeAgent[] = [];
   const byNode = new Map<string, Runtime>();
+  const logServer = new LogServer({
+    host: config.nodeIP,
+    port: config.kubeletPort,
+    runtimes: byNode,
+    client,
+    log: logger,
+  });
+  const kubeletPort = logServer.listen();
+  kubeletPort.catch((err: Error) =>
+    logger.error('the log server cannot listen', {
+      address: `${config.nodeIP}:${config.kubeletPort}`,
+      error: err.message,
+    }),
+  );
   for (const name of nodeNames(config)) {
     const stateDir = path.join(config.dataDir, 'nodes', name);
     let runtime: Runtime;
@@ -85,6 +102,7 @@ export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
         stateDir,
         heartbeatIntervalMs: config.heartbeatIntervalMs,
         nodeStatusReportMs: config.nodeStatusReportMs,
+        kubeletPort,
         runtime,
         client,
         log: logger,
@@ -102,10 +120,12 @@ export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
   return {
     nodes,
     runtimes: byNode,
+    ready: kubeletPort.then(() => undefined),
     stop() {
       stopping ??= (async () => {
         await Promise.all(nodes.map((n) => n.stop()));
         await Promise.all([...byNode.values()].map((r) => r.close()));
+        await logServer.close();
         client.close();
         logger.info('agent stopped');
       })();

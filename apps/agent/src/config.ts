@@ -25,6 +25,11 @@ export interface AgentConfig {
   capacity: { cpu: string; memory: string; pods: string };
   /** The address reported as the node's InternalIP and the pods' hostIP. */
   nodeIP: string;
+  /**
+   * Where the agent serves the API server's log requests (kubelet's --port), on `nodeIP`;
+   * 0 picks a free port. Reported in the Node's status.daemonEndpoints.
+   */
+  kubeletPort: number;
   runtime: RuntimeName;
   /** Credentials and runtime state, per node in `<dataDir>/nodes/<node>/`. */
   dataDir: string;
@@ -56,6 +61,7 @@ Options (flags win over the environment):
   --memory Q                 BERTH_NODE_MEMORY        capacity (default: the host's memory)
   --pods N                   BERTH_NODE_PODS          capacity (default 110)
   --node-ip IP               BERTH_NODE_IP            InternalIP and pods' hostIP (default: first non-loopback IPv4)
+  --kubelet-port N           BERTH_KUBELET_PORT       where the API reaches this agent for logs (default 10250; 0: any free port)
   --runtime NAME             BERTH_RUNTIME            process | simulated (default: process when built, else simulated)
   --data-dir DIR             BERTH_AGENT_DATA_DIR     node credentials and runtime state (default ./.data/agent)
   --heartbeat-interval MS    BERTH_HEARTBEAT_INTERVAL_MS  Lease renewal period (default 10000)
@@ -82,6 +88,7 @@ const FLAGS: Record<string, string> = {
   memory: 'BERTH_NODE_MEMORY',
   pods: 'BERTH_NODE_PODS',
   'node-ip': 'BERTH_NODE_IP',
+  'kubelet-port': 'BERTH_KUBELET_PORT',
   runtime: 'BERTH_RUNTIME',
   'data-dir': 'BERTH_AGENT_DATA_DIR',
   'heartbeat-interval': 'BERTH_HEARTBEAT_INTERVAL_MS',
@@ -206,6 +213,7 @@ export function loadAgentConfig(
     taints: parseTaints(v.BERTH_NODE_TAINTS),
     capacity: { cpu, memory, pods: String(int(v, 'BERTH_NODE_PODS', 110, 1)) },
     nodeIP: v.BERTH_NODE_IP || defaultNodeIP(),
+    kubeletPort: int(v, 'BERTH_KUBELET_PORT', 10_250),
     runtime: simulatedNodes > 0 ? 'simulated' : runtime,
     dataDir: path.resolve(v.BERTH_AGENT_DATA_DIR || path.join('.data', 'agent')),
     heartbeatIntervalMs: int(v, 'BERTH_HEARTBEAT_INTERVAL_MS', 10_000, 10),

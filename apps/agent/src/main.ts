@@ -21,6 +21,12 @@ function main(): void {
   }
   const log = createLogger(config.logLevel);
   const agent = startAgent(config, log);
+  agent.ready.catch((err: Error) => {
+    process.stderr.write(
+      `berth-agent: cannot serve logs on ${config.nodeIP}:${config.kubeletPort}: ${err.message} (another agent there? use --kubelet-port)\n`,
+    );
+    void agent.stop().finally(() => process.exit(1));
+  });
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

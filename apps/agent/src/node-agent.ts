@@ -39,6 +39,8 @@ export interface NodeAgentOptions {
   stateDir: string;
   heartbeatIntervalMs: number;
   nodeStatusReportMs: number;
+  /** The port the agent's log server listens on (resolves once it listens). */
+  kubeletPort?: Promise<number>;
   runtime: Runtime;
   client: ApiClient;
   log: Logger;
@@ -86,6 +88,7 @@ export class NodeAgent {
   private nodeUid?: string;
   private unreachableSince?: number;
   private lastNodeStatusAt = 0;
+  private kubeletPort = 0;
   private nodeStatusDue = true;
 
   /** The pods bound to this node, by uid, as last seen from the API. */
@@ -145,6 +148,7 @@ export class NodeAgent {
   // ---- lifecycle -----------------------------------------------------------------------
 
   private async run(): Promise<void> {
+    this.kubeletPort = (await this.opts.kubeletPort?.catch(() => 0)) ?? 0;
     await this.retry('register the node', () => this.ensureNode());
     if (this.stopped) return;
     this.log.info('node registered', { nodeIP: this.opts.nodeIP, runtime: this.runtime.name });
@@ -360,7 +364,7 @@ export class NodeAgent {
         { type: 'InternalIP', address: this.opts.nodeIP },
         { type: 'Hostname', address: this.name },
       ],
-      daemonEndpoints: { kubeletEndpoint: { Port: 0 } },
+      daemonEndpoints: { kubeletEndpoint: { Port: this.kubeletPort } },
       nodeInfo: {
         machineID: '',
         systemUUID: '',

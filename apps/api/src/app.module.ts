@@ -18,6 +18,8 @@ import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
 import { RequestMetricsMiddleware } from './metrics/request-metrics.middleware';
+import { KubeletClient } from './nodes/kubelet-client';
+import { KubeletKeyController } from './nodes/kubelet-key.controller';
 import { OpenApiController } from './openapi/openapi.controller';
 import { OpenApiService } from './openapi/openapi.service';
 import { ResourcesController } from './resources/resources.controller';
@@ -42,6 +44,7 @@ export class AppModule implements NestModule {
         DashboardController,
         DiscoveryController,
         HealthController,
+        KubeletKeyController,
         MetricsController,
         OpenApiController,
         ResourcesController,
@@ -49,6 +52,7 @@ export class AppModule implements NestModule {
       providers: [
         AuditService,
         DiscoveryService,
+        KubeletClient,
         MetricsService,
         OpenApiService,
         WatchService,

@@ -35,6 +35,10 @@ import {
 import { desiredReplicas, toScale, withReplicas } from './scale';
 import { renderTable, type IncludeObject } from './table';
 import { WatchService } from './watch.service';
+import { KubeletClient } from '../nodes/kubelet-client';
+
+const PODS = findResource('', 'v1', 'pods')!;
+const NODES = findResource('', 'v1', 'nodes')!;
 
 const PATCH_TYPES = Object.values(PATCH_CONTENT_TYPES);
 
@@ -66,6 +70,7 @@ export class ResourcesController {
     private readonly admission: Admission,
     private readonly policyCache: PolicyCache,
     private readonly reviews: Reviews,
+    private readonly kubelet: KubeletClient,
   ) {}
 
   @All(['api', 'api/*path', 'apis', 'apis/*path'])
@@ -99,7 +104,8 @@ export class ResourcesController {
     if (def.namespaced && !info.namespace && info.name) throw this.notServed(req);
     const namespace = def.namespaced ? info.namespace : '';
     const sub = info.subresource;
-    if (sub && !(sub === 'status' && def.hasStatus) && !(sub === 'scale' && def.scale)) {
+    const podLog = sub === 'log' && def.group === '' && def.plural === 'pods';
+    if (sub && !(sub === 'status' && def.hasStatus) && !(sub === 'scale' && def.scale) && !podLog) {
       throw this.notServed(req);
     }
     if (sub && !info.name) throw this.notServed(req);
@@ -127,6 +133,11 @@ export class ResourcesController {
       audit.before = await this.resources.get(def, namespace, info.name).catch(() => undefined);
     }
 
+    if (podLog) {
+      if (info.verb !== 'get')
+        throw errors.methodNotAllowed(`${req.method} is not allowed on pods/log`);
+      return this.podLog(req, res, namespace, info.name);
+    }
     switch (info.verb) {
       case 'get':
         return this.get(req, res, def, namespace, info);
@@ -156,6 +167,16 @@ export class ResourcesController {
       default:
         throw errors.methodNotAllowed(`${req.method} is not supported`);
     }
+  }
+
+  /** `GET …/pods/{name}/log`, answered by the agent of the pod's node. */
+  private async podLog(req: Request, res: Response, namespace: string, name: string) {
+    const pod = await this.resources.get(PODS, namespace, name);
+    const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+    const node = nodeName
+      ? await this.resources.get(NODES, '', nodeName).catch(() => undefined)
+      : undefined;
+    await this.kubelet.streamLogs(req, res, pod, node);
   }
 
   private notServed(req: Request): ApiError {
