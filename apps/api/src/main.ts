@@ -29,6 +29,8 @@ Environment:
   BERTH_MAX_WATCH_SECONDS      longest watch (default 1800)
   BERTH_BOOKMARK_INTERVAL_MS   BOOKMARK interval for watches that allow them (default 60000)
   BERTH_TLS_SANS               extra certificate names, comma-separated
+  BERTH_SERVICE_CIDR           IPv4 range of Services' cluster IPs (default 127.96.0.0/12)
+  BERTH_SERVICE_NODE_PORT_RANGE  node ports of NodePort Services (default 30000-32767)
   BERTH_LOG_LEVEL              error|warn|log|debug|verbose (default log)
   BERTH_LOG_FORMAT             json|text (default json)
 `;

@@ -12,3 +12,4 @@ export * from './controllers';
 export * from './rbac';
 export * from './tenancy';
 export * from './admission';
+export * from './services';

@@ -7,6 +7,8 @@ import {
   formatTimestamp,
   groupVersion,
   jsonEqual,
+  keepAllocatedValues,
+  needsAllocation,
   objectMetaPatchSchema,
   parseFieldSelector,
   parseLabelSelector,
@@ -37,6 +39,7 @@ import {
   type StoredObject,
 } from '@berth/store';
 import { QuotaAdmission } from './quota-admission';
+import { ServiceAllocator, type ServiceAllocationOptions } from './service-allocation';
 import { toApiError } from './store-errors';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -50,6 +53,11 @@ export interface WriteOptions {
    * `next` (e.g. set a label). Runs again when an update retries on a conflict.
    */
   admit?: (next: KubeObject, current: KubeObject | undefined) => Promise<void> | void;
+}
+
+export interface RegistryOptions {
+  /** Where Services' cluster IPs and node ports come from. */
+  services?: ServiceAllocationOptions;
 }
 
 export interface WriteResult {
@@ -87,6 +95,12 @@ function sameJson(a: unknown, b: unknown): boolean {
 function clone<T>(value: T): T {
   return structuredClone(value);
 }
+
+function isService(def: ResourceDefinition): boolean {
+  return def.group === '' && def.plural === 'services';
+}
+
+const SERVICES = 'services';
 
 const GC_FINALIZERS: ReadonlySet<string> = new Set([
   finalizerForPropagation('Foreground')!,
@@ -191,11 +205,21 @@ export function patchSchemaFor(def: ResourceDefinition): PatchSchema {
  */
 export class Registry {
   private readonly quota: QuotaAdmission;
+  private readonly services: ServiceAllocator;
 
-  constructor(readonly repo: ObjectRepository) {
+  constructor(
+    readonly repo: ObjectRepository,
+    options: RegistryOptions = {},
+  ) {
     this.quota = new QuotaAdmission(repo, (o) =>
       fieldsOf(findResourceByKind(o.apiVersion, o.kind)!, o),
     );
+    this.services = new ServiceAllocator(options.services);
+  }
+
+  /** The Services as stored now, for a dry run's allocation (real writes read them locked). */
+  private async storedServices(): Promise<StoredObject[]> {
+    return (await this.repo.list({ resource: SERVICES })).items;
   }
 
   key(def: ResourceDefinition, namespace: string, name: string): ObjectKey {
@@ -312,7 +336,13 @@ export class Registry {
       ? await this.quota.prepare(object, namespace, def.group === '' && def.plural === 'pods')
       : false;
     await opts.admit?.(object, undefined);
-    if (opts.dryRun) return { object, warnings };
+    // A Service's cluster IP and node ports: chosen, or checked, in the creating
+    // transaction, so concurrent creates never get the same one.
+    const allocates = isService(def) && needsAllocation(object);
+    if (opts.dryRun) {
+      if (allocates) await this.services.allocate(() => this.storedServices(), object, undefined);
+      return { object, warnings };
+    }
     const key = this.key(def, namespace, object.metadata.name!);
     try {
       if (
@@ -335,10 +365,11 @@ export class Registry {
         });
         return { object: created.object as KubeObject, warnings };
       }
-      if (charged) {
+      if (charged || allocates) {
         // Charged to the quotas in the same transaction: racing creates never overshoot.
         const created = await this.repo.atomically(async (tx) => {
-          await this.quota.charge(tx, object, namespace);
+          if (allocates) await this.services.allocate(() => tx.list(SERVICES), object, undefined);
+          if (charged) await this.quota.charge(tx, object, namespace);
           const stored = await tx.create(
             key,
             object.metadata.uid!,
@@ -584,6 +615,8 @@ export class Registry {
       const current = stored.object as KubeObject;
       const next = mutate(clone(current));
       next.metadata.resourceVersion = current.metadata.resourceVersion;
+      // An update that leaves out a Service's cluster IP or node ports keeps them.
+      if (isService(def)) keepAllocatedValues(next, current);
       if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
         // The last finalizer is gone: the object goes away now.
         if (opts.dryRun) return next;
@@ -602,7 +635,27 @@ export class Registry {
       if (sameJson(next, current)) return current;
       this.assertValid(def, next, current);
       await opts.admit?.(next, current);
-      if (opts.dryRun) return next;
+      const allocates = isService(def) && needsAllocation(next, current);
+      if (opts.dryRun) {
+        if (allocates) await this.services.allocate(() => this.storedServices(), next, current);
+        return next;
+      }
+      if (allocates) {
+        // A new cluster IP or node port (say, the type became NodePort): chosen or checked
+        // in the writing transaction.
+        const updated = await this.repo.atomically(async (tx) => {
+          await this.services.allocate(() => tx.list(SERVICES), next, current);
+          return tx.update(key, next as JsonObject, fieldsOf(def, next), stored.resourceVersion);
+        });
+        if (updated) return updated.object as KubeObject;
+        if (precondition === undefined) continue;
+        throw errors.conflict(
+          def.plural,
+          name,
+          'the object has been modified; please apply your changes to the latest version and try again',
+          def.group || undefined,
+        );
+      }
       if (
         def.group === TENANCY_GROUP &&
         def.plural === 'quotarequests' &&

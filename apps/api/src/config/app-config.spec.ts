@@ -23,5 +23,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ BERTH_MAX_BODY_BYTES: '12' })).toThrow(/BERTH_MAX_BODY_BYTES/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/postgresql/);
     expect(() => loadConfig({ BERTH_LOG_LEVEL: 'loud' })).toThrow(/BERTH_LOG_LEVEL/);
+    expect(
+      loadConfig({
+        BERTH_SERVICE_CIDR: '127.200.0.0/16',
+        BERTH_SERVICE_NODE_PORT_RANGE: '31000-31999',
+      }),
+    ).toMatchObject({ serviceCIDR: '127.200.0.0/16', nodePortRange: '31000-31999' });
+    expect(loadConfig({})).toMatchObject({
+      serviceCIDR: '127.96.0.0/12',
+      nodePortRange: '30000-32767',
+    });
+    expect(() => loadConfig({ BERTH_SERVICE_CIDR: '127.0.0.1' })).toThrow(/BERTH_SERVICE_CIDR/);
+    expect(() => loadConfig({ BERTH_SERVICE_NODE_PORT_RANGE: '9-1' })).toThrow(
+      /BERTH_SERVICE_NODE_PORT_RANGE/,
+    );
   });
 });

@@ -1,5 +1,11 @@
 import os from 'node:os';
 import path from 'node:path';
+import {
+  DEFAULT_NODE_PORT_RANGE,
+  DEFAULT_SERVICE_CIDR,
+  PortRange,
+  ServiceIPRange,
+} from '@berth/core';
 
 /** Everything the API server reads from its environment, validated once at start-up. */
 export interface AppConfig {
@@ -46,6 +52,13 @@ export interface AppConfig {
   logFormat: 'json' | 'text';
   /** Extra names/IPs for the serving certificate. */
   extraSans: string[];
+  /**
+   * IPv4 CIDR Services' cluster IPs come from. The default is on loopback (127.96.0.0/12):
+   * node proxies listen there on any Linux host without network set-up.
+   */
+  serviceCIDR: string;
+  /** Node ports of NodePort Services, inclusive (default 30000-32767). */
+  nodePortRange: string;
 }
 
 export class ConfigError extends Error {}
@@ -77,6 +90,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`DATABASE_URL must be a postgresql:// URL; got "${databaseUrl}"`);
   }
   const httpPortRaw = env.BERTH_HTTP_PORT;
+  const serviceCIDR = env.BERTH_SERVICE_CIDR || DEFAULT_SERVICE_CIDR;
+  const nodePortRange = env.BERTH_SERVICE_NODE_PORT_RANGE || DEFAULT_NODE_PORT_RANGE;
+  try {
+    ServiceIPRange.parse(serviceCIDR);
+  } catch (err) {
+    throw new ConfigError(`BERTH_SERVICE_CIDR: ${(err as Error).message}`);
+  }
+  try {
+    PortRange.parse(nodePortRange);
+  } catch (err) {
+    throw new ConfigError(`BERTH_SERVICE_NODE_PORT_RANGE: ${(err as Error).message}`);
+  }
   return {
     databaseUrl,
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -104,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    serviceCIDR,
+    nodePortRange,
   };
 }
 

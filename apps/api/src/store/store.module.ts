@@ -83,8 +83,11 @@ export class StoreLifecycle implements OnModuleInit, OnApplicationShutdown {
     },
     {
       provide: Registry,
-      inject: [ObjectRepository],
-      useFactory: (repo: ObjectRepository) => new Registry(repo),
+      inject: [ObjectRepository, APP_CONFIG],
+      useFactory: (repo: ObjectRepository, config: AppConfig) =>
+        new Registry(repo, {
+          services: { serviceCIDR: config.serviceCIDR, nodePortRange: config.nodePortRange },
+        }),
     },
     StoreLifecycle,
   ],

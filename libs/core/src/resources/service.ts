@@ -118,6 +118,11 @@ function validateService(o: KubeObject, old: KubeObject | undefined): StatusCaus
     causes.push(fe.required('spec.ports'));
   }
 
+  if (headless && (type === 'NodePort' || type === 'LoadBalancer')) {
+    causes.push(
+      fe.invalid('spec.clusterIP', clusterIP, `may not be set to 'None' for ${type} services`),
+    );
+  }
   if (clusterIP && !headless && !isIP(clusterIP)) {
     causes.push(
       fe.invalid('spec.clusterIP', clusterIP, "must be empty, 'None', or a valid IP address"),
