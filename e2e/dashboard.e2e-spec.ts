@@ -251,6 +251,7 @@ describe('the dashboard in a real browser', () => {
         expect.stringContaining('team-a-dev'),
       ]);
       // A developer may not create namespaces: the button is not there.
+      await page.locator('[data-testid="list-actions"][data-decided="true"]').waitFor();
       expect(await page.getByRole('link', { name: /^create$/i }).count()).toBe(0);
 
       await go(page, 'deployments/create');
@@ -438,6 +439,30 @@ describe('the dashboard in a real browser', () => {
       if (withAgent) await page.getByRole('cell', { name: 'node-1' }).waitFor();
       else await page.getByText('No nodes have registered').waitFor();
       await shot(page, 'nodes');
+    }));
+
+  it('team-a viewer: a wrong password gets the API message; signed in, sees but gets no buttons to change', async () =>
+    scenario('viewer', async () => {
+      const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
+      contexts.push(context);
+      const login = await context.newPage();
+      login.setDefaultTimeout(STEP_MS);
+      await login.goto(`${api.httpUrl}/ui/`);
+      await login.locator('input[name=username]').fill('vera');
+      await login.locator('input[name=password]').fill('not-the-password');
+      await login.getByRole('button', { name: /sign in/i }).click();
+      await login.getByText('Unauthorized: invalid username or password').waitFor();
+
+      const page = await signIn('vera');
+      await go(page, 'deployments');
+      await page.getByRole('cell', { name: 'web' }).waitFor();
+      await page.locator('[data-testid="list-actions"][data-decided="true"]').waitFor();
+      expect(await page.getByRole('link', { name: /^create$/i }).count()).toBe(0);
+      await go(page, 'deployments/team-a-dev~web/show');
+      await page.locator('[data-testid="pod-table"]').waitFor();
+      await page.locator('[data-testid="deployment-actions"][data-decided="true"]').waitFor();
+      for (const name of ['Scale', 'Edit', 'Restart', 'Roll back', 'Delete'])
+        expect(await page.getByRole('button', { name, exact: true }).count()).toBe(0);
     }));
 
   it("team-b cannot reach team-a's pages by URL", async () =>

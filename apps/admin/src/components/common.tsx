@@ -1,7 +1,13 @@
 import { Box, Chip, LinearProgress, Stack, Tooltip, Typography } from '@mui/material';
 import type { ReactNode } from 'react';
 import {
+  CreateButton,
+  DeleteWithConfirmButton,
+  ExportButton,
+  FilterButton,
+  TopToolbar,
   SelectInput,
+  useCanAccess,
   useGetList,
   useNotify,
   Link,
@@ -9,6 +15,7 @@ import {
   useRecordContext,
   useRedirect,
   useResourceContext,
+  type DeleteWithConfirmButtonProps,
   type SelectInputProps,
 } from 'react-admin';
 import type { KubeObject } from '../api';
@@ -212,5 +219,30 @@ export function ObjectEvents({ namespace, name }: { namespace: string; name: str
         </Typography>
       ))}
     </Stack>
+  );
+}
+
+/** Delete with confirmation, shown only to callers allowed to delete the record. */
+export function GuardedDelete(props: DeleteWithConfirmButtonProps) {
+  const record = useRecordContext<KubeObject>(props);
+  const resource = useResourceContext(props);
+  const { canAccess } = useCanAccess({ action: 'delete', resource, record });
+  if (!record || !canAccess) return null;
+  return <DeleteWithConfirmButton {...props} />;
+}
+
+/**
+ * A list's actions: Create only for callers allowed to create (decided from the rules
+ * review; `data-decided` tells "not allowed" from "not known yet"), then Export.
+ */
+export function ListActions({ filters = true }: { filters?: boolean }) {
+  const resource = useResourceContext();
+  const { canAccess, isPending } = useCanAccess({ action: 'create', resource });
+  return (
+    <TopToolbar data-testid="list-actions" data-decided={!isPending}>
+      {filters ? <FilterButton /> : null}
+      {canAccess ? <CreateButton /> : null}
+      <ExportButton />
+    </TopToolbar>
   );
 }

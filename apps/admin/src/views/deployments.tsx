@@ -50,6 +50,7 @@ import {
   useShowErrors,
   ObjectEvents,
   NameField,
+  ListActions,
 } from '../components/common';
 import { dataProvider } from '../dataProvider';
 import { useLive } from '../live';
@@ -84,6 +85,7 @@ export function DeploymentList() {
   useLive('deployments');
   return (
     <List
+      actions={<ListActions />}
       empty={false}
       sort={{ field: 'metadata.name', order: 'ASC' }}
       perPage={50}
@@ -292,8 +294,6 @@ function useAction() {
 function ScaleControl({ record }: { record: KubeObject & { id: string } }) {
   const [n, setN] = useState<string>(String(record.spec?.replicas ?? 1));
   const act = useAction();
-  const { canAccess } = useCanAccess({ action: 'patch', resource: 'deployments/scale', record });
-  if (!canAccess) return null;
   return (
     <Stack direction="row" spacing={1} alignItems="center">
       <MuiTextField
@@ -402,11 +402,12 @@ function DeploymentActions() {
   const record = useRecordContext<KubeObject & { id: string }>();
   const [editing, setEditing] = useState(false);
   const act = useAction();
-  const { canAccess: canPatch } = useCanAccess({
-    action: 'patch',
-    resource: 'deployments',
-    record,
-  });
+  const patch = useCanAccess({ action: 'patch', resource: 'deployments', record });
+  const scale = useCanAccess({ action: 'patch', resource: 'deployments/scale', record });
+  const del = useCanAccess({ action: 'delete', resource: 'deployments', record });
+  const canPatch = patch.canAccess;
+  // Tests (and people) can tell "no buttons" from "not decided yet".
+  const decided = !!record && !patch.isPending && !scale.isPending && !del.isPending;
   const rs = useGetList(
     'replicasets',
     {
@@ -441,8 +442,12 @@ function DeploymentActions() {
       );
     });
   return (
-    <TopToolbar sx={{ flexWrap: 'wrap', gap: 1, alignItems: 'center' }}>
-      <ScaleControl key={record.spec?.replicas} record={record} />
+    <TopToolbar
+      sx={{ flexWrap: 'wrap', gap: 1, alignItems: 'center' }}
+      data-testid="deployment-actions"
+      data-decided={decided}
+    >
+      {scale.canAccess ? <ScaleControl key={record.spec?.replicas} record={record} /> : null}
       {canPatch ? (
         <>
           <MuiButton onClick={() => setEditing(true)}>Edit</MuiButton>
@@ -474,7 +479,9 @@ function DeploymentActions() {
           </MuiButton>
         </>
       ) : null}
-      <DeleteWithConfirmButton mutationMode="pessimistic" redirect="list" />
+      {del.canAccess ? (
+        <DeleteWithConfirmButton mutationMode="pessimistic" redirect="list" />
+      ) : null}
       {editing ? <EditDialog record={record} onClose={() => setEditing(false)} /> : null}
     </TopToolbar>
   );

@@ -18,7 +18,6 @@ import {
 import {
   Create,
   Datagrid,
-  DeleteWithConfirmButton,
   FunctionField,
   List,
   SelectInput,
@@ -42,7 +41,16 @@ import type { KubeObject } from '../api';
 import { dataProvider } from '../dataProvider';
 import type { Permissions } from '../authProvider';
 import { invalidateCapabilities } from '../authProvider';
-import { Age, Empty, QuotaBars, Section, useShowErrors, NameField } from '../components/common';
+import {
+  Age,
+  Empty,
+  QuotaBars,
+  Section,
+  useShowErrors,
+  NameField,
+  GuardedDelete,
+  ListActions,
+} from '../components/common';
 import { useLive } from '../live';
 
 const TENANT = 'tenancy.berth.dev/tenant';
@@ -65,6 +73,7 @@ export function NamespaceList() {
   useLive('namespaces');
   return (
     <List
+      actions={<ListActions />}
       empty={false}
       sort={{ field: 'metadata.name', order: 'ASC' }}
       perPage={50}
@@ -86,7 +95,7 @@ export function NamespaceList() {
           label=""
           render={(r: KubeObject) =>
             r.metadata.deletionTimestamp ? null : (
-              <DeleteWithConfirmButton
+              <GuardedDelete
                 mutationMode="pessimistic"
                 confirmTitle={`Delete namespace ${r.metadata.name}?`}
                 confirmContent="Everything in it (deployments, pods, services, quotas) is deleted. The namespace shows Terminating until it is gone."
@@ -316,7 +325,7 @@ export function NamespaceShow() {
       queryOptions={useShowErrors()}
       actions={
         <TopToolbar>
-          <DeleteWithConfirmButton mutationMode="pessimistic" redirect="list" />
+          <GuardedDelete mutationMode="pessimistic" redirect="list" />
         </TopToolbar>
       }
     >

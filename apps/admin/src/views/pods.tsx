@@ -14,7 +14,6 @@ import {
 import { useEffect, useRef, useState } from 'react';
 import {
   Datagrid,
-  DeleteWithConfirmButton,
   FunctionField,
   List,
   Show,
@@ -34,6 +33,7 @@ import {
   useShowErrors,
   ObjectEvents,
   NameField,
+  GuardedDelete,
 } from '../components/common';
 import { useLive } from '../live';
 
@@ -253,7 +253,7 @@ export function PodShow() {
       component="div"
       actions={
         <TopToolbar>
-          <DeleteWithConfirmButton mutationMode="pessimistic" redirect="list" />
+          <GuardedDelete mutationMode="pessimistic" redirect="list" />
         </TopToolbar>
       }
     >

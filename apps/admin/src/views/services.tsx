@@ -1,7 +1,6 @@
 import { Card, CardContent, Chip, Stack, Typography } from '@mui/material';
 import {
   Datagrid,
-  DeleteWithConfirmButton,
   FunctionField,
   List,
   Show,
@@ -19,6 +18,7 @@ import {
   Section,
   useShowErrors,
   NameField,
+  GuardedDelete,
 } from '../components/common';
 import { useLive } from '../live';
 
@@ -119,7 +119,7 @@ export function ServiceShow() {
       component="div"
       actions={
         <TopToolbar>
-          <DeleteWithConfirmButton mutationMode="pessimistic" redirect="list" />
+          <GuardedDelete mutationMode="pessimistic" redirect="list" />
         </TopToolbar>
       }
     >
