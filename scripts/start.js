@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: runs the built API server (migrations are applied by the server itself)
 // and a worker (scheduler + controllers), waits until the API is ready, seeds the demo
-// (scripts/seed-demo.js: cluster admin, two tenants with users and namespaces), and
+// (scripts/seed-demo.js: cluster admin, two tenants with users and namespaces), starts two
+// node agents with the process runtime (node-1, node-2: pods run as real processes), and
 // prints the logins and kubeconfigs.
 const { spawn } = require('node:child_process');
 const path = require('node:path');
@@ -23,19 +24,62 @@ const api = spawn(process.execPath, [path.join(root, 'apps/api/dist/main.js')], 
   stdio: 'inherit',
 });
 let worker;
+const agents = [];
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
     stopping = true;
     api.kill(sig);
     worker?.kill(sig);
+    for (const a of agents) a.kill(sig);
   });
 }
 api.on('exit', (code) => {
   if (!stopping) console.error(`berth-api exited with code ${code}`);
   worker?.kill('SIGTERM');
+  for (const a of agents) a.kill('SIGTERM');
   process.exit(code ?? 1);
 });
+
+/** Two node agents (process runtime); their pods keep running across restarts of npm start. */
+async function startAgents(httpUrl, adminToken) {
+  const res = await fetch(`${httpUrl}/auth/bootstrap-tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ description: 'npm start demo agents' }),
+  });
+  if (!res.ok) throw new Error(`could not create a bootstrap token: ${await res.text()}`);
+  const { token } = await res.json();
+  const names = ['node-1', 'node-2'];
+  names.forEach((name, i) => {
+    const agent = spawn(
+      process.execPath,
+      [
+        path.join(root, 'apps/agent/dist/main.js'),
+        '--api-url',
+        httpUrl,
+        '--bootstrap-token',
+        token,
+        '--node-name',
+        name,
+        '--node-ip',
+        '127.0.0.1',
+        '--kubelet-port',
+        String(10250 + i),
+        '--data-dir',
+        path.join(env.BERTH_DATA_DIR, 'agents', name),
+        '--log-level',
+        'warn',
+      ],
+      { cwd: root, env, stdio: 'inherit' },
+    );
+    agent.on('exit', (code) => {
+      if (!stopping) console.error(`berth-agent ${name} exited with code ${code}`);
+    });
+    agents.push(agent);
+  });
+  return names;
+}
 
 async function ready(url, deadline) {
   while (Date.now() < deadline) {
@@ -86,6 +130,12 @@ async function ready(url, deadline) {
   } catch (err) {
     console.error(`berth: could not seed the demo: ${err.message}`);
   }
+  let nodes = [];
+  try {
+    nodes = await startAgents(httpUrl, token);
+  } catch (err) {
+    console.error(`berth: could not start the node agents: ${err.message}`);
+  }
   const logins = demo
     ? demo.teams
         .map(
@@ -97,7 +147,8 @@ async function ready(url, deadline) {
         .join('\n')
     : '    (demo seeding failed; see above)';
   console.log(`
-  Berth is up: API server and worker (scheduler + controllers).
+  Berth is up: API server, worker (scheduler + controllers) and node agents ${nodes.join(', ') || '(none)'}
+  (process runtime: pods run as real processes on this machine; logs in .data/agents).
 
     API (HTTPS, for kubectl):   https://127.0.0.1:${port}
     API (plain HTTP, loopback): ${httpUrl}
@@ -113,9 +164,12 @@ ${logins}
   Try:
     export KUBECONFIG=${demo ? demo.kubeconfigs['team-a'] : kubeconfig}
     kubectl get namespaces                      # team-a sees only its own
-    kubectl create deployment web --image=nginx && kubectl get deploy,pods
+    kubectl create deployment hello --image=node:20 --port=8080 --replicas=2 -- \\
+      node -e "require('http').createServer((q,s)=>s.end('hello\\n')).listen(process.env.PORT)"
+    kubectl get deploy,pods -o wide && kubectl logs deploy/hello
     kubectl auth can-i create deployments -n team-b-dev   # no: another tenant's
 
-  Stop with Ctrl-C.
+  Stop with Ctrl-C. Pods keep running, as containers outlive a kubelet: the next
+  \`npm start\` re-adopts them (or stops them, if they are no longer wanted).
 `);
 })();
