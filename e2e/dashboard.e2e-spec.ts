@@ -53,6 +53,15 @@ spec:
           image: nginx:1.27
           resources:
             requests: { cpu: 100m, memory: 64Mi }
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: { app: web }
+  ports:
+    - port: 80
 `;
 
 /** The node agent with the simulated runtime, when this build has it (apps/agent). */
@@ -307,6 +316,11 @@ describe('the dashboard in a real browser', () => {
       await shot(page, 'pod-logs');
       await go(page, 'pods');
       await page.locator('tbody tr', { hasText: 'web-' }).first().waitFor();
+      // The Service from the same YAML: its endpoints are the ready pods.
+      await go(page, 'services/team-a-dev~web/show');
+      await page.getByRole('heading', { name: 'Endpoints' }).waitFor();
+      if (withAgent) await rowCount(page, '[data-testid="endpoint-ready"]', 3);
+      else await page.getByText(/^No endpoints/).waitFor();
       await go(page, 'deployments/team-a-dev~web/show');
       await page.getByRole('heading', { name: 'web', exact: true }).waitFor();
 

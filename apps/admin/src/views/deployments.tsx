@@ -39,7 +39,7 @@ import {
   useRefresh,
 } from 'react-admin';
 import { parseAllDocuments } from 'yaml';
-import { idOf, type KubeObject } from '../api';
+import { idOf, RESOURCES, type KubeObject } from '../api';
 import {
   Age,
   Empty,
@@ -164,8 +164,14 @@ function YamlCreate() {
       notify(`Created ${created.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`, {
         type: 'success',
       });
-      const dep = created.find((o) => o.kind === 'Deployment');
-      redirect(dep ? `/deployments/${encodeURIComponent(idOf(dep))}/show` : '/deployments');
+      // To the Deployment created, else to the first object's page.
+      const first = created.find((o) => o.kind === 'Deployment') ?? created[0];
+      const resource = first
+        ? Object.keys(RESOURCES).find((r) => RESOURCES[r].kind === first.kind)
+        : undefined;
+      redirect(
+        first && resource ? `/${resource}/${encodeURIComponent(idOf(first))}/show` : '/deployments',
+      );
     } catch (err) {
       setError((err as Error).message);
     } finally {

@@ -85,6 +85,7 @@ function Endpoints() {
                 <Chip
                   key={a.ip + a.targetRef?.name}
                   color="success"
+                  data-testid="endpoint-ready"
                   size="small"
                   label={`${a.ip} (${a.targetRef?.name ?? ''}) ready`}
                 />
@@ -94,6 +95,7 @@ function Endpoints() {
                 <Chip
                   key={a.ip + a.targetRef?.name}
                   color="warning"
+                  data-testid="endpoint-not-ready"
                   size="small"
                   label={`${a.ip} (${a.targetRef?.name ?? ''}) not ready`}
                 />
