@@ -67,6 +67,6 @@ export function useLive(
       };
     });
     return () => stops.forEach((stop) => stop());
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Deliberate dependencies: the values that change what is watched or chosen.
   }, [key, queryClient]);
 }

@@ -1,5 +1,5 @@
 // What `kubectl get pods` prints as STATUS, and why: pure, for the chips and for tests.
-import type { KubeObject } from './api';
+import type { KubeObject, Obj } from './api';
 
 export interface PodState {
   label: string;
@@ -11,7 +11,7 @@ export interface PodState {
 export function podState(pod: KubeObject): PodState {
   const st = pod.status ?? {};
   if (pod.metadata.deletionTimestamp) return { label: 'Terminating', color: 'default' };
-  const containers = (st.containerStatuses ?? []) as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const containers = (st.containerStatuses ?? []) as Obj[];
   for (const c of containers) {
     const waiting = c.state?.waiting;
     if (waiting?.reason && waiting.reason !== 'ContainerCreating') {

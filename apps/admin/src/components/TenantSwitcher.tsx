@@ -22,7 +22,7 @@ export function TenantSwitcher() {
     const name = chosen ? tenant : '';
     setTenantScope(name, chosen?.status?.namespaces);
     void queryClient.invalidateQueries();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Deliberate dependencies: the values that change what is watched or chosen.
   }, [tenant, nsKey, !!data]);
   if (tenants.length < 2) return null;
   return (

@@ -23,7 +23,6 @@ import {
   SelectInput,
   Show,
   SimpleForm,
-  TextField,
   TextInput,
   TopToolbar,
   useCanAccess,

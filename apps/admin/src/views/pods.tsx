@@ -22,7 +22,7 @@ import {
   TopToolbar,
   useRecordContext,
 } from 'react-admin';
-import { objectPath, request, RESOURCES, withQuery, type KubeObject } from '../api';
+import { objectPath, request, RESOURCES, withQuery, type KubeObject, type Obj } from '../api';
 import {
   Age,
   Empty,
@@ -193,7 +193,7 @@ function PodDetails() {
   });
   if (!pod) return null;
   const conditions = (pod.status?.conditions ?? []) as Array<Record<string, string>>;
-  const containers = (pod.status?.containerStatuses ?? []) as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const containers = (pod.status?.containerStatuses ?? []) as Obj[];
   return (
     <Card sx={{ mt: 2 }}>
       <CardContent>
@@ -209,8 +209,7 @@ function PodDetails() {
           Restarts: {restartsOf(pod)} · Age: <Age record={pod} />
         </Typography>
         <Section title="Containers">
-          {((pod.spec?.containers ?? []) as Array<Record<string, any>>).map((c) => {
-            // eslint-disable-line @typescript-eslint/no-explicit-any
+          {((pod.spec?.containers ?? []) as Obj[]).map((c) => {
             const s = containers.find((x) => x.name === c.name);
             return (
               <Typography variant="body2" key={c.name}>

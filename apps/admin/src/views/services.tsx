@@ -10,7 +10,7 @@ import {
   useGetOne,
   useRecordContext,
 } from 'react-admin';
-import type { KubeObject } from '../api';
+import type { KubeObject, Obj } from '../api';
 import {
   Age,
   Empty,
@@ -64,7 +64,7 @@ function Endpoints() {
   const ep = useGetOne('endpoints', { id: svc?.id ?? '' }, { enabled: !!svc, retry: false });
   useLive('endpoints', svc?.metadata.namespace, {}, ['services']);
   if (!svc) return null;
-  const subsets = (ep.data?.subsets ?? []) as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const subsets = (ep.data?.subsets ?? []) as Obj[];
   return (
     <Card sx={{ mt: 2 }}>
       <CardContent>
@@ -80,8 +80,7 @@ function Endpoints() {
           ) : null}
           {subsets.map((s, i) => (
             <Stack key={i} direction="row" spacing={1} flexWrap="wrap" useFlexGap sx={{ mb: 1 }}>
-              {(s.addresses ?? []).map((a: Record<string, any>) => (
-                // eslint-disable-line @typescript-eslint/no-explicit-any
+              {(s.addresses ?? []).map((a: Obj) => (
                 <Chip
                   key={a.ip + a.targetRef?.name}
                   color="success"
@@ -90,8 +89,7 @@ function Endpoints() {
                   label={`${a.ip} (${a.targetRef?.name ?? ''}) ready`}
                 />
               ))}
-              {(s.notReadyAddresses ?? []).map((a: Record<string, any>) => (
-                // eslint-disable-line @typescript-eslint/no-explicit-any
+              {(s.notReadyAddresses ?? []).map((a: Obj) => (
                 <Chip
                   key={a.ip + a.targetRef?.name}
                   color="warning"
