@@ -34,6 +34,8 @@ const { seedDemo } = require('../scripts/seed-demo') as {
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'docs', 'screenshots');
 const STEP_MS = 30_000;
+/** A whole scenario, generous for a loaded 2-core machine (each takes 5–15 s idle). */
+const SCENARIO_MS = 120_000;
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
@@ -247,258 +249,287 @@ describe('the dashboard in a real browser', () => {
       .innerText();
   }
 
-  it('team-a developer: sees only team-a, creates a Deployment from YAML, watches its pods, scales it, reads logs', async () =>
-    scenario('developer', async () => {
-      const page = await signIn('dave');
-      await page.locator('[data-testid="tenant-team-a"]').waitFor();
-      expect(await page.locator('[data-testid="tenant-team-b"]').count()).toBe(0);
+  it(
+    'team-a developer: sees only team-a, creates a Deployment from YAML, watches its pods, scales it, reads logs',
+    async () =>
+      scenario('developer', async () => {
+        const page = await signIn('dave');
+        await page.locator('[data-testid="tenant-team-a"]').waitFor();
+        expect(await page.locator('[data-testid="tenant-team-b"]').count()).toBe(0);
 
-      await go(page, 'namespaces');
-      await page.getByRole('cell', { name: 'team-a-dev' }).waitFor();
-      await page.getByRole('cell', { name: 'team-b-dev' }).waitFor({ state: 'detached' });
-      expect(await page.locator('tbody tr').allInnerTexts()).toEqual([
-        expect.stringContaining('team-a-dev'),
-      ]);
-      // A developer may not create namespaces: the button is not there.
-      await page.locator('[data-testid="list-actions"][data-decided="true"]').waitFor();
-      expect(await page.getByRole('link', { name: /^create$/i }).count()).toBe(0);
+        await go(page, 'namespaces');
+        await page.getByRole('cell', { name: 'team-a-dev' }).waitFor();
+        await page.getByRole('cell', { name: 'team-b-dev' }).waitFor({ state: 'detached' });
+        expect(await page.locator('tbody tr').allInnerTexts()).toEqual([
+          expect.stringContaining('team-a-dev'),
+        ]);
+        // A developer may not create namespaces: the button is not there.
+        await page.locator('[data-testid="list-actions"][data-decided="true"]').waitFor();
+        expect(await page.getByRole('link', { name: /^create$/i }).count()).toBe(0);
 
-      await go(page, 'deployments/create');
-      await page.getByRole('tab', { name: 'YAML' }).click();
-      await page.locator('[data-testid="yaml-input"]').fill(DEPLOYMENT);
-      await page.getByRole('button', { name: 'Create from YAML' }).click();
-      await page.getByRole('heading', { name: 'web', exact: true }).waitFor();
-      await rowCount(page, '[data-testid="pod-table"] tbody tr', 2);
-      if (withAgent) {
-        await rowCount(page, '[data-testid="pod-table"] [data-testid="pod-status"]', 2, 'Running');
-        await page.getByText(/^Complete: 2 of 2 available/).waitFor();
-      } else {
-        // No node agent in this build: the pods wait, and the scheduler says why.
-        await page
-          .locator('[data-testid="pod-reason"]', { hasText: /nodes? (are )?available/ })
-          .first()
-          .waitFor();
-      }
-
-      await page.locator('[data-testid="scale-input"]').fill('3');
-      await page.getByRole('button', { name: 'Scale' }).click();
-      await rowCount(page, '[data-testid="pod-table"] tbody tr', 3);
-      if (withAgent)
-        await page.locator('[data-testid="deployment-ready"]', { hasText: '3/3' }).waitFor();
-
-      // A pod of the steady Deployment, from its page: status, events, logs.
-      await page.locator('[data-testid="pod-table"] tbody tr a').first().click();
-      await page.getByRole('heading', { name: 'Logs' }).waitFor();
-      // The log viewer follows GET …/pods/{name}/log?follow=true once the container has
-      // started. Where this API build does not serve logs yet, it shows the API's Status
-      // message as written.
-      if (!withAgent) {
-        await page.locator('[data-testid="log-waiting"]').waitFor();
-      } else {
-        await page.locator('[data-testid="pod-status"]', { hasText: 'Running' }).first().waitFor();
-        const podName = (await page.locator('[data-testid="pod-name"]').innerText()).trim();
-        const direct = await fetch(
-          `${api.httpUrl}/api/v1/namespaces/team-a-dev/pods/${podName}/log`,
-          { headers: { Authorization: `Bearer ${api.token}` } },
-        );
-        if (direct.ok) {
-          await page.waitForFunction(
-            () =>
-              (document.querySelector('[data-testid="log-output"]')?.textContent ?? '').length > 20,
-            undefined,
-            { timeout: STEP_MS },
+        await go(page, 'deployments/create');
+        await page.getByRole('tab', { name: 'YAML' }).click();
+        await page.locator('[data-testid="yaml-input"]').fill(DEPLOYMENT);
+        await page.getByRole('button', { name: 'Create from YAML' }).click();
+        await page.getByRole('heading', { name: 'web', exact: true }).waitFor();
+        await rowCount(page, '[data-testid="pod-table"] tbody tr', 2);
+        if (withAgent) {
+          await rowCount(
+            page,
+            '[data-testid="pod-table"] [data-testid="pod-status"]',
+            2,
+            'Running',
           );
+          await page.getByText(/^Complete: 2 of 2 available/).waitFor();
         } else {
-          const status = (await direct.json()) as { message: string };
-          await page.locator('[data-testid="log-error"]', { hasText: status.message }).waitFor();
+          // No node agent in this build: the pods wait, and the scheduler says why.
+          await page
+            .locator('[data-testid="pod-reason"]', { hasText: /nodes? (are )?available/ })
+            .first()
+            .waitFor();
         }
-      }
-      await shot(page, 'pod-logs');
-      await go(page, 'pods');
-      await page.locator('tbody tr', { hasText: 'web-' }).first().waitFor();
-      // The Service from the same YAML: its endpoints are the ready pods.
-      await go(page, 'services/team-a-dev~web/show');
-      await page.getByRole('heading', { name: 'Endpoints' }).waitFor();
-      if (withAgent) await rowCount(page, '[data-testid="endpoint-ready"]', 3);
-      else await page.getByText(/^No endpoints/).waitFor();
-      await go(page, 'deployments/team-a-dev~web/show');
-      await page.getByRole('heading', { name: 'web', exact: true }).waitFor();
 
-      // Edit the image (a new revision), then roll back to the previous one.
-      await page.getByRole('button', { name: 'Edit' }).click();
-      await page.getByLabel('Image of web').fill('nginx:1.28');
-      await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
-      await page.getByText(/^Images: nginx:1\.28 /).waitFor();
-      await rowCount(page, '[data-testid="revisions"] tbody tr', 2);
-      await page.getByRole('button', { name: 'Roll back' }).click();
-      await page.getByText(/^Images: nginx:1\.27 /).waitFor();
-      await page
-        .locator('[data-testid="revisions"] tbody tr', { hasText: 'current' })
-        .filter({ hasText: 'nginx:1.27' })
-        .waitFor();
+        await page.locator('[data-testid="scale-input"]').fill('3');
+        await page.getByRole('button', { name: 'Scale' }).click();
+        await rowCount(page, '[data-testid="pod-table"] tbody tr', 3);
+        if (withAgent)
+          await page.locator('[data-testid="deployment-ready"]', { hasText: '3/3' }).waitFor();
 
-      await go(page, 'deployments');
-      await page.getByRole('cell', { name: 'web' }).waitFor();
-      await shot(page, 'deployments');
+        // A pod of the steady Deployment, from its page: status, events, logs.
+        await page.locator('[data-testid="pod-table"] tbody tr a').first().click();
+        await page.getByRole('heading', { name: 'Logs' }).waitFor();
+        // The log viewer follows GET …/pods/{name}/log?follow=true once the container has
+        // started. Where this API build does not serve logs yet, it shows the API's Status
+        // message as written.
+        if (!withAgent) {
+          await page.locator('[data-testid="log-waiting"]').waitFor();
+        } else {
+          await page
+            .locator('[data-testid="pod-status"]', { hasText: 'Running' })
+            .first()
+            .waitFor();
+          const podName = (await page.locator('[data-testid="pod-name"]').innerText()).trim();
+          const direct = await fetch(
+            `${api.httpUrl}/api/v1/namespaces/team-a-dev/pods/${podName}/log`,
+            { headers: { Authorization: `Bearer ${api.token}` } },
+          );
+          if (direct.ok) {
+            await page.waitForFunction(
+              () =>
+                (document.querySelector('[data-testid="log-output"]')?.textContent ?? '').length >
+                20,
+              undefined,
+              { timeout: STEP_MS },
+            );
+          } else {
+            const status = (await direct.json()) as { message: string };
+            await page.locator('[data-testid="log-error"]', { hasText: status.message }).waitFor();
+          }
+        }
+        await shot(page, 'pod-logs');
+        await go(page, 'pods');
+        await page.locator('tbody tr', { hasText: 'web-' }).first().waitFor();
+        // The Service from the same YAML: its endpoints are the ready pods.
+        await go(page, 'services/team-a-dev~web/show');
+        await page.getByRole('heading', { name: 'Endpoints' }).waitFor();
+        if (withAgent) await rowCount(page, '[data-testid="endpoint-ready"]', 3);
+        else await page.getByText(/^No endpoints/).waitFor();
+        await go(page, 'deployments/team-a-dev~web/show');
+        await page.getByRole('heading', { name: 'web', exact: true }).waitFor();
 
-      await page.goto(`${api.httpUrl}/ui/#/`);
-      await page.locator('[data-testid="tenant-team-a"]').waitFor();
-      // The tenant's pod bar counts what the API counts (a stalled rollout without a node
-      // agent keeps a surge pod, so the number is read from the API, not assumed).
-      await waitFor(
-        async () => {
-          const pods = await adminCall(api, 'GET', '/api/v1/namespaces/team-a-dev/pods');
-          const live = pods.items.filter((p: any) => !p.metadata.deletionTimestamp).length;
-          return (await quotaText(page, 'team-a', 'pods')).startsWith(`${live} /`);
-        },
-        'the overview to show the pods team-a uses',
-        STEP_MS,
-      );
-      await shot(page, 'overview');
-    }));
+        // Edit the image (a new revision), then roll back to the previous one.
+        await page.getByRole('button', { name: 'Edit' }).click();
+        await page.getByLabel('Image of web').fill('nginx:1.28');
+        await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+        await page.getByText(/^Images: nginx:1\.28 /).waitFor();
+        await rowCount(page, '[data-testid="revisions"] tbody tr', 2);
+        await page.getByRole('button', { name: 'Roll back' }).click();
+        await page.getByText(/^Images: nginx:1\.27 /).waitFor();
+        await page
+          .locator('[data-testid="revisions"] tbody tr', { hasText: 'current' })
+          .filter({ hasText: 'nginx:1.27' })
+          .waitFor();
 
-  it('team-a admin: creates a namespace, files a quota request, creates a token, downloads a kubeconfig that kubectl uses', async () =>
-    scenario('tenant-admin', async () => {
-      const page = await signIn('alice');
-      await go(page, 'namespaces/create');
-      await page.locator('input[name=name]').fill('team-a-staging');
-      await page.getByRole('button', { name: 'Save' }).click();
-      await page.getByText('team-a-staging').first().waitFor();
-      await go(page, 'namespaces');
-      await page.getByRole('cell', { name: 'team-a-staging' }).waitFor();
+        await go(page, 'deployments');
+        await page.getByRole('cell', { name: 'web' }).waitFor();
+        await shot(page, 'deployments');
 
-      await go(page, 'quotarequests/create');
-      await page.locator('input[name=cpu]').fill('8');
-      await page.locator('textarea[name=reason]').fill('Black Friday load test');
-      await page.getByRole('button', { name: 'Save' }).click();
-      await page.getByRole('cell', { name: 'Black Friday load test' }).waitFor();
-      await page.locator('[data-testid="qr-phase"]', { hasText: 'Pending' }).waitFor();
-      // Deciding is for cluster admins: a tenant admin gets no Approve button.
-      expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+        await page.goto(`${api.httpUrl}/ui/#/`);
+        await page.locator('[data-testid="tenant-team-a"]').waitFor();
+        // The tenant's pod bar counts what the API counts (a stalled rollout without a node
+        // agent keeps a surge pod, so the number is read from the API, not assumed).
+        await waitFor(
+          async () => {
+            const pods = await adminCall(api, 'GET', '/api/v1/namespaces/team-a-dev/pods');
+            const live = pods.items.filter((p: any) => !p.metadata.deletionTimestamp).length;
+            return (await quotaText(page, 'team-a', 'pods')).startsWith(`${live} /`);
+          },
+          'the overview to show the pods team-a uses',
+          STEP_MS,
+        );
+        await shot(page, 'overview');
+      }),
+    SCENARIO_MS,
+  );
 
-      await go(page, 'access');
-      await page.getByRole('button', { name: 'Create API token' }).click();
-      await page.locator('[data-testid="token-name"]').fill('ci');
-      await page.getByRole('button', { name: 'Create', exact: true }).click();
-      const token = await page.locator('[data-testid="new-token"]').inputValue();
-      expect(token.length).toBeGreaterThan(20);
-      await page.getByRole('button', { name: 'Done' }).click();
-      await page.getByRole('cell', { name: 'ci', exact: true }).waitFor();
+  it(
+    'team-a admin: creates a namespace, files a quota request, creates a token, downloads a kubeconfig that kubectl uses',
+    async () =>
+      scenario('tenant-admin', async () => {
+        const page = await signIn('alice');
+        await go(page, 'namespaces/create');
+        await page.locator('input[name=name]').fill('team-a-staging');
+        await page.getByRole('button', { name: 'Save' }).click();
+        await page.getByText('team-a-staging').first().waitFor();
+        await go(page, 'namespaces');
+        await page.getByRole('cell', { name: 'team-a-staging' }).waitFor();
 
-      const download = page.waitForEvent('download');
-      await page.getByRole('button', { name: 'Download kubeconfig' }).click();
-      const file = path.join(work, 'alice.kubeconfig');
-      await (await download).saveAs(file);
-      expect(readFileSync(file, 'utf8')).toContain(
-        `server: https://127.0.0.1:${new URL(api.url).port}`,
-      );
-      const ns = kubectl(file, path.join(work, 'kubecache'), ['get', 'ns', '-o', 'name']);
-      expect(ns).toMatchObject({ code: 0 });
-      expect(ns.stdout.trim().split('\n').sort()).toEqual([
-        'namespace/team-a-dev',
-        'namespace/team-a-staging',
-      ]);
-      const who = kubectl(file, path.join(work, 'kubecache'), [
-        'auth',
-        'whoami',
-        '-o',
-        'jsonpath={.status.userInfo.username}',
-      ]);
-      expect(who.stdout).toBe('alice');
+        await go(page, 'quotarequests/create');
+        await page.locator('input[name=cpu]').fill('8');
+        await page.locator('textarea[name=reason]').fill('Black Friday load test');
+        await page.getByRole('button', { name: 'Save' }).click();
+        await page.getByRole('cell', { name: 'Black Friday load test' }).waitFor();
+        await page.locator('[data-testid="qr-phase"]', { hasText: 'Pending' }).waitFor();
+        // Deciding is for cluster admins: a tenant admin gets no Approve button.
+        expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
 
-      // Delete the new namespace (with confirmation): it goes, through Terminating.
-      await go(page, 'namespaces');
-      await page
-        .locator('tbody tr', { hasText: 'team-a-staging' })
-        .getByRole('button', { name: 'Delete' })
-        .click();
-      await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
-      await page.getByRole('cell', { name: 'team-a-staging' }).waitFor({ state: 'detached' });
-      await page.getByRole('cell', { name: 'team-a-dev' }).waitFor();
-    }));
+        await go(page, 'access');
+        await page.getByRole('button', { name: 'Create API token' }).click();
+        await page.locator('[data-testid="token-name"]').fill('ci');
+        await page.getByRole('button', { name: 'Create', exact: true }).click();
+        const token = await page.locator('[data-testid="new-token"]').inputValue();
+        expect(token.length).toBeGreaterThan(20);
+        await page.getByRole('button', { name: 'Done' }).click();
+        await page.getByRole('cell', { name: 'ci', exact: true }).waitFor();
 
-  it('cluster admin: approves the quota request and sees the tenant bars change', async () =>
-    scenario('cluster-admin', async () => {
-      const page = await signIn('admin', passwords.adminPassword);
-      await page.locator('[data-testid="tenant-team-a"]').waitFor();
-      expect(await quotaText(page, 'team-a', 'requests.cpu')).toMatch(/ \/ 4\b/);
+        const download = page.waitForEvent('download');
+        await page.getByRole('button', { name: 'Download kubeconfig' }).click();
+        const file = path.join(work, 'alice.kubeconfig');
+        await (await download).saveAs(file);
+        expect(readFileSync(file, 'utf8')).toContain(
+          `server: https://127.0.0.1:${new URL(api.url).port}`,
+        );
+        const ns = kubectl(file, path.join(work, 'kubecache'), ['get', 'ns', '-o', 'name']);
+        expect(ns).toMatchObject({ code: 0 });
+        expect(ns.stdout.trim().split('\n').sort()).toEqual([
+          'namespace/team-a-dev',
+          'namespace/team-a-staging',
+        ]);
+        const who = kubectl(file, path.join(work, 'kubecache'), [
+          'auth',
+          'whoami',
+          '-o',
+          'jsonpath={.status.userInfo.username}',
+        ]);
+        expect(who.stdout).toBe('alice');
 
-      await go(page, 'quotarequests');
-      const row = page.locator('tbody tr', { hasText: 'Black Friday load test' });
-      await row.getByRole('button', { name: 'Approve' }).click();
-      await row.locator('[data-testid="qr-phase"]', { hasText: 'Approved' }).waitFor();
-      await shot(page, 'quota-requests');
+        // Delete the new namespace (with confirmation): it goes, through Terminating.
+        await go(page, 'namespaces');
+        await page
+          .locator('tbody tr', { hasText: 'team-a-staging' })
+          .getByRole('button', { name: 'Delete' })
+          .click();
+        await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+        await page.getByRole('cell', { name: 'team-a-staging' }).waitFor({ state: 'detached' });
+        await page.getByRole('cell', { name: 'team-a-dev' }).waitFor();
+      }),
+    SCENARIO_MS,
+  );
 
-      await page.goto(`${api.httpUrl}/ui/#/`);
-      await page.waitForFunction(
-        () =>
-          / \/ 8\b/.test(
-            document.querySelector(
-              '[data-testid="tenant-team-a"] [data-testid="quota-requests.cpu"] [data-testid="quota-text"]',
-            )?.textContent ?? '',
-          ),
-        undefined,
-        { timeout: STEP_MS },
-      );
-      await page.locator('[data-testid="tenant-team-b"]').waitFor();
-      // The tenant switcher narrows the views to one tenant.
-      await page.locator('[data-testid="tenant-switcher"]').click();
-      await page.getByRole('option', { name: 'Team A' }).click();
-      await page.locator('[data-testid="tenant-team-b"]').waitFor({ state: 'detached' });
-      await page.locator('[data-testid="tenant-team-a"]').waitFor();
-      await page.locator('[data-testid="tenant-switcher"]').click();
-      await page.getByRole('option', { name: 'All tenants' }).click();
+  it(
+    'cluster admin: approves the quota request and sees the tenant bars change',
+    async () =>
+      scenario('cluster-admin', async () => {
+        const page = await signIn('admin', passwords.adminPassword);
+        await page.locator('[data-testid="tenant-team-a"]').waitFor();
+        expect(await quotaText(page, 'team-a', 'requests.cpu')).toMatch(/ \/ 4\b/);
 
-      await go(page, 'nodes');
-      if (withAgent) await page.getByRole('cell', { name: 'node-1' }).waitFor();
-      else await page.getByText('No nodes have registered').waitFor();
-      await shot(page, 'nodes');
-    }));
+        await go(page, 'quotarequests');
+        const row = page.locator('tbody tr', { hasText: 'Black Friday load test' });
+        await row.getByRole('button', { name: 'Approve' }).click();
+        await row.locator('[data-testid="qr-phase"]', { hasText: 'Approved' }).waitFor();
+        await shot(page, 'quota-requests');
 
-  it('team-a viewer: a wrong password gets the API message; signed in, sees but gets no buttons to change', async () =>
-    scenario('viewer', async () => {
-      const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
-      contexts.push(context);
-      const login = await context.newPage();
-      login.setDefaultTimeout(STEP_MS);
-      await login.goto(`${api.httpUrl}/ui/`);
-      await login.locator('input[name=username]').fill('vera');
-      await login.locator('input[name=password]').fill('not-the-password');
-      await login.getByRole('button', { name: /sign in/i }).click();
-      await login.getByText('Unauthorized: invalid username or password').waitFor();
+        await page.goto(`${api.httpUrl}/ui/#/`);
+        await page.waitForFunction(
+          () =>
+            / \/ 8\b/.test(
+              document.querySelector(
+                '[data-testid="tenant-team-a"] [data-testid="quota-requests.cpu"] [data-testid="quota-text"]',
+              )?.textContent ?? '',
+            ),
+          undefined,
+          { timeout: STEP_MS },
+        );
+        await page.locator('[data-testid="tenant-team-b"]').waitFor();
+        // The tenant switcher narrows the views to one tenant.
+        await page.locator('[data-testid="tenant-switcher"]').click();
+        await page.getByRole('option', { name: 'Team A' }).click();
+        await page.locator('[data-testid="tenant-team-b"]').waitFor({ state: 'detached' });
+        await page.locator('[data-testid="tenant-team-a"]').waitFor();
+        await page.locator('[data-testid="tenant-switcher"]').click();
+        await page.getByRole('option', { name: 'All tenants' }).click();
 
-      const page = await signIn('vera');
-      await go(page, 'deployments');
-      await page.getByRole('cell', { name: 'web' }).waitFor();
-      await page.locator('[data-testid="list-actions"][data-decided="true"]').waitFor();
-      expect(await page.getByRole('link', { name: /^create$/i }).count()).toBe(0);
-      await go(page, 'deployments/team-a-dev~web/show');
-      await page.locator('[data-testid="pod-table"]').waitFor();
-      await page.locator('[data-testid="deployment-actions"][data-decided="true"]').waitFor();
-      for (const name of ['Scale', 'Edit', 'Restart', 'Roll back', 'Delete'])
-        expect(await page.getByRole('button', { name, exact: true }).count()).toBe(0);
-    }));
+        await go(page, 'nodes');
+        if (withAgent) await page.getByRole('cell', { name: 'node-1' }).waitFor();
+        else await page.getByText('No nodes have registered').waitFor();
+        await shot(page, 'nodes');
+      }),
+    SCENARIO_MS,
+  );
 
-  it("team-b cannot reach team-a's pages by URL", async () =>
-    scenario('team-b', async () => {
-      const page = await signIn('bob');
-      await page.locator('[data-testid="tenant-team-b"]').waitFor();
-      expect(await page.locator('[data-testid="tenant-team-a"]').count()).toBe(0);
+  it(
+    'team-a viewer: a wrong password gets the API message; signed in, sees but gets no buttons to change',
+    async () =>
+      scenario('viewer', async () => {
+        const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
+        contexts.push(context);
+        const login = await context.newPage();
+        login.setDefaultTimeout(STEP_MS);
+        await login.goto(`${api.httpUrl}/ui/`);
+        await login.locator('input[name=username]').fill('vera');
+        await login.locator('input[name=password]').fill('not-the-password');
+        await login.getByRole('button', { name: /sign in/i }).click();
+        await login.getByText('Unauthorized: invalid username or password').waitFor();
 
-      // Another tenant's objects do not exist for bob: the API's message is shown as written.
-      await go(page, 'deployments/team-a-dev~web/show');
-      await page.getByText('deployments.apps "web" not found').first().waitFor();
-      expect(await page.getByRole('heading', { name: 'web', exact: true }).count()).toBe(0);
+        const page = await signIn('vera');
+        await go(page, 'deployments');
+        await page.getByRole('cell', { name: 'web' }).waitFor();
+        await page.locator('[data-testid="list-actions"][data-decided="true"]').waitFor();
+        expect(await page.getByRole('link', { name: /^create$/i }).count()).toBe(0);
+        await go(page, 'deployments/team-a-dev~web/show');
+        await page.locator('[data-testid="pod-table"]').waitFor();
+        await page.locator('[data-testid="deployment-actions"][data-decided="true"]').waitFor();
+        for (const name of ['Scale', 'Edit', 'Restart', 'Roll back', 'Delete'])
+          expect(await page.getByRole('button', { name, exact: true }).count()).toBe(0);
+      }),
+    SCENARIO_MS,
+  );
 
-      await go(page, 'namespaces/team-a-dev/show');
-      await page.getByText('namespaces "team-a-dev" not found').first().waitFor();
+  it(
+    "team-b cannot reach team-a's pages by URL",
+    async () =>
+      scenario('team-b', async () => {
+        const page = await signIn('bob');
+        await page.locator('[data-testid="tenant-team-b"]').waitFor();
+        expect(await page.locator('[data-testid="tenant-team-a"]').count()).toBe(0);
 
-      await go(page, 'pods');
-      await page.getByText('No pods.').waitFor();
-      await go(page, 'namespaces');
-      await page.getByRole('cell', { name: 'team-b-dev' }).waitFor();
-      expect(await page.locator('tbody tr').allInnerTexts()).toEqual([
-        expect.stringContaining('team-b-dev'),
-      ]);
-    }));
+        // Another tenant's objects do not exist for bob: the API's message is shown as written.
+        await go(page, 'deployments/team-a-dev~web/show');
+        await page.getByText('deployments.apps "web" not found').first().waitFor();
+        expect(await page.getByRole('heading', { name: 'web', exact: true }).count()).toBe(0);
+
+        await go(page, 'namespaces/team-a-dev/show');
+        await page.getByText('namespaces "team-a-dev" not found').first().waitFor();
+
+        await go(page, 'pods');
+        await page.getByText('No pods.').waitFor();
+        await go(page, 'namespaces');
+        await page.getByRole('cell', { name: 'team-b-dev' }).waitFor();
+        expect(await page.locator('tbody tr').allInnerTexts()).toEqual([
+          expect.stringContaining('team-b-dev'),
+        ]);
+      }),
+    SCENARIO_MS,
+  );
 });
