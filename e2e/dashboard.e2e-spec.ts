@@ -446,9 +446,10 @@ describe('the dashboard in a real browser', () => {
 
         await go(page, 'quotarequests');
         const row = page.locator('tbody tr', { hasText: 'Black Friday load test' });
+        await row.getByRole('button', { name: 'Approve' }).waitFor();
+        await shot(page, 'quota-requests');
         await row.getByRole('button', { name: 'Approve' }).click();
         await row.locator('[data-testid="qr-phase"]', { hasText: 'Approved' }).waitFor();
-        await shot(page, 'quota-requests');
 
         await page.goto(`${api.httpUrl}/ui/#/`);
         await page.waitForFunction(
