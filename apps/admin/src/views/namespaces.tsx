@@ -180,6 +180,7 @@ function NamespaceDetails() {
           )}
         </Section>
         <Section title="Defaults (LimitRanges)">
+          <SetDefaults namespace={ns.metadata.name} limits={limits.data ?? []} />
           {limits.data?.length ? (
             <Table size="small">
               <TableHead>
@@ -220,6 +221,101 @@ function NamespaceDetails() {
  * Tenant admins split the tenant budget: sets the namespace's ResourceQuota "default"
  * (created when missing). The API refuses what the tenant quota cannot cover, and says so.
  */
+/**
+ * Container defaults for the namespace (LimitRange "defaults", created when missing):
+ * what a container without requests or limits gets.
+ */
+function SetDefaults({ namespace, limits }: { namespace: string; limits: KubeObject[] }) {
+  const existing = limits.find((l) => l.metadata.name === 'defaults');
+  const container = (
+    (existing?.spec?.limits ?? []) as Array<Record<string, Record<string, string>>>
+  ).find((x) => (x.type as unknown) === 'Container');
+  const [open, setOpen] = useState(false);
+  const [v, setV] = useState({ reqCpu: '', reqMem: '', limCpu: '', limMem: '' });
+  const record = { metadata: { name: 'defaults', namespace } };
+  const { canAccess: canCreate } = useCanAccess({
+    action: 'create',
+    resource: 'limitranges',
+    record,
+  });
+  const { canAccess: canUpdate } = useCanAccess({
+    action: 'update',
+    resource: 'limitranges',
+    record,
+  });
+  const notify = useNotify();
+  const refresh = useRefresh();
+  if (!(existing ? canUpdate : canCreate)) return null;
+  const start = () => {
+    setV({
+      reqCpu: container?.defaultRequest?.cpu ?? '',
+      reqMem: container?.defaultRequest?.memory ?? '',
+      limCpu: container?.default?.cpu ?? '',
+      limMem: container?.default?.memory ?? '',
+    });
+    setOpen(true);
+  };
+  const pick = (cpu: string, memory: string) =>
+    Object.fromEntries(Object.entries({ cpu, memory }).filter(([, x]) => x));
+  const save = async () => {
+    const item: Record<string, unknown> = { type: 'Container' };
+    if (v.reqCpu || v.reqMem) item.defaultRequest = pick(v.reqCpu, v.reqMem);
+    if (v.limCpu || v.limMem) item.default = pick(v.limCpu, v.limMem);
+    const others = ((existing?.spec?.limits ?? []) as Array<{ type?: string }>).filter(
+      (x) => x.type !== 'Container',
+    );
+    try {
+      if (existing)
+        await dataProvider.update('limitranges', {
+          id: `${namespace}~defaults`,
+          data: { ...existing, spec: { ...existing.spec, limits: [...others, item] } },
+          previousData: existing,
+        });
+      else
+        await dataProvider.create('limitranges', {
+          data: { metadata: { name: 'defaults', namespace }, spec: { limits: [item] } },
+        });
+      notify(`Defaults of ${namespace} saved`, { type: 'success' });
+      setOpen(false);
+      refresh();
+    } catch (err) {
+      notify((err as Error).message, { type: 'error' });
+    }
+  };
+  const field = (key: keyof typeof v, label: string, help: string) => (
+    <MuiTextField
+      label={label}
+      value={v[key]}
+      helperText={help}
+      onChange={(e) => setV({ ...v, [key]: e.target.value })}
+    />
+  );
+  return (
+    <>
+      <Button size="small" onClick={start} sx={{ mb: 1 }}>
+        {existing ? 'Change defaults' : 'Set container defaults'}
+      </Button>
+      <Dialog open={open} onClose={() => setOpen(false)}>
+        <DialogTitle>Container defaults in {namespace}</DialogTitle>
+        <DialogContent>
+          <Stack spacing={2} sx={{ mt: 1 }}>
+            {field('reqCpu', 'Default CPU request', 'e.g. 100m')}
+            {field('reqMem', 'Default memory request', 'e.g. 128Mi')}
+            {field('limCpu', 'Default CPU limit', 'e.g. 500m')}
+            {field('limMem', 'Default memory limit', 'e.g. 256Mi')}
+          </Stack>
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => setOpen(false)}>Cancel</Button>
+          <Button variant="contained" onClick={save}>
+            Save
+          </Button>
+        </DialogActions>
+      </Dialog>
+    </>
+  );
+}
+
 function SetQuota({ namespace, quotas }: { namespace: string; quotas: KubeObject[] }) {
   const existing = quotas.find((q) => q.metadata.name === 'default');
   const hard = (existing?.spec?.hard ?? {}) as Record<string, string>;
