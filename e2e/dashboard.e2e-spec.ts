@@ -381,6 +381,12 @@ describe('the dashboard in a real browser', () => {
         await page.locator('input[name=name]').fill('team-a-staging');
         await page.getByRole('button', { name: 'Save' }).click();
         await page.getByText('team-a-staging').first().waitFor();
+        // Its share of the tenant budget: a namespace quota, shown as bars.
+        await page.getByRole('button', { name: 'Set a quota' }).click();
+        await page.getByLabel('requests.cpu').fill('1');
+        await page.getByLabel('pods').fill('5');
+        await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+        await page.locator('[data-testid="quota-pods"]', { hasText: '0 / 5' }).waitFor();
         await go(page, 'namespaces');
         await page.getByRole('cell', { name: 'team-a-staging' }).waitFor();
 
