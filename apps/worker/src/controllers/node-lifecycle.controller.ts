@@ -1,10 +1,13 @@
 import {
   defaultNotReadyTolerations,
   evictionEvent,
+  evictionsPaused,
   findResource,
   markPodsNotReady,
   podsToEvict,
   reconcileNodeHealth,
+  TAINT_NOT_READY,
+  TAINT_UNREACHABLE,
   type EventSpec,
   type KubeObject,
   type NodeHealthOptions,
@@ -30,6 +33,21 @@ export interface NodeLifecycleOptions {
 function isGone(err: unknown): boolean {
   const reason = (err as { reason?: string }).reason;
   return reason === 'NotFound' || reason === 'Conflict';
+}
+
+type Taint = { key: string; value?: string; effect: string; timeAdded?: string };
+
+function taintsOf(node: KubeObject): Taint[] {
+  return ((node.spec as { taints?: Taint[] } | undefined)?.taints ?? []) as Taint[];
+}
+
+function sameTaints(a: Taint[], b: Taint[]): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The taints whose tolerations run out into evictions when a node stops answering. */
+function isNotReadyNoExecute(t: Taint): boolean {
+  return t.effect === 'NoExecute' && (t.key === TAINT_UNREACHABLE || t.key === TAINT_NOT_READY);
 }
 
 function hasNoExecuteTaint(node: KubeObject): boolean {
@@ -64,6 +82,7 @@ function withDefaultTolerations(pod: KubeObject): KubeObject {
  */
 export class NodeLifecycleController {
   private readonly health: NodeHealthOptions;
+  private lastPause?: string;
 
   constructor(
     private readonly registry: Registry,
@@ -90,11 +109,24 @@ export class NodeLifecycleController {
         return { ...cur, status: { ...status, conditions: decision.conditions } };
       });
     }
-    if (reconcileNodeHealth(node, lease, now, this.health).taints) {
+    // Most nodes unreachable at once points at the control plane or the network, not the
+    // nodes: evictions pause, and the NoExecute taints come off (Kubernetes'
+    // markNodeAsReachable), so tolerations count again from when the disruption ends.
+    const paused =
+      readyStatus(node) !== 'True'
+        ? evictionsPaused((await this.registry.list(NODES, undefined, {})).items)
+        : undefined;
+    if (paused !== this.lastPause && paused) this.log.warn(paused);
+    this.lastPause = paused;
+    const wantedTaints = (cur: KubeObject): Taint[] => {
+      const decided = reconcileNodeHealth(cur, lease, now, this.health).taints ?? taintsOf(cur);
+      return paused ? decided.filter((t) => !isNotReadyNoExecute(t)) : decided;
+    };
+    if (!sameTaints(wantedTaints(node), taintsOf(node))) {
       // Then the taints that follow from those conditions, a separate spec write.
       node = await this.registry.guaranteedUpdate(NODES, '', name, undefined, WRITE, (cur) => {
-        const taints = reconcileNodeHealth(cur, lease, now, this.health).taints;
-        if (!taints) return cur;
+        const taints = wantedTaints(cur);
+        if (sameTaints(taints, taintsOf(cur))) return cur;
         const spec: Record<string, unknown> = { ...(cur.spec ?? {}), taints };
         if (taints.length === 0) delete spec.taints;
         return { ...cur, spec };
@@ -107,6 +139,7 @@ export class NodeLifecycleController {
       await this.registry.list(PODS, undefined, { fieldSelector: `spec.nodeName=${name}` })
     ).items;
     await this.markPodsNotReady(node, pods, now);
+    if (paused) return;
     return this.evict(node, pods, now);
   }
 

@@ -1,6 +1,8 @@
 import type { KubeObject } from '../api/types';
 import {
   defaultNotReadyTolerations,
+  disruptionState,
+  evictionsPaused,
   evictionEvent,
   markPodsNotReady,
   podsToEvict,
@@ -387,5 +389,37 @@ describe('tolerations and eviction', () => {
       'Warning NodeNotReady Node is not ready',
     ]);
     expect(markPodsNotReady(node(), [p], at(5)).pods).toEqual([]);
+  });
+});
+
+describe('disruption: evictions pause when most nodes are not Ready', () => {
+  const n = (ready: string) =>
+    ({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: `n-${Math.random()}` },
+      status: { conditions: [{ type: 'Ready', status: ready }] },
+    }) as KubeObject;
+  const many = (ready: number, notReady: number) => [
+    ...Array.from({ length: ready }, () => n('True')),
+    ...Array.from({ length: notReady }, () => n('Unknown')),
+  ];
+
+  it('is a full disruption when no node is Ready, and pauses evictions', () => {
+    expect(disruptionState(many(0, 2))).toEqual({ state: 'FullDisruption', notReady: 2, total: 2 });
+    expect(evictionsPaused(many(0, 2))).toMatch(/^2 of 2 nodes are not Ready \(FullDisruption\)/);
+  });
+
+  it('evicts normally when one node of two is lost, or fewer than 55 % are', () => {
+    expect(disruptionState(many(1, 1)).state).toBe('Normal');
+    expect(evictionsPaused(many(1, 1))).toBeUndefined();
+    expect(evictionsPaused(many(10, 5))).toBeUndefined();
+  });
+
+  it('pauses a small cluster in partial disruption, not a large one', () => {
+    expect(disruptionState(many(4, 6)).state).toBe('PartialDisruption');
+    expect(evictionsPaused(many(4, 6))).toBeDefined();
+    expect(disruptionState(many(40, 60)).state).toBe('PartialDisruption');
+    expect(evictionsPaused(many(40, 60))).toBeUndefined();
   });
 });

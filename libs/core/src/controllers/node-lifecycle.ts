@@ -382,3 +382,45 @@ export function markPodsNotReady(
   }
   return { pods: out, events };
 }
+
+/** Kubernetes' --unhealthy-zone-threshold and --large-cluster-size-threshold. */
+export const UNHEALTHY_ZONE_THRESHOLD = 0.55;
+export const LARGE_CLUSTER_SIZE_THRESHOLD = 50;
+
+export type DisruptionState = 'Normal' | 'PartialDisruption' | 'FullDisruption';
+
+/**
+ * The node lifecycle controller's zone state (ComputeZoneState; Berth has one zone): no
+ * node Ready is a full disruption, more than 2 and at least 55 % not Ready a partial one.
+ * When every node misses its heartbeats at once, the nodes are rarely at fault — the
+ * control plane or the network is — so evictions stop rather than empty the cluster.
+ */
+export function disruptionState(nodes: readonly KubeObject[]): {
+  state: DisruptionState;
+  notReady: number;
+  total: number;
+} {
+  const total = nodes.length;
+  const notReady = nodes.filter((n) => {
+    const conditions = arr(obj(n.status).conditions).map(obj);
+    return conditions.find((c) => c.type === 'Ready')?.status !== 'True';
+  }).length;
+  const state: DisruptionState =
+    total > 0 && notReady === total
+      ? 'FullDisruption'
+      : notReady > 2 && notReady / total >= UNHEALTHY_ZONE_THRESHOLD
+        ? 'PartialDisruption'
+        : 'Normal';
+  return { state, notReady, total };
+}
+
+/**
+ * Whether evictions are paused: always in a full disruption; in a partial one when the
+ * cluster is small (Kubernetes' secondary eviction rate is 0 below the large-cluster size).
+ */
+export function evictionsPaused(nodes: readonly KubeObject[]): string | undefined {
+  const { state, notReady, total } = disruptionState(nodes);
+  if (state === 'Normal') return undefined;
+  if (state === 'PartialDisruption' && total > LARGE_CLUSTER_SIZE_THRESHOLD) return undefined;
+  return `${notReady} of ${total} nodes are not Ready (${state}): pod evictions are paused until more nodes are Ready`;
+}
