@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client } from 'pg';
 import {
   killProcessesWith,
   processesWith,
@@ -105,6 +106,20 @@ describe('workloads on real processes (API, worker, two agents with the process 
     };
     return node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
   };
+  /** Each node's Ready status as stored (for when the API is down). */
+  const nodeReadyInDatabase = async (): Promise<string[]> => {
+    const client = new Client({ connectionString: api.db.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ ready: string }>(
+        `SELECT c->>'status' AS ready FROM objects, jsonb_array_elements(data->'status'->'conditions') c
+         WHERE resource = 'nodes' AND c->>'type' = 'Ready'`,
+      );
+      return rows.map((r) => r.ready);
+    } finally {
+      await client.end();
+    }
+  };
   const readyWebPods = async (count: number, what: string, accept: (ps: Pod[]) => boolean) => {
     let found: Pod[] = [];
     await waitFor(
@@ -167,12 +182,14 @@ describe('workloads on real processes (API, worker, two agents with the process 
     // Pods that misbehave on purpose run meanwhile; later tests look at them.
     await bare('crash', container('main', { args: ['--crash', marker] }));
     crashWatcher = setInterval(() => {
-      void call('GET', `/api/v1/namespaces/${NS}/pods/crash`).then((res) => {
-        const cs = (res.json as unknown as Pod | undefined)?.status?.containerStatuses?.[0];
-        const w = cs?.state.waiting;
-        if (w?.reason === 'CrashLoopBackOff' && w.message && !crashMessages.includes(w.message))
-          crashMessages.push(w.message);
-      });
+      void call('GET', `/api/v1/namespaces/${NS}/pods/crash`)
+        .then((res) => {
+          const cs = (res.json as unknown as Pod | undefined)?.status?.containerStatuses?.[0];
+          const w = cs?.state.waiting;
+          if (w?.reason === 'CrashLoopBackOff' && w.message && !crashMessages.includes(w.message))
+            crashMessages.push(w.message);
+        })
+        .catch(() => undefined); // the API is down in one test
     }, 200);
     await bare('sick', {
       ...container('main', { args: ['--sick-after', '1500', marker] }),
@@ -202,7 +219,7 @@ describe('workloads on real processes (API, worker, two agents with the process 
           spec: {
             terminationGracePeriodSeconds: 5,
             tolerations: ['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready'].map(
-              (key) => ({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 1 }),
+              (key) => ({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 }),
             ),
             containers: [
               {
@@ -385,6 +402,57 @@ describe('workloads on real processes (API, worker, two agents with the process 
     expect(
       (await pod('crash')).status?.containerStatuses?.[0]?.restartCount,
     ).toBeGreaterThanOrEqual(2);
+  });
+
+  it('keeps pods running and restarting while the API is down, and reports them when it is back', async () => {
+    const web = await pods('app=web');
+    const victim = web.find((p) => p.status?.containerStatuses?.[0]?.restartCount === 0)!;
+    const log = (await call('GET', `/api/v1/namespaces/${NS}/pods/${victim.metadata.name}/log`))
+      .text;
+    const pid = Number(/pid=(\d+)/.exec(log)?.[1]);
+    const others = [...processesWith(webMarker).keys()].filter((p) => p !== pid);
+    expect(others).toHaveLength(2);
+    await api.halt();
+    try {
+      process.kill(pid, 'SIGKILL');
+      // The runtime restarts it on its own; the other pods' processes are untouched.
+      await waitFor(
+        () => {
+          const now = processesWith(webMarker);
+          return now.size === 3 && !now.has(pid) && others.every((o) => now.has(o));
+        },
+        'the killed process replaced while the API is down',
+        60_000,
+        250,
+      );
+      // Both nodes miss their heartbeats and go Unknown (seen in the database, as the API
+      // is down); with every node unreachable at once, evictions pause (full disruption).
+      await waitFor(
+        async () => (await nodeReadyInDatabase()).every((s) => s === 'Unknown'),
+        'both nodes Unknown',
+        30_000,
+        250,
+      );
+    } finally {
+      await api.restart();
+    }
+    await waitFor(
+      async () => {
+        const p = await pod(victim.metadata.name);
+        return p.status?.containerStatuses?.[0]?.restartCount === 1 && isReady(p);
+      },
+      'the restart reported once the API is back',
+      60_000,
+      250,
+    );
+    const after = await pods('app=web');
+    expect(after.map((p) => p.metadata.uid).sort()).toEqual(web.map((p) => p.metadata.uid).sort());
+    await waitFor(
+      async () => (await nodeReady('node-a')) === 'True' && (await nodeReady('node-b')) === 'True',
+      'both nodes Ready again',
+      30_000,
+      250,
+    );
   });
 
   it('moves the pods of a SIGKILLed agent to the other node; restarted, it leaves no duplicates', async () => {

@@ -46,6 +46,10 @@ export interface ApiProcess {
   kubeconfig: string;
   db: TestDatabase;
   output(): string;
+  /** Stops the server process (SIGTERM), keeping its database and data directory. */
+  halt(): Promise<void>;
+  /** Starts it again on the same database, ports and data directory. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -59,35 +63,50 @@ export async function startApiProcess(): Promise<ApiProcess> {
   const [port, httpPort] = [await freePort(), await freePort()];
   const token = 'e2e-admin-token-abcdefghijklmnop';
   let out = '';
-  const child: ChildProcess = spawn(process.execPath, [main], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: db.url,
-      PORT: String(port),
-      BERTH_HOST: '127.0.0.1',
-      BERTH_HTTP_PORT: String(httpPort),
-      BERTH_DATA_DIR: dataDir,
-      BERTH_ADMIN_TOKEN: token,
-      BERTH_LOG_LEVEL: 'warn',
-      // Its own Redis keys (login limiter), so runs never share counters.
-      BERTH_QUEUE_PREFIX: `berth-e2e-${path.basename(dataDir)}`,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  let child: ChildProcess | undefined;
+  let exited = true;
   const httpUrl = `http://127.0.0.1:${httpPort}`;
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  await waitFor(async () => {
-    if (exited) throw new Error(`API exited early:\n${out}`);
-    const res = await fetch(`${httpUrl}/readyz`);
-    return res.ok;
-  }, 'the API server to be ready').catch((err) => {
-    child.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}\n${out}`);
-  });
+  const launch = async () => {
+    const proc = spawn(process.execPath, [main], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        PORT: String(port),
+        BERTH_HOST: '127.0.0.1',
+        BERTH_HTTP_PORT: String(httpPort),
+        BERTH_DATA_DIR: dataDir,
+        BERTH_ADMIN_TOKEN: token,
+        BERTH_LOG_LEVEL: 'warn',
+        // Its own Redis keys (login limiter), so runs never share counters.
+        BERTH_QUEUE_PREFIX: `berth-e2e-${path.basename(dataDir)}`,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = proc;
+    exited = false;
+    proc.stdout!.on('data', (d) => (out += d));
+    proc.stderr!.on('data', (d) => (out += d));
+    proc.once('exit', () => (exited = true));
+    await waitFor(async () => {
+      if (exited) throw new Error(`API exited early:\n${out}`);
+      const res = await fetch(`${httpUrl}/readyz`);
+      return res.ok;
+    }, 'the API server to be ready').catch((err) => {
+      proc.kill('SIGKILL');
+      throw new Error(`${(err as Error).message}\n${out}`);
+    });
+  };
+  const halt = async () => {
+    if (exited || !child) return;
+    const proc = child;
+    const gone = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    await gone;
+    clearTimeout(timer);
+  };
+  await launch();
   return {
     url: `https://127.0.0.1:${port}`,
     httpUrl,
@@ -96,14 +115,10 @@ export async function startApiProcess(): Promise<ApiProcess> {
     kubeconfig: path.join(dataDir, 'kubeconfig', 'admin.kubeconfig'),
     db,
     output: () => out,
+    halt,
+    restart: launch,
     async stop() {
-      if (!exited) {
-        const gone = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await gone;
-        clearTimeout(timer);
-      }
+      await halt();
       await db.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
