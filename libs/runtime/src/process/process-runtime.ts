@@ -97,7 +97,10 @@ export interface ProcessRuntimeOptions {
   log: ProcessRuntimeLogger;
   /** Node ports for containers' ports. Default [40000, 44999]. */
   portRange?: [number, number];
-  /** CrashLoopBackOff: first restart delay, doubled per restart up to `maxBackoffMs`. */
+  /**
+   * CrashLoopBackOff: the delay before the second restart (the first is immediate, as
+   * kubelet's), doubled per restart up to `maxBackoffMs`.
+   */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   /** A container running this long resets its back-off. Default 10 min. */
@@ -266,7 +269,7 @@ export class ProcessRuntime implements Runtime {
         ready: false,
         started: false,
         restartCount: 0,
-        backoffMs: this.cfg.initialBackoffMs,
+        backoffMs: 0,
         hostPorts: {},
         lastInstanceNo: -1,
         done: false,
@@ -712,18 +715,25 @@ export class ProcessRuntime implements Runtime {
       this.changed(p.spec.uid);
       return;
     }
-    if (exit.ranMs >= this.cfg.backoffResetMs) c.backoffMs = this.cfg.initialBackoffMs;
+    // kubelet's back-off: the first exit (or the first after running backoffResetMs) is
+    // restarted at once and starts the back-off at initialBackoffMs; each later exit waits
+    // the back-off, which doubles up to maxBackoffMs. 0 means "no back-off yet".
+    if (exit.ranMs >= this.cfg.backoffResetMs) c.backoffMs = 0;
     const delay = c.backoffMs;
-    c.backoffMs = Math.min(c.backoffMs * 2, this.cfg.maxBackoffMs);
+    c.backoffMs =
+      delay === 0 ? this.cfg.initialBackoffMs : Math.min(delay * 2, this.cfg.maxBackoffMs);
     c.lastState = { terminated };
     c.prevInstanceNo = c.lastInstanceNo;
     c.restartCount += 1;
-    c.state = {
-      waiting: {
-        reason: 'CrashLoopBackOff',
-        message: `back-off ${goDuration(delay)} restarting failed container=${c.spec.name} pod=${p.spec.name}_${p.spec.namespace}(${p.spec.uid})`,
-      },
-    };
+    c.state =
+      delay === 0
+        ? { waiting: { reason: 'ContainerCreating' } }
+        : {
+            waiting: {
+              reason: 'CrashLoopBackOff',
+              message: `back-off ${goDuration(delay)} restarting failed container=${c.spec.name} pod=${p.spec.name}_${p.spec.namespace}(${p.spec.uid})`,
+            },
+          };
     this.scheduleStart(p, c, delay);
     this.persist();
     this.changed(p.spec.uid);
@@ -1002,7 +1012,7 @@ export class ProcessRuntime implements Runtime {
           ready: stored?.ready ?? false,
           started: stored?.started ?? false,
           restartCount: stored?.restartCount ?? 0,
-          backoffMs: stored?.backoffMs ?? this.cfg.initialBackoffMs,
+          backoffMs: stored?.backoffMs ?? 0,
           hostPorts: stored?.hostPorts ?? {},
           lastInstanceNo: stored?.lastInstanceNo ?? -1,
           ...(stored?.prevInstanceNo !== undefined
