@@ -33,6 +33,7 @@ export function QuotaBar(props: {
   hard: unknown;
   reserved?: number;
   label?: string;
+  testId?: string;
 }) {
   const used = parseQuantity(props.used);
   const hard = parseQuantity(props.hard);
@@ -40,7 +41,7 @@ export function QuotaBar(props: {
   const color = pct >= 90 ? 'error' : pct >= 70 ? 'warning' : 'primary';
   const label = props.label ?? props.resource;
   return (
-    <Box sx={{ mb: 1.5 }} data-testid={`quota-${label}`}>
+    <Box sx={{ mb: 1.5 }} data-testid={props.testId ?? `quota-${label}`}>
       <Stack direction="row" justifyContent="space-between">
         <Typography variant="body2">{label}</Typography>
         <Typography variant="body2" color="text.secondary" data-testid="quota-text">

@@ -1,4 +1,4 @@
-import { Alert, Card, CardContent, Chip, Grid, Stack, Typography } from '@mui/material';
+import { Alert, Box, Card, CardContent, Chip, Grid, Stack, Typography } from '@mui/material';
 import { Link, Loading, Title, useGetList, usePermissions } from 'react-admin';
 import type { KubeObject } from '../api';
 import type { Permissions } from '../authProvider';
@@ -82,18 +82,53 @@ export function Overview() {
                   <Section
                     title={`Namespaces (${nsNames.length}${t.spec?.namespaceLimit !== undefined ? ` of ${t.spec.namespaceLimit}` : ''})`}
                   >
-                    <Stack direction="row" spacing={1} useFlexGap flexWrap="wrap">
-                      {nsNames.map((n) => (
-                        <Chip
-                          key={n}
-                          label={n}
-                          component={Link}
-                          to={`/namespaces/${n}/show`}
-                          clickable
-                        />
-                      ))}
-                      {!nsNames.length ? <Empty>No namespaces yet.</Empty> : null}
-                    </Stack>
+                    {nsNames.length ? (
+                      <Stack spacing={1.5}>
+                        {nsNames.map((n) => {
+                          const q = (quotas.data ?? []).filter((x) => x.metadata.namespace === n);
+                          const hardOf = (k: string) =>
+                            q.reduce(
+                              (sum, x) =>
+                                sum + parseQuantity(x.status?.hard?.[k] ?? x.spec?.hard?.[k]),
+                              0,
+                            );
+                          const usedOf = (k: string) =>
+                            q.reduce((sum, x) => sum + parseQuantity(x.status?.used?.[k]), 0);
+                          const keys = ['requests.cpu', 'requests.memory', 'pods'].filter(
+                            (k) => hardOf(k) > 0,
+                          );
+                          return (
+                            <Box key={n} data-testid={`namespace-${n}`}>
+                              <Chip
+                                size="small"
+                                label={n}
+                                component={Link}
+                                to={`/namespaces/${n}/show`}
+                                clickable
+                                sx={{ mb: 0.5 }}
+                              />
+                              {keys.length ? (
+                                keys.map((k) => (
+                                  <QuotaBar
+                                    key={k}
+                                    resource={k}
+                                    used={usedOf(k)}
+                                    hard={hardOf(k)}
+                                    testId={`namespace-quota-${k}`}
+                                  />
+                                ))
+                              ) : (
+                                <Typography variant="body2" color="text.secondary">
+                                  No namespace quota: only the tenant cap applies.
+                                </Typography>
+                              )}
+                            </Box>
+                          );
+                        })}
+                      </Stack>
+                    ) : (
+                      <Empty>No namespaces yet.</Empty>
+                    )}
                   </Section>
                 </CardContent>
               </Card>
