@@ -107,6 +107,10 @@ describe('the dashboard in a real browser', () => {
   beforeAll(async () => {
     work = mkdtempSync(path.join(os.tmpdir(), 'berth-dashboard-'));
     mkdirSync(SHOTS, { recursive: true });
+    if (!existsSync(CHROMIUM))
+      throw new Error(
+        `no Chromium at ${CHROMIUM}: apt-get install -y chromium (bash .ci/run does), or set CHROMIUM`,
+      );
     if (!existsSync(path.join(ROOT, 'apps/admin/dist/index.html')))
       throw new Error('apps/admin/dist is missing: run `npm run build` first (npm test does)');
     api = await startApiProcess();
