@@ -16,7 +16,7 @@ import {
   TextField as MuiTextField,
   Typography,
 } from '@mui/material';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import {
   Create,
   Datagrid,
@@ -223,39 +223,74 @@ function YamlCreate() {
 }
 
 function FormCreate() {
+  const notify = useNotify();
+  const redirect = useRedirect();
+  // The port to expose with a Service of the same name, kept from the form for onSuccess.
+  const expose = useRef<{ port?: number }>({});
   return (
     <Create
       resource="deployments"
-      redirect="show"
       title=" "
-      transform={(d: Record<string, string | number>) => ({
-        metadata: { name: d.name, namespace: d.namespace },
-        spec: {
-          replicas: Number(d.replicas ?? 1),
-          selector: { matchLabels: { app: d.name } },
-          template: {
-            metadata: { labels: { app: d.name } },
-            spec: {
-              containers: [
-                {
-                  name: String(d.name),
-                  image: d.image,
-                  ...(d.cpu || d.memory
-                    ? {
-                        resources: {
-                          requests: {
-                            ...(d.cpu ? { cpu: d.cpu } : {}),
-                            ...(d.memory ? { memory: d.memory } : {}),
-                          },
-                        },
-                      }
-                    : {}),
+      mutationOptions={{
+        onSuccess: async (created: KubeObject & { id: string }) => {
+          const port = expose.current.port;
+          let also = '';
+          if (port) {
+            try {
+              await dataProvider.create('services', {
+                data: {
+                  metadata: { name: created.metadata.name, namespace: created.metadata.namespace },
+                  spec: {
+                    selector: { app: created.metadata.name },
+                    ports: [{ port, targetPort: port }],
+                  },
                 },
-              ],
+              });
+              also = ` and Service ${created.metadata.name} on port ${port}`;
+            } catch (err) {
+              notify(`Deployment created; the Service was not: ${(err as Error).message}`, {
+                type: 'warning',
+              });
+              redirect('show', 'deployments', created.id);
+              return;
+            }
+          }
+          notify(`Created Deployment ${created.metadata.name}${also}`, { type: 'success' });
+          redirect('show', 'deployments', created.id);
+        },
+      }}
+      transform={(d: Record<string, string | number>) => {
+        expose.current.port = d.port ? Number(d.port) : undefined;
+        return {
+          metadata: { name: d.name, namespace: d.namespace },
+          spec: {
+            replicas: Number(d.replicas ?? 1),
+            selector: { matchLabels: { app: d.name } },
+            template: {
+              metadata: { labels: { app: d.name } },
+              spec: {
+                containers: [
+                  {
+                    name: String(d.name),
+                    image: d.image,
+                    ...(d.port ? { ports: [{ containerPort: Number(d.port) }] } : {}),
+                    ...(d.cpu || d.memory
+                      ? {
+                          resources: {
+                            requests: {
+                              ...(d.cpu ? { cpu: d.cpu } : {}),
+                              ...(d.memory ? { memory: d.memory } : {}),
+                            },
+                          },
+                        }
+                      : {}),
+                  },
+                ],
+              },
             },
           },
-        },
-      })}
+        };
+      }}
     >
       <SimpleForm defaultValues={{ replicas: 1 }}>
         <NamespaceInput validate={required()} />
@@ -264,6 +299,13 @@ function FormCreate() {
         <NumberInput source="replicas" min={0} />
         <TextInput source="cpu" label="CPU request" helperText="e.g. 100m" />
         <TextInput source="memory" label="Memory request" helperText="e.g. 128Mi" />
+        <NumberInput
+          source="port"
+          label="Expose port (optional)"
+          helperText="Also creates a Service of the same name, selecting these pods"
+          min={1}
+          max={65535}
+        />
       </SimpleForm>
     </Create>
   );

@@ -7,11 +7,13 @@ import {
   DialogTitle,
   Stack,
   TextField as MuiTextField,
+  Typography,
 } from '@mui/material';
 import { useState } from 'react';
 import {
   Create,
   Datagrid,
+  FormDataConsumer,
   FunctionField,
   List,
   SelectInput,
@@ -20,6 +22,7 @@ import {
   TextInput,
   required,
   useCanAccess,
+  useGetOne,
   useNotify,
   usePermissions,
   useRefresh,
@@ -157,6 +160,24 @@ export function QuotaRequestList() {
   );
 }
 
+/** The chosen tenant's quota now (limit and use), so the request can be sized. */
+function CurrentQuota({ tenant }: { tenant?: string }) {
+  const { data } = useGetOne('tenants', { id: tenant ?? '' }, { enabled: !!tenant });
+  if (!data) return null;
+  const hard = (data.spec?.quota?.hard ?? {}) as Record<string, string>;
+  const used = (data.status?.used ?? {}) as Record<string, string>;
+  return (
+    <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }} data-testid="current-quota">
+      Now:{' '}
+      {Object.keys(hard).length
+        ? Object.keys(hard)
+            .map((k) => `${k} ${used[k] ?? '0'} used of ${hard[k]}`)
+            .join(' · ')
+        : 'no tenant quota'}
+    </Typography>
+  );
+}
+
 export function QuotaRequestCreate() {
   const { permissions } = usePermissions<Permissions>();
   const tenants = (permissions?.tenants ?? []).filter(
@@ -186,6 +207,9 @@ export function QuotaRequestCreate() {
           choices={tenants.map((t) => ({ id: t.name, name: t.name }))}
           validate={required()}
         />
+        <FormDataConsumer>
+          {({ formData }) => <CurrentQuota tenant={formData.tenant} />}
+        </FormDataConsumer>
         <TextInput source="cpu" label="requests.cpu (new limit)" helperText="e.g. 8" />
         <TextInput source="memory" label="requests.memory (new limit)" helperText="e.g. 16Gi" />
         <TextInput source="pods" label="pods (new limit)" helperText="e.g. 80" />
