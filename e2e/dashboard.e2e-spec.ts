@@ -66,12 +66,16 @@ spec:
     - port: 80
 `;
 
-/** The node agent with the simulated runtime, when this build has it (apps/agent). */
-function agentAvailable(): boolean {
+/**
+ * The node agent's --help when this build has one with the simulated runtime (apps/agent),
+ * else undefined.
+ */
+function agentHelp(): string | undefined {
   const main = path.join(ROOT, 'apps/agent/dist/main.js');
-  if (!existsSync(main)) return false;
+  if (!existsSync(main)) return undefined;
   const help = spawnSync(process.execPath, [main, '--help'], { encoding: 'utf8', timeout: 10_000 });
-  return help.status === 0 && /--runtime/.test(help.stdout) && /simulated/.test(help.stdout);
+  const ok = help.status === 0 && /--runtime/.test(help.stdout) && /simulated/.test(help.stdout);
+  return ok ? help.stdout : undefined;
 }
 
 async function adminCall(
@@ -125,8 +129,14 @@ describe('the dashboard in a real browser', () => {
       dataDir: api.dataDir,
       adminKubeconfig: api.kubeconfig,
     });
-    withAgent = agentAvailable();
+    const help = agentHelp();
+    withAgent = help !== undefined;
     if (withAgent) {
+      // Keep the test to itself: any free port for the agent's log server, no service proxy.
+      const isolation = [
+        ...(help!.includes('--kubelet-port') ? ['--kubelet-port', '0'] : []),
+        ...(help!.includes('--no-proxy') ? ['--no-proxy'] : []),
+      ];
       const boot = await adminCall(api, 'POST', '/auth/bootstrap-tokens', { name: 'e2e' });
       agent = spawn(
         process.execPath,
@@ -148,6 +158,7 @@ describe('the dashboard in a real browser', () => {
           path.join(work, 'agent'),
           '--log-level',
           'warn',
+          ...isolation,
         ],
         { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
       );
