@@ -11,6 +11,7 @@ import type { AgentConfig } from './config';
 import { createLogger, type Logger } from './log';
 import { LogServer } from './log-server';
 import { NodeAgent } from './node-agent';
+import { ServiceProxy, tokenFromFile } from './proxy/service-proxy';
 
 export interface RunningAgent {
   nodes: NodeAgent[];
@@ -18,6 +19,8 @@ export interface RunningAgent {
   runtimes: Map<string, Runtime>;
   /** Resolves once the log server listens; rejects when it cannot (e.g. its port is taken). */
   ready: Promise<void>;
+  /** The node proxy, when it runs (`--proxy`). */
+  proxy?: ServiceProxy;
   /** Stops every node's loops and closes the runtimes; pods are left to be re-adopted. */
   stop(): Promise<void>;
 }
@@ -110,6 +113,16 @@ export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
     );
   }
   for (const n of nodes) n.start();
+  // The node proxy, with the (first) node's credential.
+  const proxy = config.proxy
+    ? new ServiceProxy({
+        client,
+        token: tokenFromFile(path.join(config.dataDir, 'nodes', nodes[0].name, 'node-token')),
+        nodeIP: config.nodeIP,
+        log: logger,
+      })
+    : undefined;
+  proxy?.start();
   logger.info('agent started', {
     nodes: nodes.length,
     runtime: config.runtime,
@@ -121,9 +134,10 @@ export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
     nodes,
     runtimes: byNode,
     ready: kubeletPort.then(() => undefined),
+    proxy,
     stop() {
       stopping ??= (async () => {
-        await Promise.all(nodes.map((n) => n.stop()));
+        await Promise.all([...nodes.map((n) => n.stop()), proxy?.stop()]);
         await Promise.all([...byNode.values()].map((r) => r.close()));
         await logServer.close();
         client.close();

@@ -41,6 +41,11 @@ export interface AgentConfig {
   /** Simulated runtime: container start delay and failure/restart rates. */
   simulated: { startDelayMs: number; failureRate: number; restartRate: number };
   logLevel: 'error' | 'warn' | 'info' | 'debug';
+  /**
+   * Run the node proxy (kube-proxy): serve Services' cluster IPs and node ports. One per
+   * process; default on for one node, off in hollow mode.
+   */
+  proxy: boolean;
 }
 
 export class AgentConfigError extends Error {}
@@ -71,6 +76,7 @@ Options (flags win over the environment):
   --sim-failure-rate P       BERTH_SIM_FAILURE_RATE   probability a simulated container fails (default 0)
   --sim-restart-rate P       BERTH_SIM_RESTART_RATE   probability it exits 0 and restarts (default 0)
   --log-level LEVEL          BERTH_LOG_LEVEL          error|warn|info|debug (default info)
+  --proxy, --no-proxy        BERTH_PROXY=true|false   the service proxy (default: on, off in hollow mode)
   -h, --help                 this text
 
 Logs are JSON lines on stdout. SIGTERM/SIGINT: stops within 10 s; pods keep running and are
@@ -98,6 +104,13 @@ const FLAGS: Record<string, string> = {
   'sim-failure-rate': 'BERTH_SIM_FAILURE_RATE',
   'sim-restart-rate': 'BERTH_SIM_RESTART_RATE',
   'log-level': 'BERTH_LOG_LEVEL',
+  proxy: 'BERTH_PROXY',
+};
+
+/** Flags without a value: `--proxy`, `--no-proxy`. */
+const SWITCHES: Record<string, [string, string]> = {
+  proxy: ['BERTH_PROXY', 'true'],
+  'no-proxy': ['BERTH_PROXY', 'false'],
 };
 
 /** Flags (`--name value` or `--name=value`) folded over the environment, by variable name. */
@@ -109,6 +122,10 @@ export function mergeArgs(argv: string[], env: NodeJS.ProcessEnv): Record<string
     if (!arg.startsWith('--')) throw new AgentConfigError(`unexpected argument "${arg}"`);
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
+    if (eq < 0 && SWITCHES[name]) {
+      out[SWITCHES[name][0]] = SWITCHES[name][1];
+      continue;
+    }
     const variable = FLAGS[name];
     if (!variable) throw new AgentConfigError(`unknown option --${name} (see --help)`);
     let value: string | undefined = eq < 0 ? argv[++i] : arg.slice(eq + 1);
@@ -126,6 +143,14 @@ function int(vars: Record<string, string>, name: string, fallback: number, min =
   if (!Number.isInteger(value) || value < min)
     throw new AgentConfigError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
   return value;
+}
+
+function bool(vars: Record<string, string>, name: string, fallback: boolean): boolean {
+  const raw = (vars[name] ?? '').toLowerCase();
+  if (raw === '') return fallback;
+  if (['true', '1', 'on', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'off', 'no'].includes(raw)) return false;
+  throw new AgentConfigError(`${name} must be true or false, got "${vars[name]}"`);
 }
 
 function rate(vars: Record<string, string>, name: string): number {
@@ -225,5 +250,6 @@ export function loadAgentConfig(
       restartRate: rate(v, 'BERTH_SIM_RESTART_RATE'),
     },
     logLevel,
+    proxy: bool(v, 'BERTH_PROXY', simulatedNodes === 0),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * berth-agent: the node agent (kubelet; the service proxy comes later — see ARCHITECTURE.md).
+ * berth-agent: the node agent (kubelet, and the service proxy in ./proxy — see ARCHITECTURE.md).
  */
 export const AGENT_ROLE = 'node agent (kubelet, container runtime, service proxy)';
 export * from './agent';
@@ -8,3 +8,4 @@ export * from './config';
 export * from './log';
 export * from './node-agent';
 export * from './pod-status';
+export * from './proxy';
