@@ -24,6 +24,17 @@ export function pick(o: Obj, path: string): unknown {
   return path.split('.').reduce<unknown>((v, k) => (v == null ? v : (v as Obj)[k]), o);
 }
 
+/** `{status: {phase: 'Pending'}}` (react-admin's filter for `status.phase`) → `{'status.phase': 'Pending'}`. */
+export function flatten(o: Obj, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, flatten(v as Obj, key));
+    else out[key] = v;
+  }
+  return out;
+}
+
 function compare(a: unknown, b: unknown): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   return String(a ?? '').localeCompare(String(b ?? ''), undefined, { numeric: true });
@@ -84,7 +95,7 @@ async function getList(resource: string, params: GetListParams) {
   if (resource === 'tenants' && currentTenant() && !f.allTenants)
     rows = rows.filter((o) => o.metadata.name === currentTenant());
   if (f.q) rows = rows.filter((o) => o.metadata.name.includes(String(f.q)));
-  for (const [key, value] of Object.entries(f)) {
+  for (const [key, value] of Object.entries(flatten(f))) {
     if (['q', 'namespace', 'labelSelector', 'fieldSelector', 'allTenants'].includes(key)) continue;
     if (value === undefined || value === '') continue;
     rows = rows.filter((o) => String(pick(o, key)) === String(value));
