@@ -471,6 +471,10 @@ describe('the dashboard in a real browser', () => {
         await shot(page, 'quota-requests');
         await row.getByRole('button', { name: 'Approve' }).click();
         await row.locator('[data-testid="qr-phase"]', { hasText: 'Approved' }).waitFor();
+        // The queue: filtered to what is still pending, it is empty now.
+        await page.getByLabel('Phase').click();
+        await page.getByRole('option', { name: 'Pending' }).click();
+        await page.getByText('No quota requests.').waitFor();
 
         await page.goto(`${api.httpUrl}/ui/#/`);
         await page.waitForFunction(
