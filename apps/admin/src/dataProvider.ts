@@ -90,10 +90,13 @@ async function getList(resource: string, params: GetListParams) {
   });
   let rows = items.map(withId);
   // The tenant switcher narrows namespaced lists (and the namespace list) to one tenant.
-  if (i.namespaced && !f.namespace) rows = rows.filter((o) => inScope(o.metadata.namespace));
-  if (resource === 'namespaces') rows = rows.filter((o) => inScope(o.metadata.name));
-  if (resource === 'tenants' && currentTenant() && !f.allTenants)
-    rows = rows.filter((o) => o.metadata.name === currentTenant());
+  // (`allTenants` asks for everything, e.g. a node's allocation counts every tenant's pods.)
+  if (!f.allTenants) {
+    if (i.namespaced && !f.namespace) rows = rows.filter((o) => inScope(o.metadata.namespace));
+    if (resource === 'namespaces') rows = rows.filter((o) => inScope(o.metadata.name));
+    if (resource === 'tenants' && currentTenant())
+      rows = rows.filter((o) => o.metadata.name === currentTenant());
+  }
   if (f.q) rows = rows.filter((o) => o.metadata.name.includes(String(f.q)));
   for (const [key, value] of Object.entries(flatten(f))) {
     if (['q', 'namespace', 'labelSelector', 'fieldSelector', 'allTenants'].includes(key)) continue;

@@ -94,6 +94,7 @@ export function NodeList() {
   const pods = useGetList('pods', {
     pagination: { page: 1, perPage: 100000 },
     sort: { field: 'id', order: 'ASC' },
+    filter: { allTenants: true },
   });
   const alloc = allocated(pods.data ?? []);
   const empty = { cpu: 0, memory: 0, pods: 0, list: [] };
