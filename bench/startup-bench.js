@@ -50,7 +50,8 @@ Pod startup latency (create request sent → Running seen through a watch), open
   --deadline S              a pod not Running this long after its create is counted as
                             never Running; the wait after the last create (default 30)
   --sim-start-delay MS      the simulated runtime's container start delay (agent default 100)
-  --heartbeat-interval MS   agents' Lease renewal period (agent default 10000)
+  --heartbeat-interval MS   agents' Lease renewal period (agent default 10000); the worker's
+                            node grace period becomes 4 × this (default 40 s)
   --workers N               worker processes (default 1)
   --skip-process            only the simulated runtime
   --skip-simulated          only the process runtime
@@ -393,6 +394,10 @@ function startWorkers(dbUrl, logDir) {
         REDIS_URL,
         BERTH_QUEUE_PREFIX: PREFIX,
         BERTH_WORKER_ID: `startup-bench-${i}`,
+        // Kubernetes' ratio: a node is unreachable after 4 missed Lease renewals (40 s / 10 s).
+        ...(HEARTBEAT
+          ? { BERTH_NODE_GRACE_PERIOD_MS: String(Math.max(40_000, 4 * Number(HEARTBEAT))) }
+          : {}),
         BERTH_LOG_LEVEL: 'warn',
       },
       logDir,
@@ -862,7 +867,12 @@ async function simulatedPhase(ctx) {
       results: [],
     };
   }
-  await sleep(2000);
+  // What the idle nodes cost (Lease renewals, watches) before any pod arrives.
+  const idleSeconds = QUICK ? 5 : 10;
+  const idleBefore = cpuSnapshot();
+  await sleep(idleSeconds * 1000);
+  const idleCpu = cpuPercent(idleBefore, cpuSnapshot(), idleSeconds);
+  log(`idle, ${NODES} nodes: CPU % ${cpuText(idleCpu)}`);
   const rv = (await client.call('GET', `/api/v1/namespaces/${ns}/pods?limit=1`)).metadata
     .resourceVersion;
   const clock = new PodClock();
@@ -909,6 +919,7 @@ async function simulatedPhase(ctx) {
     agents: AGENTS,
     nodesReady: ready,
     nodesReadySeconds: readySeconds,
+    idleCpuPercentOfOneCore: idleCpu,
     results,
   };
 }
@@ -1096,6 +1107,10 @@ function printCeiling(c) {
       `simulated runtime, ${NODES} hollow nodes in ${AGENTS} agent process(es) (Ready in ${out.simulated.nodesReadySeconds.toFixed(0)} s), ${PODS_PER_RATE ? `${PODS_PER_RATE} pods` : `${DURATION_S} s`} per rate, start delay ${out.options.simStartDelayMs} ms`,
       out.simulated.results,
       [['bound→Running p99 ms', (r) => r.boundToRunningP99Ms?.toFixed(0)]],
+    );
+  if (out.simulated?.idleCpuPercentOfOneCore)
+    console.log(
+      `  idle ${NODES} nodes before the first pod (Lease renewals, watches): ${cpuText(out.simulated.idleCpuPercentOfOneCore)}`,
     );
   for (const c of out.ceiling) printCeiling(c);
   const errs = { ...(out.processAgentErrors ?? {}), ...(out.hollowAgentErrors ?? {}) };
