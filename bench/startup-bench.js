@@ -627,6 +627,8 @@ async function openLoop({ client, clock, namespace, rate, count, makePod, namePr
     .sort((a, b) => a - b);
   lags.sort((a, b) => a - b);
   const ms = (v) => (Number.isFinite(v) ? Math.round(v * 10) / 10 : null);
+  // Percentiles of nothing (no pod got that far) are null, printed "—".
+  const q = (sorted, p) => (sorted.length ? pct(sorted, p) : NaN);
   return {
     names,
     result: {
@@ -645,12 +647,12 @@ async function openLoop({ client, clock, namespace, rate, count, makePod, namePr
       p90Ms: ms(pct(latency, 90)),
       p99Ms: ms(pct(latency, 99)),
       maxMs: ms(latency[latency.length - 1]),
-      createRequestP50Ms: ms(pct(createLat, 50)),
-      createRequestP99Ms: ms(pct(createLat, 99)),
-      sendToBoundP50Ms: ms(pct(bind, 50)),
-      sendToBoundP99Ms: ms(pct(bind, 99)),
-      boundToRunningP50Ms: ms(pct(boundToRunning, 50)),
-      boundToRunningP99Ms: ms(pct(boundToRunning, 99)),
+      createRequestP50Ms: ms(q(createLat, 50)),
+      createRequestP99Ms: ms(q(createLat, 99)),
+      sendToBoundP50Ms: ms(q(bind, 50)),
+      sendToBoundP99Ms: ms(q(bind, 99)),
+      boundToRunningP50Ms: ms(q(boundToRunning, 50)),
+      boundToRunningP99Ms: ms(q(boundToRunning, 99)),
       sendLagP99Ms: ms(pct(lags, 99)),
       loadavgAfter: os.loadavg(),
       cpuPercentOfOneCore: cpu,
@@ -901,18 +903,8 @@ async function simulatedPhase(ctx) {
     watch.close();
     ctx.simWatch = watch.state;
     ctx.hollowAgentErrors = agentErrors(agents);
-    ctx.nodesStillReady = await within(
-      30_000,
-      client.call('GET', '/api/v1/nodes?labelSelector=berth.dev%2Fhollow%3Dtrue'),
-      { items: [] },
-    )
-      .then(
-        (l) =>
-          l.items.filter((n) =>
-            n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-          ).length,
-      )
-      .catch(() => undefined);
+    // -1: the API did not answer.
+    ctx.nodesStillReady = await readyNodes(client, 'berth.dev/hollow=true');
   }
   return {
     nodes: NODES,
@@ -930,13 +922,15 @@ function printTable(title, rows, extra = []) {
   const f = (v, w) => String(v ?? '—').padStart(w);
   const sec = (v) => (v === null ? `>${DEADLINE_MS / 1000}s` : (v / 1000).toFixed(2));
   console.log(`\n${title}`);
+  if (rows.some((r) => r.createsUnanswered))
+    console.log('  (errors: failed creates + "N?" creates still unanswered at the deadline)');
   console.log(
     '  rate/s  sent/s   pods  errors  not-run   p50 s   p90 s   p99 s   max s   create p99 ms  bound p99 s  ' +
       extra.map((e) => e[0]).join('  '),
   );
   for (const r of rows) {
     console.log(
-      `  ${f(r.targetRate, 6)} ${f(r.achievedCreateRate.toFixed(1), 7)} ${f(r.pods, 6)} ${f(r.createErrors, 7)} ${f(r.notRunningWithinDeadline, 8)} ${f(sec(r.p50Ms), 7)} ${f(sec(r.p90Ms), 7)} ${f(sec(r.p99Ms), 7)} ${f(sec(r.maxMs), 7)} ${f(r.createRequestP99Ms?.toFixed(0), 14)} ${f(r.sendToBoundP99Ms === null ? '—' : (r.sendToBoundP99Ms / 1000).toFixed(2), 12)}  ` +
+      `  ${f(r.targetRate, 6)} ${f(r.achievedCreateRate.toFixed(1), 7)} ${f(r.pods, 6)} ${f(r.createErrors + (r.createsUnanswered ? `+${r.createsUnanswered}?` : ''), 7)} ${f(r.notRunningWithinDeadline, 8)} ${f(sec(r.p50Ms), 7)} ${f(sec(r.p90Ms), 7)} ${f(sec(r.p99Ms), 7)} ${f(sec(r.maxMs), 7)} ${f(r.createRequestP99Ms?.toFixed(0), 14)} ${f(r.sendToBoundP99Ms === null ? '—' : (r.sendToBoundP99Ms / 1000).toFixed(2), 12)}  ` +
         extra.map(([h, fn]) => f(fn(r), h.length)).join('  '),
     );
   }
@@ -1121,7 +1115,11 @@ function printCeiling(c) {
       .slice(0, 8))
       console.log(`  ${v} × ${k.replace(/\s+/g, ' ')}`);
   }
-  if (out.hollowNodesStillReady !== undefined && out.hollowNodesStillReady < NODES)
+  if (out.hollowNodesStillReady === -1)
+    console.log(
+      '\nThe API did not answer within 10 s when the hollow nodes were counted at the end.',
+    );
+  else if (out.hollowNodesStillReady !== undefined && out.hollowNodesStillReady < NODES)
     console.log(
       `\nOnly ${out.hollowNodesStillReady}/${NODES} hollow nodes were still Ready at the end.`,
     );
