@@ -105,7 +105,7 @@ describe('node agents with the simulated runtime (real PostgreSQL, Redis, BullMQ
     );
 
   beforeAll(async () => {
-    c = await startTestCluster(1, { nodeGracePeriodMs: 2000, nodeMonitorPeriodMs: 200 });
+    c = await startTestCluster(1, { nodeGracePeriodMs: 5000, nodeMonitorPeriodMs: 250 });
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'berth-agent-test-'));
     for (const ns of ['default', 'w'])
       await api()
@@ -147,7 +147,7 @@ describe('node agents with the simulated runtime (real PostgreSQL, Redis, BullMQ
     }, 'the Lease of node-a');
     await eventually(async () => {
       const renewed = (await api().get(leasePath).expect(200)).body.spec.renewTime as string;
-      return Date.parse(renewed) > Date.parse(first) + 2000;
+      return Date.parse(renewed) > Date.parse(first) + 5000;
     }, 'the Lease renewed past the grace period');
     for (const n of ['node-a', 'node-b']) {
       const node = await getNode(n);
@@ -298,5 +298,5 @@ describe('node agents with the simulated runtime (real PostgreSQL, Redis, BullMQ
     );
     expect(moved.some((p) => onB.includes(p.metadata.uid))).toBe(false);
     expect(await runtimeUids('node-a')).toEqual(moved.map((p) => p.metadata.uid!).sort());
-  });
+  }, 150_000);
 });

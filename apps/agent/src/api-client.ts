@@ -108,6 +108,12 @@ export class ApiClient {
     idleTimeoutMs: number,
   ): Promise<ApiResponse<unknown>> {
     return new Promise((resolve, reject) => {
+      // An abort that came before the watch started fires no event: check it now, or the
+      // watch would run (and its caller wait) until the idle timeout.
+      if (signal.aborted) {
+        reject(new UnreachableError('watch stopped', 'ABORTED'));
+        return;
+      }
       let settled = false;
       const fail = (err: Error) => {
         if (settled) return;
