@@ -140,6 +140,20 @@ export class WatchService implements OnApplicationShutdown {
     return stop;
   }
 
+  /**
+   * An object's selectable fields, computed once per change however many watches look at
+   * it (1,000 node agents each watch pods with a field selector).
+   */
+  private readonly fieldCache = new WeakMap<object, Record<string, string>>();
+  private fields(req: WatchRequest, object: KubeObject): Record<string, string> {
+    let fields = this.fieldCache.get(object);
+    if (!fields) {
+      fields = fieldsOf(req.def, object);
+      this.fieldCache.set(object, fields);
+    }
+    return fields;
+  }
+
   private toEvent(
     req: WatchRequest,
     change: ChangeRecord,
@@ -152,7 +166,8 @@ export class WatchService implements OnApplicationShutdown {
     const key = `${change.namespace}/${change.name}`;
     const matches =
       matchesLabels(req.labelSelector, object.metadata?.labels) &&
-      matchesFields(req.fieldSelector, fieldsOf(req.def, object));
+      (req.fieldSelector.length === 0 ||
+        matchesFields(req.fieldSelector, this.fields(req, object)));
     const filtered = req.labelSelector.length > 0 || req.fieldSelector.length > 0;
     if (change.type === 'DELETED') {
       const had = matching.delete(key);
