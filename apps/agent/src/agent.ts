@@ -72,6 +72,13 @@ export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
       error: err.message,
     }),
   );
+  if (config.runtime === 'docker')
+    void runtimes.pingDocker().then((answers) => {
+      if (!answers)
+        logger.error(
+          'no Docker engine answers (DOCKER_HOST or /var/run/docker.sock): pods bound to this node cannot start',
+        );
+    });
   for (const name of nodeNames(config)) {
     const stateDir = path.join(config.dataDir, 'nodes', name);
     let runtime: Runtime;
@@ -80,6 +87,13 @@ export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
       if (!make) throw new Error('the process runtime is not part of this build');
       runtime = make({
         dataDir: stateDir,
+        nodeIP: config.nodeIP,
+        log: logger.with({ node: name }),
+      });
+    } else if (config.runtime === 'docker') {
+      // The Docker Engine at DOCKER_HOST or /var/run/docker.sock; published ports are
+      // reached at the node address.
+      runtime = runtimes.createDockerRuntime({
         nodeIP: config.nodeIP,
         log: logger.with({ node: name }),
       });

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 
-export type RuntimeName = 'process' | 'simulated';
+export type RuntimeName = 'process' | 'simulated' | 'docker';
 
 export interface Taint {
   key: string;
@@ -67,7 +67,7 @@ Options (flags win over the environment):
   --pods N                   BERTH_NODE_PODS          capacity (default 110)
   --node-ip IP               BERTH_NODE_IP            InternalIP and pods' hostIP (default: first non-loopback IPv4)
   --kubelet-port N           BERTH_KUBELET_PORT       where the API reaches this agent for logs (default 10250; 0: any free port)
-  --runtime NAME             BERTH_RUNTIME            process | simulated (default: process when built, else simulated)
+  --runtime NAME             BERTH_RUNTIME            process | simulated | docker (default: process)
   --data-dir DIR             BERTH_AGENT_DATA_DIR     node credentials and runtime state (default ./.data/agent)
   --heartbeat-interval MS    BERTH_HEARTBEAT_INTERVAL_MS  Lease renewal period (default 10000)
   --node-status-report MS    BERTH_NODE_STATUS_REPORT_MS  re-post an unchanged node status (default 300000)
@@ -212,8 +212,10 @@ export function loadAgentConfig(
     );
   const runtime = (v.BERTH_RUNTIME ||
     (processRuntimeAvailable ? 'process' : 'simulated')) as RuntimeName;
-  if (runtime !== 'process' && runtime !== 'simulated')
-    throw new AgentConfigError(`BERTH_RUNTIME must be process or simulated; got "${runtime}"`);
+  if (runtime !== 'process' && runtime !== 'simulated' && runtime !== 'docker')
+    throw new AgentConfigError(
+      `BERTH_RUNTIME must be process, simulated or docker; got "${runtime}"`,
+    );
   if (runtime === 'process' && !processRuntimeAvailable)
     throw new AgentConfigError(
       'the process runtime is not part of this build; use --runtime simulated',
