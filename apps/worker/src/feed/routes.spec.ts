@@ -32,13 +32,19 @@ const keysOf = (routes: Route[], queue: string) =>
   routes.filter((r) => r.queue === queue).map((r) => (r.payload as { key: string }).key);
 
 describe('routeChange', () => {
-  it('routes a node, its Lease (in kube-node-lease only) and nothing else to the nodes queue', () => {
+  it('routes a node, its first Lease (in kube-node-lease only) and nothing else to the nodes queue', () => {
     expect(keysOf(routeChange(change('MODIFIED', 'nodes', '', 'n1'), 2), 'nodes')).toEqual(['n1']);
     const lease = routeChange(
-      change('MODIFIED', 'leases.coordination.k8s.io', 'kube-node-lease', 'n1'),
+      change('ADDED', 'leases.coordination.k8s.io', 'kube-node-lease', 'n1'),
       2,
     );
     expect(lease).toEqual([{ queue: 'nodes', payload: { key: 'n1' } }]);
+    // Renewals are left to the periodic node sweep.
+    const renewal = routeChange(
+      change('MODIFIED', 'leases.coordination.k8s.io', 'kube-node-lease', 'n1'),
+      2,
+    );
+    expect(renewal).toEqual([]);
     const other = routeChange(change('MODIFIED', 'leases.coordination.k8s.io', 'apps', 'lock'), 2);
     expect(other).toEqual([]);
   });

@@ -103,7 +103,10 @@ export function routeChange(change: ChangeRecord, shards: number): Route[] {
         routes.push({ queue: 'scheduler', payload: { shard: s, retryUnschedulable: true } });
       break;
     case 'leases.coordination.k8s.io':
-      if (ns === 'kube-node-lease') routes.push({ queue: 'nodes', payload: { key: change.name } });
+      // A node's first Lease is news; its renewals are not (1,000 nodes renewing every 10 s
+      // would be 100 node reconciles a second): the periodic node sweep looks at them.
+      if (ns === 'kube-node-lease' && change.type === 'ADDED')
+        routes.push({ queue: 'nodes', payload: { key: change.name } });
       break;
     case 'namespaces': {
       if (deleting) routes.push({ queue: 'namespaces', payload: { key } });
