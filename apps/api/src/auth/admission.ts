@@ -10,6 +10,7 @@ import {
   rulesFor,
   TENANCY_GROUP,
   TENANT_LABEL,
+  tenantMembers,
   tenantNamespaceLimit,
   toPolicyRule,
   type KubeObject,
@@ -43,6 +44,8 @@ export class Admission {
       return (next, current) => this.admitNamespace(p, next, current);
     if (def.group === TENANCY_GROUP && def.plural === 'quotarequests')
       return (next, current) => this.admitQuotaRequest(p, next, current);
+    if (def.group === TENANCY_GROUP && def.plural === 'tenants' && !p.clusterAdmin)
+      return (next, current) => admitTenantByMember(next, current);
     if (def.group === RBAC && !p.clusterAdmin) return (next) => this.admitRbac(p, def, next);
     if (p.kind === 'node' && def.group === '' && def.plural === 'nodes')
       return (next) => {
@@ -189,4 +192,38 @@ export class Admission {
 function roleRefTarget(binding: KubeObject): [string, string, string] {
   const ref = (binding as unknown as { roleRef?: { kind?: string; name?: string } }).roleRef;
   return [ref?.kind === 'Role' ? 'roles' : 'clusterroles', ref?.name ?? '', RBAC];
+}
+
+/**
+ * A tenant admin (not a cluster admin) updating its own Tenant may change its members and
+ * nothing else — quota, node pools and limits stay the platform team's — and must leave
+ * the tenant at least one tenant admin.
+ */
+export function admitTenantByMember(next: KubeObject, current: KubeObject | undefined): void {
+  const name = next.metadata.name;
+  if (!current) throw errors.forbidden(`only cluster admins create tenants`);
+  const withoutMembers = (o: KubeObject) => {
+    const spec = { ...((o.spec ?? {}) as Record<string, unknown>) };
+    delete spec.members;
+    const { labels, annotations } = o.metadata;
+    return JSON.stringify({ spec, labels: labels ?? {}, annotations: annotations ?? {} });
+  };
+  if (withoutMembers(next) !== withoutMembers(current))
+    throw errors.forbidden(
+      `tenant "${name}": tenant admins may change only spec.members; for more quota file a QuotaRequest, for anything else ask a cluster admin`,
+    );
+  const members = tenantMembers(next);
+  if (!members.some((m) => m.role === 'tenant-admin'))
+    throw errors.invalid(
+      'Tenant',
+      name ?? '',
+      [
+        {
+          field: 'spec.members',
+          reason: 'FieldValueRequired',
+          message: 'a tenant needs at least one member with the role tenant-admin',
+        },
+      ],
+      TENANCY_GROUP,
+    );
 }

@@ -84,6 +84,13 @@ function tenantClusterRules(m: Membership, namespaces: readonly string[]): Polic
       resourceNames: [...namespaces],
     });
   if (m.role === 'tenant-admin') {
+    // Its own Tenant: admission lets a tenant admin change only spec.members.
+    rules.push({
+      apiGroups: [TENANCY_GROUP],
+      resources: ['tenants'],
+      verbs: ['update', 'patch'],
+      resourceNames: [m.tenant],
+    });
     rules.push({ apiGroups: [''], resources: ['namespaces'], verbs: ['create'] });
     if (namespaces.length)
       rules.push({

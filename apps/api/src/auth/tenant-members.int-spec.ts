@@ -1,0 +1,71 @@
+import { startTestApiServer, type TestApiServer } from '../testing/test-api-server';
+import { seedTenancy, type TenancySeed } from '../testing/tenancy-seed';
+
+const TENANTS = '/apis/tenancy.berth.dev/v1/tenants';
+const MERGE = 'application/merge-patch+json';
+
+describe('tenant admins manage their tenant members (real API and PostgreSQL)', () => {
+  let s: TestApiServer;
+  let seed: TenancySeed;
+  const as = (token: string) => ({
+    patch: (url: string, body: object) =>
+      s
+        .anonymous()
+        .patch(url)
+        .set('Authorization', `Bearer ${token}`)
+        .set('Content-Type', MERGE)
+        .send(body),
+  });
+
+  beforeAll(async () => {
+    s = await startTestApiServer();
+    seed = await seedTenancy(s);
+  });
+  afterAll(() => s?.close());
+
+  const members = async (tenant: string) =>
+    (await s.api().get(`${TENANTS}/${tenant}`).expect(200)).body.spec.members as Array<{
+      user: string;
+      role: string;
+    }>;
+
+  it('lets a tenant admin add a member and change roles of its own tenant', async () => {
+    const a = seed.a;
+    const before = await members('team-a');
+    const next = [
+      ...before.filter((m) => m.user !== 'a-view'),
+      { user: 'a-view', role: 'developer' },
+    ];
+    await as(a.tokens['tenant-admin'])
+      .patch(`${TENANTS}/team-a`, { spec: { members: next } })
+      .expect(200);
+    expect(await members('team-a')).toContainEqual({ user: 'a-view', role: 'developer' });
+  });
+
+  it('refuses anything but members, another tenant, and other roles', async () => {
+    const a = seed.a;
+    const quota = await as(a.tokens['tenant-admin'])
+      .patch(`${TENANTS}/team-a`, { spec: { namespaceLimit: 99 } })
+      .expect(403);
+    expect(quota.body.message).toBe(
+      'tenant "team-a": tenant admins may change only spec.members; for more quota file a QuotaRequest, for anything else ask a cluster admin',
+    );
+    await as(a.tokens['tenant-admin'])
+      .patch(`${TENANTS}/team-b`, { spec: { members: [] } })
+      .expect(404);
+    await as(a.tokens.developer)
+      .patch(`${TENANTS}/team-a`, { spec: { members: [] } })
+      .expect(403);
+  });
+
+  it('keeps at least one tenant admin', async () => {
+    const a = seed.a;
+    const res = await as(a.tokens['tenant-admin'])
+      .patch(`${TENANTS}/team-a`, { spec: { members: [{ user: 'a-dev', role: 'developer' }] } })
+      .expect(422);
+    expect(res.body.message).toContain(
+      'a tenant needs at least one member with the role tenant-admin',
+    );
+    expect((await members('team-a')).some((m) => m.role === 'tenant-admin')).toBe(true);
+  });
+});
