@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiError, type StatusReason } from '@berth/core';
+import { ApiError, errors, type StatusReason } from '@berth/core';
 import { sendStatus } from './http';
 
 const REASONS: Record<number, StatusReason> = {
@@ -18,6 +18,20 @@ const REASONS: Record<number, StatusReason> = {
   429: 'TooManyRequests',
   503: 'ServiceUnavailable',
 };
+
+/**
+ * Errors that mean "busy", not "broken": Prisma's P2028 (no interactive transaction could
+ * start in time) and the pg pool's connection timeout.
+ */
+export function isOverload(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return (
+    e?.code === 'P2028' ||
+    message.includes('Unable to start a transaction in the given time') ||
+    message.includes('timeout exceeded when trying to connect')
+  );
+}
 
 /** Every error leaves the server as a Kubernetes Status; unexpected ones are logged. */
 @Catch()
@@ -38,6 +52,21 @@ export class StatusExceptionFilter implements ExceptionFilter {
       return;
     }
     const err = exception as Error;
+    if (isOverload(err)) {
+      // The database had no connection or transaction slot for us in time: the server is
+      // busy, not broken — clients (kubectl, agents) back off and retry on a 429.
+      this.logger.warn(`overloaded: ${err.message.split('\n').filter(Boolean).pop()}`);
+      sendStatus(
+        res,
+        errors
+          .tooManyRequests(
+            'the API server is too busy to answer now (no database connection free in time); retry in a moment',
+            1,
+          )
+          .toStatus(),
+      );
+      return;
+    }
     this.logger.error(`unexpected error: ${err?.stack ?? String(exception)}`);
     sendStatus(
       res,
