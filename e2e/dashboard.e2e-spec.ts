@@ -496,6 +496,15 @@ describe('the dashboard in a real browser', () => {
         await page.locator('[data-testid="tenant-switcher"]').click();
         await page.getByRole('option', { name: 'All tenants' }).click();
 
+        // Suspend team-b (its members could then only read), then resume it.
+        await go(page, 'tenants');
+        const teamB = page.locator('tbody tr', { hasText: 'team-b' });
+        await teamB.getByRole('button', { name: 'Suspend' }).click();
+        await page.getByRole('dialog').getByRole('button', { name: 'Suspend' }).click();
+        await teamB.getByText('Suspended').waitFor();
+        await teamB.getByRole('button', { name: 'Resume' }).click();
+        await teamB.getByText('Active').waitFor();
+
         await go(page, 'nodes');
         if (withAgent) await page.getByRole('cell', { name: 'node-1' }).waitFor();
         else await page.getByText('No nodes have registered').waitFor();

@@ -1,5 +1,6 @@
 import {
   Button,
+  Chip,
   Dialog,
   DialogActions,
   DialogContent,
@@ -20,6 +21,7 @@ import {
   required,
   useCanAccess,
   useNotify,
+  usePermissions,
   useRefresh,
 } from 'react-admin';
 import type { KubeObject } from '../api';
@@ -37,9 +39,11 @@ function SetQuota({ t }: { t: KubeObject & { id: string } }) {
     limit: String(t.spec?.namespaceLimit ?? ''),
   });
   const { canAccess } = useCanAccess({ action: 'update', resource: 'tenants', record: t });
+  const { permissions } = usePermissions<{ clusterAdmin?: boolean }>();
   const notify = useNotify();
   const refresh = useRefresh();
-  if (!canAccess) return null;
+  // Tenant admins may update their Tenant's members only: quota is the cluster admins'.
+  if (!canAccess || !permissions?.clusterAdmin) return null;
   const save = async () => {
     try {
       await dataProvider.patch('tenants', t.id, {
@@ -104,6 +108,50 @@ function SetQuota({ t }: { t: KubeObject & { id: string } }) {
   );
 }
 
+/** Suspend (members may only read) or resume a tenant: cluster admins only. */
+function Suspend({ t }: { t: KubeObject & { id: string } }) {
+  const { permissions } = usePermissions<{ clusterAdmin?: boolean }>();
+  const [confirming, setConfirming] = useState(false);
+  const notify = useNotify();
+  const refresh = useRefresh();
+  if (!permissions?.clusterAdmin) return null;
+  const suspended = t.spec?.suspended === true;
+  const apply = async () => {
+    try {
+      await dataProvider.patch('tenants', t.id, { spec: { suspended: suspended ? null : true } });
+      notify(`${t.metadata.name} ${suspended ? 'resumed' : 'suspended'}`, { type: 'success' });
+      setConfirming(false);
+      refresh();
+    } catch (err) {
+      notify((err as Error).message, { type: 'error' });
+    }
+  };
+  return (
+    <span onClick={(e) => e.stopPropagation()}>
+      <Button
+        size="small"
+        color={suspended ? 'primary' : 'warning'}
+        onClick={() => (suspended ? apply() : setConfirming(true))}
+      >
+        {suspended ? 'Resume' : 'Suspend'}
+      </Button>
+      <Dialog open={confirming} onClose={() => setConfirming(false)}>
+        <DialogTitle>Suspend {t.metadata.name}?</DialogTitle>
+        <DialogContent>
+          Its members keep read access but can change nothing until you resume it. What runs keeps
+          running.
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => setConfirming(false)}>Cancel</Button>
+          <Button variant="contained" color="warning" onClick={apply}>
+            Suspend
+          </Button>
+        </DialogActions>
+      </Dialog>
+    </span>
+  );
+}
+
 export function TenantList() {
   useLive('tenants');
   return (
@@ -111,6 +159,16 @@ export function TenantList() {
       <Datagrid bulkActionButtons={false} rowClick={false} empty={<Empty>No tenants.</Empty>}>
         <TextField source="metadata.name" label="Name" />
         <TextField source="spec.displayName" label="Display name" emptyText="" />
+        <FunctionField
+          label="State"
+          render={(t: KubeObject) =>
+            t.spec?.suspended ? (
+              <Chip size="small" color="warning" label="Suspended" />
+            ) : (
+              <Chip size="small" color="success" variant="outlined" label="Active" />
+            )
+          }
+        />
         <FunctionField
           label="Members"
           render={(t: KubeObject) =>
@@ -134,7 +192,15 @@ export function TenantList() {
           )}
         />
         <FunctionField label="Age" render={(t: KubeObject) => <Age record={t} />} />
-        <FunctionField label="" render={(t: KubeObject & { id: string }) => <SetQuota t={t} />} />
+        <FunctionField
+          label=""
+          render={(t: KubeObject & { id: string }) => (
+            <Stack direction="row">
+              <SetQuota t={t} />
+              <Suspend t={t} />
+            </Stack>
+          )}
+        />
       </Datagrid>
     </List>
   );

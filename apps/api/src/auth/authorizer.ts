@@ -7,6 +7,8 @@ import {
   inPools,
   listScope,
   membershipsOf,
+  tenantMembers,
+  tenantSuspended,
   TENANCY_GROUP,
   TENANT_LABEL,
   nodeAccess,
@@ -129,7 +131,31 @@ export class Authorizer {
     const decision = decide(caller, attrs, policy);
     if (decision.allowed) return {};
     if (!decision.mayKnow) throw this.notFound(info, def);
-    throw errors.forbidden(forbiddenMessage(attrs, decision.reason.replace(/^RBAC: /, '')));
+    throw errors.forbidden(
+      forbiddenMessage(
+        attrs,
+        this.suspendedReason(caller, attrs.namespace, snap) ??
+          decision.reason.replace(/^RBAC: /, ''),
+      ),
+    );
+  }
+
+  /** "Why was this denied", when the answer is that the namespace's tenant is suspended. */
+  private suspendedReason(
+    caller: Caller,
+    namespace: string | undefined,
+    snap: AccessSnapshot,
+  ): string | undefined {
+    const tenantName = namespace ? snap.namespaceTenant.get(namespace) : undefined;
+    const tenants = tenantName
+      ? [tenantName]
+      : [...snap.tenants.keys()].filter((t) =>
+          tenantMembers(snap.tenants.get(t)!).some((m) => m.user === caller.name),
+        );
+    const suspended = tenants.find((t) => tenantSuspended(snap.tenants.get(t)));
+    return suspended
+      ? `tenant "${suspended}" is suspended by a cluster admin: its members may only read until it is lifted`
+      : undefined;
   }
 
   /**

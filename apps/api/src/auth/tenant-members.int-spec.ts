@@ -68,4 +68,45 @@ describe('tenant admins manage their tenant members (real API and PostgreSQL)', 
     );
     expect((await members('team-a')).some((m) => m.role === 'tenant-admin')).toBe(true);
   });
+
+  it('suspends a tenant: its members may only read, with the reason given, until it is lifted', async () => {
+    const a = seed.a;
+    const ns = a.namespace;
+    const svc = (name: string) => ({
+      metadata: { name },
+      spec: { selector: { app: name }, ports: [{ port: 80 }] },
+    });
+    const create = (name: string) =>
+      s
+        .anonymous()
+        .post(`/api/v1/namespaces/${ns}/services`)
+        .set('Authorization', `Bearer ${a.tokens.developer}`)
+        .send(svc(name));
+    await s
+      .api()
+      .patch(`${TENANTS}/team-a`)
+      .set('Content-Type', MERGE)
+      .send({ spec: { suspended: true } })
+      .expect(200);
+    const denied = await create('while-suspended').expect(403);
+    expect(denied.body.message).toContain(
+      'tenant "team-a" is suspended by a cluster admin: its members may only read until it is lifted',
+    );
+    await s
+      .anonymous()
+      .get(`/api/v1/namespaces/${ns}/services`)
+      .set('Authorization', `Bearer ${a.tokens.developer}`)
+      .expect(200);
+    // Its admins cannot lift it themselves, nor change members meanwhile.
+    await as(a.tokens['tenant-admin'])
+      .patch(`${TENANTS}/team-a`, { spec: { suspended: false } })
+      .expect(403);
+    await s
+      .api()
+      .patch(`${TENANTS}/team-a`)
+      .set('Content-Type', MERGE)
+      .send({ spec: { suspended: null } })
+      .expect(200);
+    await create('after-suspension').expect(201);
+  });
 });

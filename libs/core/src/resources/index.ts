@@ -31,6 +31,7 @@ export {
   TENANT_ROLES,
   tenantMembers,
   tenantNamespaceLimit,
+  tenantSuspended,
 } from './tenant';
 export type { TenantRole } from './tenant';
 export { QUOTA_REQUEST_PHASES } from './quota-request';

@@ -33,6 +33,11 @@ export const tenantSchema = z.strictObject({
       quota: z.strictObject({ hard: quantityMap().optional() }).optional(),
       /** Nodes the tenant's pods may use (and its members may see). Empty: every node. */
       nodeSelector: z.record(z.string(), z.string()).optional(),
+      /**
+       * Suspended by a cluster admin: every member may only read (as a viewer) until it is
+       * lifted; what runs keeps running.
+       */
+      suspended: z.boolean().optional(),
     })
     .optional(),
   status: z
@@ -53,6 +58,11 @@ export function tenantMembers(t: KubeObject): Array<{ user: string; role: Tenant
       typeof m.user === 'string' &&
       (TENANT_ROLES as readonly string[]).includes(m.role as string),
   );
+}
+
+/** Whether a cluster admin suspended the tenant (its members may only read). */
+export function tenantSuspended(t: KubeObject | undefined): boolean {
+  return !!t && obj(t.spec).suspended === true;
 }
 
 /** The namespace limit of a tenant; undefined means no limit. */

@@ -19,7 +19,13 @@ import type {
   RbacUser,
   RequestAttributes,
 } from '../rbac/types';
-import { TENANCY_GROUP, TENANT_ROLES, tenantMembers, type TenantRole } from '../resources/tenant';
+import {
+  TENANCY_GROUP,
+  TENANT_ROLES,
+  tenantMembers,
+  tenantSuspended,
+  type TenantRole,
+} from '../resources/tenant';
 
 /** Who is asking, as far as authorization cares. */
 export interface Caller extends RbacUser {
@@ -58,7 +64,8 @@ export function membershipsOf(caller: Caller, snap: AccessSnapshot): Membership[
     if (caller.scope && caller.scope.tenant !== name) continue;
     const m = tenantMembers(tenant).find((x) => x.user === caller.name);
     if (!m) continue;
-    let role = m.role;
+    // A suspended tenant's members keep only read access.
+    let role = tenantSuspended(tenant) ? weakerRole(m.role, 'viewer') : m.role;
     const scoped = caller.scope?.role;
     if (scoped && (TENANT_ROLES as readonly string[]).includes(scoped))
       role = weakerRole(role, scoped as TenantRole);
