@@ -138,12 +138,34 @@ describe('tenant roles as RBAC', () => {
     expect(check(vera, 'get', 'tenants', undefined, 'team-a', 'tenancy.berth.dev').allowed).toBe(
       true,
     );
+    // Their own Tenant (admission then allows only spec.members to change); not as developers.
     expect(
-      check(alice, 'update', 'tenants', undefined, 'team-a', 'tenancy.berth.dev'),
+      check(alice, 'update', 'tenants', undefined, 'team-a', 'tenancy.berth.dev').allowed,
+    ).toBe(true);
+    expect(
+      check(dave, 'update', 'tenants', undefined, 'team-a', 'tenancy.berth.dev'),
     ).toMatchObject({
       allowed: false,
       mayKnow: true,
     });
+  });
+
+  it('leaves the members of a suspended tenant read access only', () => {
+    const suspended: AccessSnapshot = {
+      ...snap,
+      tenants: new Map(
+        [...snap.tenants].map(([name, t]) => [
+          name,
+          { ...t, spec: { ...(t.spec as object), suspended: true } },
+        ]),
+      ),
+    };
+    const can = (user: Caller, verb: string, resource: string, ns?: string, name?: string) =>
+      decide(user, req(user, verb, resource, ns, name), effectivePolicy(user, suspended)).allowed;
+    expect(can(alice, 'get', 'pods', 'a1')).toBe(true);
+    expect(can(alice, 'create', 'pods', 'a1')).toBe(false);
+    expect(can(alice, 'create', 'namespaces')).toBe(false);
+    expect(can(dave, 'delete', 'pods', 'a1', 'p')).toBe(false);
   });
 
   it('narrows a scoped token to one tenant and at most its role', () => {
