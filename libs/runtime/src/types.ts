@@ -98,6 +98,14 @@ export interface LogOptions {
   previous?: boolean;
 }
 
+/** What a runtime logs to (the agent's logger fits). */
+export interface RuntimeLogger {
+  error(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  debug(msg: string, fields?: Record<string, unknown>): void;
+}
+
 export interface Runtime {
   readonly name: 'process' | 'simulated' | 'docker';
   /** Starts the pod if it is not running (idempotent: the same uid is never started twice). */

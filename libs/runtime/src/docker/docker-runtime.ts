@@ -32,6 +32,7 @@ import type {
   PodStatusReport,
   ProbeSpec,
   Runtime,
+  RuntimeLogger,
 } from '../types';
 import {
   ContainerConfigError,
@@ -44,15 +45,11 @@ import {
   previousName,
 } from './container-config';
 import { DockerLogDemuxer } from './log-demux';
-import { httpCheck, tcpCheck, withTimeout, type ProbeResult } from './probe-checks';
+import { podPhase } from '../phase';
+import { httpCheck, tcpCheck, withTimeout, type ProbeResult } from '../probe-checks';
 
 /** The logger the runtime writes to (the agent's logger fits). */
-export interface DockerRuntimeLogger {
-  error(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  debug(msg: string, fields?: Record<string, unknown>): void;
-}
+export type DockerRuntimeLogger = RuntimeLogger;
 
 export interface DockerRuntimeOptions {
   /**
@@ -278,7 +275,7 @@ export class DockerRuntime implements Runtime {
       uid,
       namespace: p.spec.namespace,
       name: p.spec.name,
-      phase: phaseOf(p.containers),
+      phase: podPhase(p.containers),
       startTime: p.startTime,
       podIP: this.opts.nodeIP,
       containerStatuses,
@@ -1002,30 +999,6 @@ function goDuration(ms: number): string {
 function instanceOf(info: ContainerInfo): number {
   const n = Number(info.Labels?.[LABELS.restartCount]);
   return Number.isFinite(n) ? n : 0;
-}
-
-/** Kubernetes' pod phase from the containers (kubelet's getPhase, without init containers). */
-function phaseOf(containers: PodContainer[]): PodStatusReport['phase'] {
-  let running = 0;
-  let waiting = 0;
-  let succeeded = 0;
-  let failed = 0;
-  for (const c of containers) {
-    if (c.state.running) running++;
-    else if (c.state.terminated) {
-      if (c.state.terminated.exitCode === 0) succeeded++;
-      else failed++;
-    } else if (c.state.waiting) {
-      // Waiting after a previous run (back-off) counts as running, as in kubelet.
-      if (c.lastState.terminated) running++;
-      else waiting++;
-    }
-  }
-  if (waiting > 0) return 'Pending';
-  if (running > 0) return 'Running';
-  if (failed > 0) return 'Failed';
-  if (succeeded > 0) return 'Succeeded';
-  return 'Pending';
 }
 
 /** The docker runtime (see {@link DockerRuntime}); no request is made before first use. */

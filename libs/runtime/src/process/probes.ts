@@ -4,9 +4,7 @@
  * bounded by `timeoutSeconds`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
-import https from 'node:https';
-import net from 'node:net';
+import { httpCheck, tcpCheck, type ProbeResult } from '../probe-checks';
 import type { ProbeSpec } from '../types';
 import { expandVars } from './expand';
 
@@ -21,11 +19,7 @@ export interface ProbeTarget {
   resolveExecutable(cmd: string): string | undefined;
 }
 
-export interface ProbeResult {
-  ok: boolean;
-  /** Why it failed (for logs). */
-  message?: string;
-}
+export type { ProbeResult };
 
 /** Kubernetes' probe defaults. */
 export function probeTimings(p: ProbeSpec): {
@@ -49,59 +43,21 @@ export async function runProbe(p: ProbeSpec, target: ProbeTarget): Promise<Probe
   if (p.httpGet) {
     const port = target.resolvePort(p.httpGet.port);
     if (port === undefined) return { ok: false, message: `unknown port ${p.httpGet.port}` };
-    return httpProbe(p.httpGet, p.httpGet.host || target.host, port, timeoutMs);
+    return httpCheck(
+      p.httpGet.scheme === 'HTTPS' ? 'HTTPS' : 'HTTP',
+      p.httpGet.host || target.host,
+      port,
+      p.httpGet.path || '/',
+      timeoutMs,
+    );
   }
   if (p.tcpSocket) {
     const port = target.resolvePort(p.tcpSocket.port);
     if (port === undefined) return { ok: false, message: `unknown port ${p.tcpSocket.port}` };
-    return tcpProbe(p.tcpSocket.host || target.host, port, timeoutMs);
+    return tcpCheck(p.tcpSocket.host || target.host, port, timeoutMs);
   }
   if (p.exec) return execProbe(p.exec.command, target, timeoutMs);
   return { ok: false, message: 'the probe has no handler (httpGet, tcpSocket or exec)' };
-}
-
-function httpProbe(
-  get: NonNullable<ProbeSpec['httpGet']>,
-  host: string,
-  port: number,
-  timeoutMs: number,
-): Promise<ProbeResult> {
-  return new Promise((resolve) => {
-    const lib = get.scheme === 'HTTPS' ? https : http;
-    const req = lib.request(
-      {
-        host,
-        port,
-        path: get.path || '/',
-        method: 'GET',
-        headers: { 'User-Agent': 'berth-probe/0.1', Accept: '*/*' },
-        timeout: timeoutMs,
-        agent: false,
-        // kubelet does not verify the certificate of an HTTPS probe.
-        ...(get.scheme === 'HTTPS' ? { rejectUnauthorized: false } : {}),
-      },
-      (res) => {
-        res.resume();
-        const code = res.statusCode ?? 0;
-        resolve(code >= 200 && code < 400 ? { ok: true } : { ok: false, message: `HTTP ${code}` });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
-    req.on('error', (e) => resolve({ ok: false, message: e.message }));
-    req.end();
-  });
-}
-
-function tcpProbe(host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port, timeout: timeoutMs });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve({ ok: true });
-    });
-    socket.once('timeout', () => socket.destroy(new Error(`timeout after ${timeoutMs} ms`)));
-    socket.once('error', (e) => resolve({ ok: false, message: e.message }));
-  });
 }
 
 function execProbe(

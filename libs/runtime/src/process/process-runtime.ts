@@ -56,6 +56,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { parseQuantity } from '@berth/core';
+import { podPhase } from '../phase';
 import type {
   ContainerSpec,
   ContainerState,
@@ -65,6 +66,7 @@ import type {
   PodStatusReport,
   ProbeSpec,
   Runtime,
+  RuntimeLogger,
 } from '../types';
 import { CgroupV2 } from './cgroup';
 import { buildEnv, expandVars } from './expand';
@@ -82,12 +84,7 @@ import {
   waitGroupGone,
 } from './proc';
 
-export interface ProcessRuntimeLogger {
-  error(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  debug(msg: string, fields?: Record<string, unknown>): void;
-}
+export type ProcessRuntimeLogger = RuntimeLogger;
 
 export interface ProcessRuntimeOptions {
   /** Where pods' working directories, logs and the state file live. */
@@ -367,7 +364,7 @@ export class ProcessRuntime implements Runtime {
       uid,
       namespace: p.spec.namespace,
       name: p.spec.name,
-      phase: phaseOf(p),
+      phase: podPhase(p.containers),
       startTime: p.startTime,
       podIP: this.opts.nodeIP,
       containerStatuses,
@@ -1092,28 +1089,4 @@ function goDuration(ms: number): string {
   const m = Math.floor(s / 60);
   const rest = Number((s - m * 60).toFixed(3));
   return m < 60 ? `${m}m${rest}s` : `${Math.floor(m / 60)}h${m % 60}m${rest}s`;
-}
-
-/** Kubernetes' pod phase from the containers (kubelet's getPhase, without init containers). */
-function phaseOf(p: ProcPod): PodStatusReport['phase'] {
-  let running = 0;
-  let waiting = 0;
-  let succeeded = 0;
-  let failed = 0;
-  for (const c of p.containers) {
-    if (c.state.running) running++;
-    else if (c.state.terminated) {
-      if (c.state.terminated.exitCode === 0) succeeded++;
-      else failed++;
-    } else if (c.state.waiting) {
-      // Waiting after a previous run (back-off) counts as running, as in kubelet.
-      if (c.lastState.terminated) running++;
-      else waiting++;
-    }
-  }
-  if (waiting > 0) return 'Pending';
-  if (running > 0) return 'Running';
-  if (failed > 0) return 'Failed';
-  if (succeeded > 0) return 'Succeeded';
-  return 'Pending';
 }

@@ -12,6 +12,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
+import { podPhase } from '../phase';
 import type {
   ContainerState,
   ContainerStatusReport,
@@ -182,7 +183,7 @@ export class SimulatedRuntime implements Runtime {
       uid,
       namespace: sim.spec.namespace,
       name: sim.spec.name,
-      phase: phaseOf(sim),
+      phase: podPhase(sim.containers),
       startTime: sim.startTime,
       podIP: this.opts.podIP,
       containerStatuses,
@@ -376,28 +377,4 @@ export class SimulatedRuntime implements Runtime {
 
 function format(l: LogLine, timestamps: boolean): string {
   return timestamps ? `${l.at} ${l.text}\n` : `${l.text}\n`;
-}
-
-/** Kubernetes' pod phase from the containers (kubelet's getPhase, without init containers). */
-function phaseOf(sim: SimPod): PodStatusReport['phase'] {
-  let running = 0;
-  let waiting = 0;
-  let succeeded = 0;
-  let failed = 0;
-  for (const c of sim.containers) {
-    if (c.state.running) running++;
-    else if (c.state.terminated) {
-      if (c.state.terminated.exitCode === 0) succeeded++;
-      else failed++;
-    } else if (c.state.waiting) {
-      // Waiting after a previous run (back-off) counts as running, as in kubelet.
-      if (c.lastState.terminated) running++;
-      else waiting++;
-    }
-  }
-  if (waiting > 0) return 'Pending';
-  if (running > 0) return 'Running';
-  if (failed > 0) return 'Failed';
-  if (succeeded > 0) return 'Succeeded';
-  return 'Pending';
 }

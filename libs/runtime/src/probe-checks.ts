@@ -26,6 +26,8 @@ export function httpCheck(
         port,
         path: path.startsWith('/') ? path : `/${path}`,
         timeout: timeoutMs,
+        // A fresh connection per attempt, as kubelet's (no keep-alive hiding a dead server).
+        agent: false,
         headers: { 'User-Agent': 'berth-probe/1.0', Accept: '*/*' },
         // kubelet does not verify the certificate of HTTPS probes.
         ...(scheme === 'HTTPS' ? { rejectUnauthorized: false } : {}),
