@@ -18,6 +18,7 @@ import {
   type AgentProcess,
 } from './support/agents';
 import {
+  adminRequests,
   startApiProcess,
   startWorkerProcess,
   waitFor,
@@ -100,19 +101,7 @@ describe('Services through the node proxy (API, worker, two process-runtime agen
   let nodePort: number;
   const agents: AgentProcess[] = [];
 
-  const call = async (method: string, url: string, body?: unknown, contentType?: string) => {
-    const res = await fetch(`${api.httpUrl}${url}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${api.token}`,
-        ...(body !== undefined ? { 'content-type': contentType ?? 'application/json' } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${text}`);
-    return JSON.parse(text) as Record<string, any>;
-  };
+  const call: ReturnType<typeof adminRequests>['ok'] = (...args) => adminRequests(api).ok(...args);
   const webPods = async (): Promise<Pod[]> =>
     (
       (await call('GET', `/api/v1/namespaces/${NS}/pods?labelSelector=app=web`)).items as Pod[]

@@ -16,6 +16,7 @@ import {
   type AgentProcess,
 } from './support/agents';
 import {
+  adminRequests,
   kubectl,
   startApiProcess,
   startWorkerProcess,
@@ -64,29 +65,9 @@ describe('workloads on real processes (API, worker, two agents with the process 
   const crashMessages: string[] = [];
   let crashWatcher: NodeJS.Timeout | undefined;
 
-  const call = async (method: string, url: string, body?: unknown, contentType?: string) => {
-    const res = await fetch(`${api.httpUrl}${url}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${api.token}`,
-        ...(body !== undefined ? { 'content-type': contentType ?? 'application/json' } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, json: json as Record<string, unknown>, text };
-  };
-  const ok = async (method: string, url: string, body?: unknown, contentType?: string) => {
-    const res = await call(method, url, body, contentType);
-    if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${res.text}`);
-    return res.json;
-  };
+  const call: ReturnType<typeof adminRequests>['call'] = (...args) =>
+    adminRequests(api).call(...args);
+  const ok: ReturnType<typeof adminRequests>['ok'] = (...args) => adminRequests(api).ok(...args);
   const pods = async (selector?: string): Promise<Pod[]> =>
     (
       (await ok(

@@ -125,6 +125,53 @@ export async function startApiProcess(): Promise<ApiProcess> {
   };
 }
 
+/** A response body as tests read it: loosely, field by field. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JsonBody = Record<string, any>;
+
+export interface AdminResponse {
+  status: number;
+  /** The body as JSON, or undefined when it is not JSON. */
+  json: JsonBody;
+  text: string;
+}
+
+/**
+ * Requests to the API process's plain-HTTP address as the break-glass admin: `call`
+ * answers whatever came back; `ok` throws on a status of 300 or more and returns the JSON.
+ */
+export function adminRequests(api: ApiProcess) {
+  const call = async (
+    method: string,
+    url: string,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<AdminResponse> => {
+    const res = await fetch(`${api.httpUrl}${url}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${api.token}`,
+        ...(body !== undefined ? { 'content-type': contentType ?? 'application/json' } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json: JsonBody;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined as unknown as JsonBody;
+    }
+    return { status: res.status, json, text };
+  };
+  const ok = async (method: string, url: string, body?: unknown, contentType?: string) => {
+    const res = await call(method, url, body, contentType);
+    if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${res.text}`);
+    return res.json;
+  };
+  return { call, ok };
+}
+
 export interface KubectlResult {
   code: number;
   stdout: string;
