@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, waitFor } from './processes';
+import { ROOT, startBuiltProcess } from './processes';
 
 export interface AgentProcess {
   name: string;
@@ -28,11 +27,9 @@ export async function startAgentProcess(opts: AgentProcessOptions): Promise<Agen
   const main = path.join(ROOT, 'apps/agent/dist/main.js');
   if (!existsSync(main))
     throw new Error(`${main} is missing: run \`npm run build\` first (npm test does)`);
-  let out = '';
-  const child = spawn(
-    process.execPath,
+  const agent = await startBuiltProcess(
+    main,
     [
-      main,
       '--api-url',
       opts.apiUrl,
       '--bootstrap-token',
@@ -55,45 +52,12 @@ export async function startAgentProcess(opts: AgentProcessOptions): Promise<Agen
       '8Gi',
       ...(opts.extraArgs ?? []),
     ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, BERTH_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { BERTH_LOG_LEVEL: 'info' },
+    'node registered',
+    `agent ${opts.nodeName}`,
+    15_000,
   );
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  let exited = false;
-  const gone = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      exited = true;
-      resolve();
-    }),
-  );
-  await waitFor(() => {
-    if (exited) throw new Error(`agent ${opts.nodeName} exited early:\n${out}`);
-    return out.includes('node registered');
-  }, `agent ${opts.nodeName} to register`).catch((err) => {
-    child.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}\n${out}`);
-  });
-  return {
-    name: opts.nodeName,
-    pid: child.pid!,
-    output: () => out,
-    async kill() {
-      if (!exited) child.kill('SIGKILL');
-      await gone;
-    },
-    async stop() {
-      if (!exited) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await gone;
-        clearTimeout(timer);
-      }
-    },
-  };
+  return { name: opts.nodeName, ...agent };
 }
 
 /** Processes whose command line contains `marker`: pid → the command line. */

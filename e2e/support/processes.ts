@@ -220,11 +220,10 @@ export async function startWorkerProcess(
   const main = path.join(ROOT, 'apps/worker/dist/main.js');
   if (!existsSync(main))
     throw new Error(`${main} is missing: run \`npm run build\` first (npm test does)`);
-  let out = '';
-  const child = spawn(process.execPath, [main], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
+  return startBuiltProcess(
+    main,
+    [],
+    {
       DATABASE_URL: databaseUrl,
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       BERTH_QUEUE_PREFIX: queuePrefix,
@@ -234,6 +233,28 @@ export async function startWorkerProcess(
       BERTH_NODE_GRACE_PERIOD_MS: '3600000',
       ...extraEnv,
     },
+    'worker started',
+    `worker ${identity}`,
+    10_000,
+  );
+}
+
+/**
+ * Spawns a built entry point with Node, collecting its output, and waits until the output
+ * shows `readyText`; `kill` is SIGKILL, `stop` SIGTERM with SIGKILL after `stopGraceMs`.
+ */
+export async function startBuiltProcess(
+  main: string,
+  args: string[],
+  env: Record<string, string>,
+  readyText: string,
+  what: string,
+  stopGraceMs: number,
+): Promise<WorkerProcess> {
+  let out = '';
+  const child = spawn(process.execPath, [main, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (out += d));
@@ -246,9 +267,9 @@ export async function startWorkerProcess(
     }),
   );
   await waitFor(() => {
-    if (exited) throw new Error(`worker exited early:\n${out}`);
-    return out.includes('worker started');
-  }, `worker ${identity} to start`).catch((err) => {
+    if (exited) throw new Error(`${what} exited early:\n${out}`);
+    return out.includes(readyText);
+  }, `${what} to start`).catch((err) => {
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}\n${out}`);
   });
@@ -262,7 +283,7 @@ export async function startWorkerProcess(
     async stop() {
       if (!exited) {
         child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        const timer = setTimeout(() => child.kill('SIGKILL'), stopGraceMs);
         await gone;
         clearTimeout(timer);
       }
