@@ -5,8 +5,7 @@ import { qualifiedResource, RESOURCES } from '@berth/core';
 import { Registry } from '@berth/registry';
 import {
   ChangeFeed,
-  createPrismaClient,
-  disconnectWithin,
+  Database,
   ObjectRepository,
   type StoredObject,
 } from '@berth/store';
@@ -62,8 +61,8 @@ function every(ms: number, task: () => Promise<void>, onError: (err: Error) => v
  */
 export async function startWorker(config: WorkerConfig): Promise<RunningWorker> {
   const log = createLogger('berth-worker', config.logLevel);
-  const prisma = createPrismaClient(config.databaseUrl, 10);
-  const repo = new ObjectRepository(prisma);
+  const database = new Database(config.databaseUrl, 10);
+  const repo = new ObjectRepository(database.pool);
   const registry = new Registry(repo);
   const feed = new ChangeFeed(repo, {
     databaseUrl: config.databaseUrl,
@@ -197,7 +196,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
       await follower.stop();
       await queues.close();
       await feed.stop();
-      if (!(await disconnectWithin(prisma)))
+      if (!(await database.close()))
         log.warn('the database pool did not close within 3 s; leaving it to the process exit');
       redis.disconnect();
       await new Promise<void>((resolve) =>

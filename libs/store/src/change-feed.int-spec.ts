@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ChangeFeed } from './change-feed';
-import { createPrismaClient, type PrismaClient } from './database';
+import { Database } from './database';
 import { ObjectRepository } from './object.repository';
 import { createTestDatabase, type TestDatabase } from './testing/test-database';
 import type { ChangeRecord } from './types';
@@ -16,14 +16,14 @@ async function until(predicate: () => boolean, what: string, timeoutMs = 10_000)
 
 describe('ChangeFeed (real PostgreSQL LISTEN/NOTIFY)', () => {
   let db: TestDatabase;
-  let prisma: PrismaClient;
+  let database: Database;
   let repo: ObjectRepository;
   let feed: ChangeFeed;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    prisma = createPrismaClient(db.url, 20);
-    repo = new ObjectRepository(prisma);
+    database = new Database(db.url, 20);
+    repo = new ObjectRepository(database.pool);
     // A long idle re-read proves wake-ups come from NOTIFY, not from polling.
     feed = new ChangeFeed(repo, { databaseUrl: db.url, idleReadMs: 60_000 });
     await feed.start();
@@ -31,7 +31,7 @@ describe('ChangeFeed (real PostgreSQL LISTEN/NOTIFY)', () => {
 
   afterAll(async () => {
     await feed.stop();
-    await prisma.$disconnect();
+    await database.close();
     await db.drop();
   });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createPrismaClient, type PrismaClient } from './database';
+import { Database } from './database';
 import { IdentityRepository } from './identity.repository';
 import { createTestDatabase, type TestDatabase } from './testing';
 
@@ -7,17 +7,17 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 describe('IdentityRepository (real PostgreSQL)', () => {
   let db: TestDatabase;
-  let prisma: PrismaClient;
+  let database: Database;
   let repo: IdentityRepository;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    prisma = createPrismaClient(db.url, 2);
-    repo = new IdentityRepository(prisma);
+    database = new Database(db.url, 2);
+    repo = new IdentityRepository(database);
   });
 
   afterAll(async () => {
-    await prisma.$disconnect();
+    await database.close();
     await db.drop();
   });
 

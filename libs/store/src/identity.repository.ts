@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { PrismaClient } from './database';
+import type { Database, PrismaClient } from './database';
 import { StoreError } from './errors';
+import { Prisma } from './generated/prisma/client';
+import { query } from './sql';
 
 /** A user as the store keeps it (the password hash never leaves the API process). */
 export interface UserRecord {
@@ -53,7 +55,7 @@ function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: string }).code === 'P2002';
 }
 
-function credential(row: {
+interface CredentialRow {
   id: string;
   kind: string;
   name: string;
@@ -65,7 +67,34 @@ function credential(row: {
   revokedAt: Date | null;
   createdAt: Date;
   lastUsedAt: Date | null;
-}): CredentialRecord {
+}
+
+/** The users columns as UserRecord's fields (for the hand-written hot-path queries). */
+const USER_SELECT = Prisma.raw(`u.id, u.username, u.display_name AS "displayName",
+  u.password_hash AS "passwordHash", u.cluster_admin AS "clusterAdmin", u.disabled,
+  u.created_at AS "createdAt", u.password_changed_at AS "passwordChangedAt"`);
+
+/** The same as json_build_object arguments (timestamps come back as ISO strings). */
+const USER_JSON = Prisma.raw(`'id', u.id, 'username', u.username, 'displayName', u.display_name,
+  'passwordHash', u.password_hash, 'clusterAdmin', u.cluster_admin, 'disabled', u.disabled,
+  'createdAt', u.created_at, 'passwordChangedAt', u.password_changed_at`);
+
+function userFromJson(u: UserRecord | Record<string, unknown>): UserRecord {
+  const j = u as Record<string, unknown>;
+  const date = (v: unknown) => (v == null ? null : new Date(v as string));
+  return {
+    id: j.id as string,
+    username: j.username as string,
+    displayName: j.displayName as string,
+    passwordHash: j.passwordHash as string,
+    clusterAdmin: j.clusterAdmin as boolean,
+    disabled: j.disabled as boolean,
+    createdAt: date(j.createdAt)!,
+    passwordChangedAt: date(j.passwordChangedAt),
+  };
+}
+
+function credential(row: CredentialRow): CredentialRecord {
   return {
     id: row.id,
     kind: row.kind as CredentialKind,
@@ -100,7 +129,11 @@ const CREDENTIAL_COLUMNS = {
  * (hashes), are never watched, and live in their own tables beside the object store.
  */
 export class IdentityRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly prisma: PrismaClient;
+
+  constructor(private readonly database: Database) {
+    this.prisma = database.prisma;
+  }
 
   async createUser(user: NewUser): Promise<UserRecord> {
     try {
@@ -125,8 +158,13 @@ export class IdentityRepository {
     return this.prisma.user.findUnique({ where: { username } });
   }
 
-  findUserById(id: string): Promise<UserRecord | null> {
-    return this.prisma.user.findUnique({ where: { id } });
+  /** One user by id: every session-authenticated request asks, so plain SQL on pg. */
+  async findUserById(id: string): Promise<UserRecord | null> {
+    const rows = await query<UserRecord>(
+      this.database.pool,
+      Prisma.sql`SELECT ${USER_SELECT} FROM users u WHERE u.id = ${id}::uuid`,
+    );
+    return rows[0] ?? null;
   }
 
   listUsers(): Promise<UserRecord[]> {
@@ -177,12 +215,20 @@ export class IdentityRepository {
   async findCredential(
     secretHash: string,
   ): Promise<{ credential: CredentialRecord; user: UserRecord | null } | null> {
-    const row = await this.prisma.credential.findUnique({
-      where: { secretHash },
-      select: { ...CREDENTIAL_COLUMNS, user: true },
-    });
-    if (!row) return null;
-    return { credential: credential(row), user: row.user };
+    // Every bearer-authenticated request asks this: plain SQL on pg, one round trip.
+    const rows = await query<CredentialRow & { user: UserRecord | null }>(
+      this.database.pool,
+      Prisma.sql`
+        SELECT c.id, c.kind, c.name, c.user_id AS "userId", c.node_name AS "nodeName",
+               c.tenant, c.role, c.expires_at AS "expiresAt", c.revoked_at AS "revokedAt",
+               c.created_at AS "createdAt", c.last_used_at AS "lastUsedAt",
+               CASE WHEN u.id IS NULL THEN NULL ELSE json_build_object(${USER_JSON}) END AS "user"
+        FROM credentials c LEFT JOIN users u ON u.id = c.user_id
+        WHERE c.secret_hash = ${secretHash}`,
+    );
+    if (!rows.length) return null;
+    const row = rows[0];
+    return { credential: credential(row), user: row.user ? userFromJson(row.user) : null };
   }
 
   async listCredentials(filter: {

@@ -1,6 +1,8 @@
 export * from './types';
 export * from './errors';
-export { createPrismaClient, disconnectWithin, poolConfig } from './database';
+export { createPrismaClient, Database, disconnectWithin, poolConfig } from './database';
+export { query, transaction } from './sql';
+export type { Queryable } from './sql';
 export type { PrismaClient } from './database';
 export { applyMigrations, ensureDatabase, dropDatabase, MIGRATIONS_DIR } from './migrate';
 export {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createPrismaClient, type PrismaClient } from './database';
+import { Database } from './database';
 import { StoreError } from './errors';
 import { ObjectRepository } from './object.repository';
 import { createTestDatabase, type TestDatabase } from './testing/test-database';
@@ -20,17 +20,17 @@ function key(name: string, namespace = 'default'): ObjectKey {
 
 describe('ObjectRepository (real PostgreSQL)', () => {
   let db: TestDatabase;
-  let prisma: PrismaClient;
+  let database: Database;
   let repo: ObjectRepository;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    prisma = createPrismaClient(db.url, 20);
-    repo = new ObjectRepository(prisma);
+    database = new Database(db.url, 20);
+    repo = new ObjectRepository(database.pool);
   });
 
   afterAll(async () => {
-    await prisma.$disconnect();
+    await database.close();
     await db.drop();
   });
 

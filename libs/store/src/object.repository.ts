@@ -1,5 +1,7 @@
-import { Prisma, type PrismaClient } from './generated/prisma/client';
+import type { Pool, PoolClient } from 'pg';
+import { Prisma } from './generated/prisma/client';
 import { StoreError } from './errors';
+import { query, transaction, type Queryable } from './sql';
 import type {
   ChangeRecord,
   ChangeType,
@@ -11,6 +13,9 @@ import type {
   ObjectKey,
   StoredObject,
 } from './types';
+
+/** Statement and idle-in-transaction limit of `atomically` (it holds the revision lock). */
+const ATOMIC_TIMEOUT_MS = 30_000;
 
 /** Postgres channel that carries "a new revision was committed" hints. */
 export const CHANGES_CHANNEL = 'berth_changes';
@@ -39,15 +44,16 @@ const LABELS = Prisma.sql`("data"->'metadata'->'labels')`;
  * single revision row (a row lock held to commit, so revisions commit in order), writes
  * the object with that revision as its resourceVersion, appends the change-log row and
  * queues a NOTIFY. A failed precondition leaves a harmless gap in the revision sequence.
+ *
+ * Statements run on pg directly (built with the `Prisma.sql` template: values are always
+ * bind parameters); reads that must agree with a revision are one statement, so one
+ * snapshot, wherever they can be.
  */
 export class ObjectRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly pool: Pool) {}
 
   async get(key: ObjectKey): Promise<StoredObject | null> {
-    const rows = await this.prisma.$queryRaw<Row[]>`
-      SELECT resource, namespace, name, resource_version, data FROM objects
-      WHERE resource = ${key.resource} AND namespace = ${key.namespace} AND name = ${key.name}`;
-    return rows.length ? toStored(rows[0]) : null;
+    return getObject(this.pool, key);
   }
 
   /** Creates an object; `object.metadata.resourceVersion` is set to the new revision. */
@@ -163,17 +169,32 @@ export class ObjectRepository {
     for (const req of opts.fieldSelector ?? []) conds.push(fieldCondition(req));
     const limit = opts.limit && opts.limit > 0 ? opts.limit : undefined;
     const limitSql = limit ? Prisma.sql`LIMIT ${limit + 1}` : Prisma.empty;
-    const [revRows, rows] = await this.prisma.$transaction(
-      [
-        this.prisma.$queryRaw<{ value: bigint }[]>`SELECT value FROM revision WHERE id = 1`,
-        this.prisma.$queryRaw<Row[]>`
-          SELECT resource, namespace, name, resource_version, data FROM objects
-          WHERE ${Prisma.join(conds, ' AND ')}
-          ORDER BY namespace, name ${limitSql}`,
-      ],
-      { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
-    );
-    const revision = revRows[0].value;
+    const select = Prisma.sql`
+      SELECT resource, namespace, name, resource_version, data,
+             (SELECT value FROM revision WHERE id = 1) AS revision
+      FROM objects
+      WHERE ${Prisma.join(conds, ' AND ')}
+      ORDER BY namespace, name ${limitSql}`;
+    // One statement sees one snapshot: the revision read with the rows is the one they
+    // are current at. An empty result carries no revision; then both are read again in
+    // one REPEATABLE READ transaction.
+    let rows = await query<Row & { revision: bigint }>(this.pool, select);
+    let revision: bigint;
+    if (rows.length) {
+      revision = rows[0].revision;
+    } else {
+      [revision, rows] = await transaction(
+        this.pool,
+        'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+        async (client) => {
+          const [rev] = await query<{ value: bigint }>(
+            client,
+            Prisma.sql`SELECT value FROM revision WHERE id = 1`,
+          );
+          return [rev.value, await query<Row & { revision: bigint }>(client, select)] as const;
+        },
+      );
+    }
     let continueToken: string | undefined;
     if (limit && rows.length > limit) {
       rows.length = limit;
@@ -194,18 +215,23 @@ export class ObjectRepository {
   async dependentsOf(uid: string, namespace?: string): Promise<StoredObject[]> {
     const inNamespace =
       namespace === undefined ? Prisma.empty : Prisma.sql`AND namespace = ${namespace}`;
-    const rows = await this.prisma.$queryRaw<Row[]>`
+    const rows = await query<Row>(
+      this.pool,
+      Prisma.sql`
       SELECT resource, namespace, name, resource_version, data FROM objects
       WHERE "data"->'metadata'->'ownerReferences' @> jsonb_build_array(jsonb_build_object('uid', ${uid}::text))
         ${inNamespace}
-      ORDER BY resource, namespace, name`;
+      ORDER BY resource, namespace, name`,
+    );
     return rows.map(toStored);
   }
 
   /** The newest revision handed out and the newest compacted one. */
   async revision(): Promise<{ current: bigint; compacted: bigint }> {
-    const rows = await this.prisma.$queryRaw<{ value: bigint; compacted: bigint }[]>`
-      SELECT value, compacted FROM revision WHERE id = 1`;
+    const rows = await query<{ value: bigint; compacted: bigint }>(
+      this.pool,
+      Prisma.sql`SELECT value, compacted FROM revision WHERE id = 1`,
+    );
     return { current: rows[0].value, compacted: rows[0].compacted };
   }
 
@@ -215,20 +241,28 @@ export class ObjectRepository {
    */
   async changesAfter(after: bigint, limit: number, resource?: string): Promise<ChangeRecord[]> {
     const filter = resource ? Prisma.sql`AND resource = ${resource}` : Prisma.empty;
-    const [compactedRows, rows] = await this.prisma.$transaction(
-      [
-        this.prisma.$queryRaw<{ compacted: bigint }[]>`SELECT compacted FROM revision WHERE id = 1`,
-        this.prisma.$queryRaw<ChangeRow[]>`
-          SELECT revision, resource, namespace, name, type, object FROM changes
-          WHERE revision > ${after} ${filter} ORDER BY revision LIMIT ${limit}`,
-      ],
-      { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
+    // `compacted` comes from the rows' own snapshot. With no rows it is read after them:
+    // it only grows, so a later value can only make the Expired check stricter.
+    const rows = await query<ChangeRow & { compacted: bigint }>(
+      this.pool,
+      Prisma.sql`
+      SELECT revision, resource, namespace, name, type, object,
+             (SELECT compacted FROM revision WHERE id = 1) AS compacted
+      FROM changes
+      WHERE revision > ${after} ${filter} ORDER BY revision LIMIT ${limit}`,
     );
-    const compacted = compactedRows[0].compacted;
+    const compacted = rows.length ? rows[0].compacted : (await this.revision()).compacted;
     if (after < compacted) {
       throw new StoreError('Expired', `too old resource version: ${after} (${compacted})`);
     }
-    return rows.map((r) => ({ ...r, type: r.type as ChangeType }));
+    return rows.map((r) => ({
+      revision: r.revision,
+      resource: r.resource,
+      namespace: r.namespace,
+      name: r.name,
+      type: r.type as ChangeType,
+      object: r.object,
+    }));
   }
 
   /**
@@ -236,14 +270,16 @@ export class ObjectRepository {
    * Returns the new compacted revision.
    */
   async compact(keepRevisions: number): Promise<bigint> {
-    return this.prisma.$transaction(async (tx) => {
-      const [{ value, compacted }] = await tx.$queryRaw<{ value: bigint; compacted: bigint }[]>`
-        SELECT value, compacted FROM revision WHERE id = 1`;
+    return transaction(this.pool, 'BEGIN', async (tx) => {
+      const [{ value, compacted }] = await query<{ value: bigint; compacted: bigint }>(
+        tx,
+        Prisma.sql`SELECT value, compacted FROM revision WHERE id = 1`,
+      );
       const target = value - BigInt(keepRevisions);
       if (target <= compacted) return compacted;
       // Mark first (readers check `compacted` in the snapshot they read rows from).
-      await tx.$executeRaw`UPDATE revision SET compacted = ${target} WHERE id = 1`;
-      await tx.$executeRaw`DELETE FROM changes WHERE revision <= ${target}`;
+      await query(tx, Prisma.sql`UPDATE revision SET compacted = ${target} WHERE id = 1`);
+      await query(tx, Prisma.sql`DELETE FROM changes WHERE revision <= ${target}`);
       return target;
     });
   }
@@ -255,20 +291,26 @@ export class ObjectRepository {
    * bindings) can apply what still fits and report the rest.
    */
   async atomically<T>(fn: (tx: AtomicTransaction) => Promise<T>): Promise<T> {
-    return this.prisma.$transaction(
-      async (client) => {
-        const [{ value }] = await client.$queryRaw<{ value: bigint }[]>`
-          SELECT value FROM revision WHERE id = 1 FOR UPDATE`;
-        const tx = new AtomicTransaction(client as unknown as RawClient, value);
-        const result = await fn(tx);
-        if (tx.revision > value) {
-          await client.$executeRaw`UPDATE revision SET value = ${tx.revision} WHERE id = 1`;
-          await client.$executeRaw`SELECT pg_notify(${CHANGES_CHANNEL}, ${tx.revision.toString()})`;
-        }
-        return result;
-      },
-      { maxWait: 10_000, timeout: 30_000 },
-    );
+    return transaction(this.pool, 'BEGIN', async (client) => {
+      // A transaction that hangs must not hold the revision lock (every write) for long.
+      await client.query(
+        `SET LOCAL statement_timeout = ${ATOMIC_TIMEOUT_MS}; SET LOCAL idle_in_transaction_session_timeout = ${ATOMIC_TIMEOUT_MS}`,
+      );
+      const [{ value }] = await query<{ value: bigint }>(
+        client,
+        Prisma.sql`SELECT value FROM revision WHERE id = 1 FOR UPDATE`,
+      );
+      const tx = new AtomicTransaction(client, value);
+      const result = await fn(tx);
+      if (tx.revision > value) {
+        await query(
+          client,
+          Prisma.sql`UPDATE revision SET value = ${tx.revision} WHERE id = 1 RETURNING
+            pg_notify(${CHANGES_CHANNEL}, ${tx.revision.toString()}) IS NULL AS notified`,
+        );
+      }
+      return result;
+    });
   }
 
   /**
@@ -292,7 +334,9 @@ export class ObjectRepository {
       ? Prisma.sql`(SELECT coalesce(jsonb_agg(data ORDER BY name), '[]'::jsonb) FROM objects
            WHERE resource = 'limitranges' AND namespace = ${namespace})`
       : Prisma.sql`'[]'::jsonb`;
-    const rows = await this.prisma.$queryRaw<{ applies: boolean; ranges: JsonObject[] }[]>`
+    const rows = await query<{ applies: boolean; ranges: JsonObject[] }>(
+      this.pool,
+      Prisma.sql`
       SELECT ${ranges} AS ranges, EXISTS (
           SELECT 1 FROM objects WHERE resource = 'resourcequotas' AND namespace = ${namespace})
         OR EXISTS (
@@ -301,7 +345,8 @@ export class ObjectRepository {
             AND t.name = n.data->'metadata'->'labels'->>'tenancy.berth.dev/tenant'
           WHERE n.resource = 'namespaces' AND n.namespace = '' AND n.name = ${namespace}
             AND jsonb_typeof(t.data->'spec'->'quota'->'hard') = 'object'
-            AND t.data->'spec'->'quota'->'hard' <> '{}'::jsonb) AS applies`;
+            AND t.data->'spec'->'quota'->'hard' <> '{}'::jsonb) AS applies`,
+    );
     return { quotaApplies: rows[0]?.applies === true, limitRanges: rows[0]?.ranges ?? [] };
   }
 
@@ -310,7 +355,9 @@ export class ObjectRepository {
    * scheduler shard, oldest first, at most `limit`.
    */
   async pendingPods(shard: number, shards: number, limit: number): Promise<StoredObject[]> {
-    const rows = await this.prisma.$queryRaw<Row[]>`
+    const rows = await query<Row>(
+      this.pool,
+      Prisma.sql`
       SELECT resource, namespace, name, resource_version, data FROM objects
       WHERE resource = 'pods'
         AND coalesce(fields->>${POD_FIELDS.node}, '') = ''
@@ -318,7 +365,8 @@ export class ObjectRepository {
         AND NOT (data->'metadata' ? 'deletionTimestamp')
         AND coalesce((fields->>${POD_FIELDS.bucket})::int, 0) % ${shards} = ${shard}
       ORDER BY created_at, namespace, name
-      LIMIT ${limit}`;
+      LIMIT ${limit}`,
+    );
     return rows.map(toStored);
   }
 
@@ -327,11 +375,11 @@ export class ObjectRepository {
    * internal request fields the registry stores with every pod.
    */
   async podUsageByNode(nodeNames?: string[]): Promise<NodeUsage[]> {
-    return podUsage(this.prisma as unknown as RawClient, nodeNames);
+    return podUsage(this.pool, nodeNames);
   }
 
-  private async write(query: Prisma.Sql): Promise<Row[]> {
-    return this.prisma.$queryRaw<Row[]>(query);
+  private async write(sql: Prisma.Sql): Promise<Row[]> {
+    return query<Row>(this.pool, sql);
   }
 
   private async whyNot(key: ObjectKey, expectedVersion?: bigint): Promise<StoreError> {
@@ -345,6 +393,16 @@ export class ObjectRepository {
           : ''),
     );
   }
+}
+
+async function getObject(db: Queryable, key: ObjectKey): Promise<StoredObject | null> {
+  const rows = await query<Row>(
+    db,
+    Prisma.sql`
+    SELECT resource, namespace, name, resource_version, data FROM objects
+    WHERE resource = ${key.resource} AND namespace = ${key.namespace} AND name = ${key.name}`,
+  );
+  return rows.length ? toStored(rows[0]) : null;
 }
 
 function toStored(row: Row): StoredObject {
@@ -412,14 +470,6 @@ function decodeContinue(raw: string): ContinueToken {
   );
 }
 
-/** What a raw-SQL client (the Prisma client or an interactive transaction) offers. */
-interface RawClient {
-  $queryRaw<T = unknown>(
-    query: TemplateStringsArray | Prisma.Sql,
-    ...values: unknown[]
-  ): Promise<T>;
-}
-
 export interface NodeUsage {
   node: string;
   milliCpu: bigint;
@@ -458,21 +508,21 @@ export function podBucket(key: string): number {
   return (h >>> 0) % POD_BUCKETS;
 }
 
-async function podUsage(client: RawClient, nodeNames?: string[]): Promise<NodeUsage[]> {
+async function podUsage(client: Queryable, nodeNames?: string[]): Promise<NodeUsage[]> {
   const filter = nodeNames
     ? Prisma.sql`AND fields->>${POD_FIELDS.node} = ANY(${nodeNames}::text[])`
     : Prisma.sql`AND coalesce(fields->>${POD_FIELDS.node}, '') <> ''`;
-  const rows = await client.$queryRaw<
-    {
-      node: string;
-      owner: string | null;
-      milli_cpu: string | null;
-      memory: string | null;
-      nz_milli_cpu: string | null;
-      nz_memory: string | null;
-      pods: bigint;
-    }[]
-  >`
+  const rows = await query<{
+    node: string;
+    owner: string | null;
+    milli_cpu: string | null;
+    memory: string | null;
+    nz_milli_cpu: string | null;
+    nz_memory: string | null;
+    pods: bigint;
+  }>(
+    client,
+    Prisma.sql`
     SELECT fields->>${POD_FIELDS.node} AS node, fields->>${POD_FIELDS.owner} AS owner,
            sum(coalesce((fields->>${POD_FIELDS.milliCpu})::numeric, 0))::text AS milli_cpu,
            sum(coalesce((fields->>${POD_FIELDS.memory})::numeric, 0))::text AS memory,
@@ -482,7 +532,8 @@ async function podUsage(client: RawClient, nodeNames?: string[]): Promise<NodeUs
     FROM objects
     WHERE resource = 'pods' ${filter}
       AND coalesce(fields->>${POD_FIELDS.phase}, '') NOT IN ('Succeeded', 'Failed')
-    GROUP BY 1, 2`;
+    GROUP BY 1, 2`,
+  );
   const byNode = new Map<string, NodeUsage>();
   for (const r of rows) {
     const u = byNode.get(r.node) ?? {
@@ -508,16 +559,13 @@ async function podUsage(client: RawClient, nodeNames?: string[]): Promise<NodeUs
 /** Writes inside `ObjectRepository.atomically`, each taking the next revision. */
 export class AtomicTransaction {
   constructor(
-    private readonly client: RawClient,
+    private readonly client: PoolClient,
     /** The newest revision written so far (starts at the current one). */
     public revision: bigint,
   ) {}
 
-  async get(key: ObjectKey): Promise<StoredObject | null> {
-    const rows = await this.client.$queryRaw<Row[]>`
-      SELECT resource, namespace, name, resource_version, data FROM objects
-      WHERE resource = ${key.resource} AND namespace = ${key.namespace} AND name = ${key.name}`;
-    return rows.length ? toStored(rows[0]) : null;
+  get(key: ObjectKey): Promise<StoredObject | null> {
+    return getObject(this.client, key);
   }
 
   podUsageByNode(nodeNames?: string[]): Promise<NodeUsage[]> {
@@ -529,10 +577,13 @@ export class AtomicTransaction {
     const inNamespaces = namespaces
       ? Prisma.sql`AND namespace = ANY(${namespaces}::text[])`
       : Prisma.empty;
-    const rows = await this.client.$queryRaw<Row[]>`
+    const rows = await query<Row>(
+      this.client,
+      Prisma.sql`
       SELECT resource, namespace, name, resource_version, data FROM objects
       WHERE resource = ${resource} ${inNamespaces}
-      ORDER BY namespace, name`;
+      ORDER BY namespace, name`,
+    );
     return rows.map(toStored);
   }
 
@@ -544,7 +595,9 @@ export class AtomicTransaction {
     expectedVersion: bigint,
   ): Promise<StoredObject | null> {
     const rev = this.revision + 1n;
-    const rows = await this.client.$queryRaw<Row[]>`
+    const rows = await query<Row>(
+      this.client,
+      Prisma.sql`
       WITH upd AS (
         UPDATE objects o SET resource_version = ${rev},
           data = jsonb_set(${JSON.stringify(object)}::jsonb, '{metadata,resourceVersion}', to_jsonb(${rev.toString()}::text)),
@@ -555,7 +608,8 @@ export class AtomicTransaction {
       chg AS (
         INSERT INTO changes (revision, resource, namespace, name, type, object)
         SELECT resource_version, resource, namespace, name, 'MODIFIED', data FROM upd RETURNING revision)
-      SELECT upd.* FROM upd`;
+      SELECT upd.* FROM upd`,
+    );
     if (!rows.length) return null;
     this.revision = rev;
     return toStored(rows[0]);
@@ -569,7 +623,9 @@ export class AtomicTransaction {
     fields: Record<string, string>,
   ): Promise<StoredObject | null> {
     const rev = this.revision + 1n;
-    const rows = await this.client.$queryRaw<Row[]>`
+    const rows = await query<Row>(
+      this.client,
+      Prisma.sql`
       WITH ins AS (
         INSERT INTO objects (resource, namespace, name, uid, resource_version, data, fields)
         VALUES (${key.resource}, ${key.namespace}, ${key.name}, ${uid}::uuid, ${rev},
@@ -580,7 +636,8 @@ export class AtomicTransaction {
       chg AS (
         INSERT INTO changes (revision, resource, namespace, name, type, object)
         SELECT resource_version, resource, namespace, name, 'ADDED', data FROM ins RETURNING revision)
-      SELECT ins.* FROM ins`;
+      SELECT ins.* FROM ins`,
+    );
     if (!rows.length) return null;
     this.revision = rev;
     return toStored(rows[0]);

@@ -1,9 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
-import { IdentityRepository, type PrismaClient } from '@berth/store';
+import { Database, IdentityRepository } from '@berth/store';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { PRISMA } from '../store/store.module';
 import { AuthController } from './auth.controller';
 import { Admission } from './admission';
 import { Authorizer } from './authorizer';
@@ -24,8 +23,8 @@ import { BearerStrategy, LocalStrategy } from './strategies';
   providers: [
     {
       provide: IdentityRepository,
-      inject: [PRISMA],
-      useFactory: (prisma: PrismaClient) => new IdentityRepository(prisma),
+      inject: [Database],
+      useFactory: (database: Database) => new IdentityRepository(database),
     },
     {
       provide: JwtService,

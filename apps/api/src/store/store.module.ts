@@ -8,18 +8,12 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { Registry } from '@berth/registry';
-import {
-  ChangeFeed,
-  createPrismaClient,
-  disconnectWithin,
-  ObjectRepository,
-  type PrismaClient,
-} from '@berth/store';
+import { ChangeFeed, Database, ObjectRepository, type PrismaClient } from '@berth/store';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 
 export const PRISMA = Symbol('PRISMA');
 
-/** Owns the database connections: the Prisma client, the object repository and the change feed. */
+/** Owns the database connections: the pool (object store) with the Prisma client over it, and the change feed. */
 @Injectable()
 export class StoreLifecycle implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Store');
@@ -27,7 +21,7 @@ export class StoreLifecycle implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    private readonly database: Database,
     private readonly repo: ObjectRepository,
     private readonly feed: ChangeFeed,
   ) {}
@@ -50,7 +44,7 @@ export class StoreLifecycle implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     if (this.compactionTimer) clearInterval(this.compactionTimer);
     await this.feed.stop();
-    if (!(await disconnectWithin(this.prisma)))
+    if (!(await this.database.close()))
       this.logger.warn(
         'the database pool did not close within 3 s; leaving it to the process exit',
       );
@@ -61,14 +55,19 @@ export class StoreLifecycle implements OnModuleInit, OnApplicationShutdown {
 @Module({
   providers: [
     {
-      provide: PRISMA,
+      provide: Database,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => createPrismaClient(config.databaseUrl, 20),
+      useFactory: (config: AppConfig) => new Database(config.databaseUrl, 20),
+    },
+    {
+      provide: PRISMA,
+      inject: [Database],
+      useFactory: (database: Database): PrismaClient => database.prisma,
     },
     {
       provide: ObjectRepository,
-      inject: [PRISMA],
-      useFactory: (prisma: PrismaClient) => new ObjectRepository(prisma),
+      inject: [Database],
+      useFactory: (database: Database) => new ObjectRepository(database.pool),
     },
     {
       provide: ChangeFeed,
@@ -91,6 +90,6 @@ export class StoreLifecycle implements OnModuleInit, OnApplicationShutdown {
     },
     StoreLifecycle,
   ],
-  exports: [PRISMA, ObjectRepository, ChangeFeed, Registry, StoreLifecycle],
+  exports: [Database, PRISMA, ObjectRepository, ChangeFeed, Registry, StoreLifecycle],
 })
 export class StoreModule {}

@@ -1,0 +1,51 @@
+import { types, type Pool, type PoolClient, type QueryResultRow } from 'pg';
+import type { Prisma } from './generated/prisma/client';
+
+/** A pool or one checked-out connection (inside a transaction). */
+export type Queryable = Pool | PoolClient;
+
+const INT8 = 20;
+
+/** pg's parsers, except that int8 (revisions, counts) becomes a BigInt, never a string. */
+const PARSERS = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8 && format !== 'binary'
+      ? (value: string) => BigInt(value)
+      : types.getTypeParser(oid, format ?? 'text')) as typeof types.getTypeParser,
+};
+
+/**
+ * Runs a statement built with `Prisma.sql` (a pure template builder: values always go as
+ * bind parameters) directly on pg and returns its rows.
+ */
+export async function query<T extends QueryResultRow>(db: Queryable, sql: Prisma.Sql): Promise<T[]> {
+  const res = await db.query<T>({ text: sql.text, values: sql.values, types: PARSERS });
+  return res.rows;
+}
+
+/**
+ * Runs `fn` in a transaction on one pooled connection (`begin` chooses the isolation
+ * level). Rolls back and rethrows on error; a connection whose ROLLBACK failed is
+ * discarded, not returned to the pool.
+ */
+export async function transaction<T>(
+  pool: Pool,
+  begin: string,
+  fn: (client: PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query(begin);
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+      broken = rollbackErr;
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
