@@ -59,6 +59,8 @@ Pod startup latency (create request sent → Running seen through a watch), open
   --database-url URL        PostgreSQL server (default $DATABASE_URL or postgresql://postgres@127.0.0.1:5432/postgres)
   --redis-url URL           Redis (default $REDIS_URL or redis://127.0.0.1:6379)
   --keep-logs               keep the processes' logs (their directory is printed)
+  --cpu-prof DIR            write a V8 CPU profile of every process to DIR (open in
+                            Chrome's DevTools or speedscope)
   --help                    this text`;
 
 const { opt, flag } = options(USAGE);
@@ -78,6 +80,7 @@ const WORKERS = Number(opt('workers', '1'));
 const SKIP_PROCESS = flag('skip-process');
 const SKIP_SIMULATED = flag('skip-simulated');
 const KEEP_LOGS = flag('keep-logs');
+const CPU_PROF = opt('cpu-prof', undefined);
 const SERVER_URL = opt(
   'database-url',
   process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres',
@@ -140,7 +143,10 @@ function start(name, script, args, env, logDir) {
   if (stopping) throw new Error(`not starting ${name}: the run is stopping`);
   const logFile = path.join(logDir, `${name}.log`);
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [path.join(root, script), ...args], {
+  const nodeArgs = CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROF)}`, `--cpu-prof-name=${name}.cpuprofile`]
+    : [];
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, script), ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', out, out],
