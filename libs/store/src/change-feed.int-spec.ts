@@ -82,6 +82,49 @@ describe('ChangeFeed (real PostgreSQL LISTEN/NOTIFY)', () => {
     sub.close();
   });
 
+  it('hands indexed subscribers only the changes with their value, now or before', async () => {
+    const node = (c: ChangeRecord) =>
+      (c.object.metadata?.labels as Record<string, string> | undefined)?.node ?? '';
+    const at = (name: string, value: string) => ({
+      resource: 'pods',
+      namespace: 'idx',
+      name,
+    });
+    const obj = (name: string, value: string) => ({
+      metadata: { name, labels: { node: value } },
+    });
+    // Exists before the index does: its first change reaches every indexed subscriber.
+    const old = await repo.create(at('old', 'a'), randomUUID(), obj('old', 'a'), {});
+    await until(() => feed.revision >= old.resourceVersion, 'the feed to pass the old object');
+    const start = (await repo.revision()).current;
+    const got = new Map<string, string[]>();
+    const subs = await Promise.all(
+      ['a', 'b', 'c'].map((value) => {
+        got.set(value, []);
+        return feed.subscribe(start, {
+          resource: 'pods',
+          index: { name: 'pods|labels.node', value, valueOf: node },
+          onChange: (c) => got.get(value)!.push(`${c.type} ${c.name}`),
+          onError: (e) => {
+            throw e;
+          },
+        });
+      }),
+    );
+    const p1 = await repo.create(at('p1', 'a'), randomUUID(), obj('p1', 'a'), {});
+    await repo.create(at('p2', 'b'), randomUUID(), obj('p2', 'b'), {});
+    // p1 moves from a to b: both hear of it (a's subscriber must learn it left).
+    await repo.update(at('p1', 'b'), obj('p1', 'b'), {}, p1.resourceVersion);
+    await repo.update(at('old', 'a'), obj('old', 'a'), {}, old.resourceVersion);
+    await repo.delete(at('p2', 'b'));
+    await until(() => got.get('b')!.length === 4, `b's 4 changes: ${JSON.stringify([...got])}`);
+    await until(() => got.get('c')!.length === 1, "c's change");
+    expect(got.get('a')).toEqual(['ADDED p1', 'MODIFIED p1', 'MODIFIED old']);
+    expect(got.get('b')).toEqual(['ADDED p2', 'MODIFIED p1', 'MODIFIED old', 'DELETED p2']);
+    expect(got.get('c')).toEqual(['MODIFIED old']);
+    for (const sub of subs) sub.close();
+  });
+
   it('refuses to start from a compacted revision', async () => {
     const start = (await repo.revision()).current;
     for (let i = 0; i < 5; i++) await put(`compact-${i}`);

@@ -14,9 +14,24 @@ export interface ChangeFeedOptions {
   onError?: (err: Error) => void;
 }
 
+/**
+ * Narrows which changes of a resource reach a subscriber to those whose indexed value
+ * (e.g. a pod's `spec.nodeName`) equals `value` now or did at the object's previous
+ * change, so that 1,000 node agents watching their own pods are not each handed every
+ * pod change. Only an optimisation: the subscriber still filters what it gets.
+ */
+export interface FeedIndex {
+  /** Names the indexer: subscribers with the same name must use the same `valueOf`. */
+  name: string;
+  value: string;
+  valueOf(change: ChangeRecord): string | undefined;
+}
+
 export interface FeedSubscriber {
   /** Only changes to this resource (e.g. `pods`) are delivered. */
   resource?: string;
+  /** Only changes with this index value (needs `resource`). */
+  index?: FeedIndex;
   /** Called in revision order, without gaps in what was committed for the resource. */
   onChange(change: ChangeRecord): void;
   /** Called once when the subscriber can no longer be served (e.g. compaction overtook it). */
@@ -34,6 +49,21 @@ interface Entry extends FeedSubscriber {
   closed: boolean;
 }
 
+/** One indexer of a resource: its subscribers by value, and each object's last value. */
+interface IndexEntries {
+  valueOf(change: ChangeRecord): string | undefined;
+  byValue: Map<string, Set<Entry>>;
+  /** `namespace/name` → the value at the object's last change seen since the index began. */
+  last: Map<string, string | undefined>;
+  size: number;
+}
+
+/** The subscribers of one resource: plain ones, and indexed ones by indexer name. */
+interface ResourceEntries {
+  plain: Set<Entry>;
+  indexes: Map<string, IndexEntries>;
+}
+
 /**
  * One reader of the change log per process, fanned out to any number of subscribers
  * (watches, controllers). Postgres LISTEN/NOTIFY is only a wake-up hint: the feed always
@@ -44,6 +74,9 @@ export class ChangeFeed {
   private client?: Client;
   private lastDispatched = 0n;
   private readonly entries = new Set<Entry>();
+  /** Subscribers without a resource filter: they get every change. */
+  private readonly everything = new Set<Entry>();
+  private readonly byResource = new Map<string, ResourceEntries>();
   private reading?: Promise<void>;
   private again = false;
   private idleTimer?: NodeJS.Timeout;
@@ -80,10 +113,10 @@ export class ChangeFeed {
       buffer: [],
       closed: false,
     };
-    this.entries.add(entry);
+    this.add(entry);
     const close = () => {
       entry.closed = true;
-      this.entries.delete(entry);
+      this.remove(entry);
     };
     try {
       for (;;) {
@@ -117,7 +150,58 @@ export class ChangeFeed {
     this.client = undefined;
     await client?.end().catch(() => undefined);
     await this.reading;
-    this.entries.clear();
+    for (const entry of [...this.entries]) this.remove(entry);
+  }
+
+  private add(entry: Entry): void {
+    this.entries.add(entry);
+    if (!entry.resource) {
+      this.everything.add(entry);
+      return;
+    }
+    let r = this.byResource.get(entry.resource);
+    if (!r) {
+      r = { plain: new Set(), indexes: new Map() };
+      this.byResource.set(entry.resource, r);
+    }
+    if (!entry.index) {
+      r.plain.add(entry);
+      return;
+    }
+    let idx = r.indexes.get(entry.index.name);
+    if (!idx) {
+      idx = { valueOf: entry.index.valueOf, byValue: new Map(), last: new Map(), size: 0 };
+      r.indexes.set(entry.index.name, idx);
+    }
+    let set = idx.byValue.get(entry.index.value);
+    if (!set) {
+      set = new Set();
+      idx.byValue.set(entry.index.value, set);
+    }
+    set.add(entry);
+    idx.size++;
+  }
+
+  private remove(entry: Entry): void {
+    if (!this.entries.delete(entry)) return;
+    if (!entry.resource) {
+      this.everything.delete(entry);
+      return;
+    }
+    const r = this.byResource.get(entry.resource);
+    if (!r) return;
+    if (!entry.index) {
+      r.plain.delete(entry);
+    } else {
+      const idx = r.indexes.get(entry.index.name);
+      const set = idx?.byValue.get(entry.index.value);
+      if (idx && set?.delete(entry)) {
+        idx.size--;
+        if (!set.size) idx.byValue.delete(entry.index.value);
+        if (!idx.size) r.indexes.delete(entry.index.name);
+      }
+    }
+    if (!r.plain.size && !r.indexes.size) this.byResource.delete(entry.resource);
   }
 
   /** Wakes the reader (also called on NOTIFY). */
@@ -148,7 +232,7 @@ export class ChangeFeed {
         // The feed fell behind compaction: every subscriber must re-list.
         const { current } = await this.repo.revision();
         for (const entry of [...this.entries]) {
-          this.entries.delete(entry);
+          this.remove(entry);
           entry.onError(err);
         }
         this.lastDispatched = current;
@@ -161,20 +245,44 @@ export class ChangeFeed {
 
   private dispatch(change: ChangeRecord): void {
     this.lastDispatched = change.revision;
-    for (const entry of this.entries) {
-      if (entry.resource && entry.resource !== change.resource) continue;
-      if (!entry.live) {
-        entry.buffer.push(change);
+    for (const entry of this.everything) this.deliver(entry, change);
+    const r = this.byResource.get(change.resource);
+    if (!r) return;
+    for (const entry of r.plain) this.deliver(entry, change);
+    for (const idx of r.indexes.values()) {
+      const key = `${change.namespace}/${change.name}`;
+      const value = idx.valueOf(change);
+      const known = idx.last.has(key);
+      const previous = idx.last.get(key);
+      if (change.type === 'DELETED') idx.last.delete(key);
+      else idx.last.set(key, value);
+      if (!known && change.type !== 'ADDED') {
+        // Its value before is unknown (the object predates the index): everyone looks.
+        for (const set of [...idx.byValue.values()])
+          for (const entry of set) this.deliver(entry, change);
         continue;
       }
-      if (change.revision <= entry.lastSent) continue;
-      entry.lastSent = change.revision;
-      try {
-        entry.onChange(change);
-      } catch (err) {
-        this.entries.delete(entry);
-        entry.onError(err as Error);
+      const now = value === undefined ? undefined : idx.byValue.get(value);
+      if (now) for (const entry of now) this.deliver(entry, change);
+      if (previous !== undefined && previous !== value) {
+        const before = idx.byValue.get(previous);
+        if (before) for (const entry of before) this.deliver(entry, change);
       }
+    }
+  }
+
+  private deliver(entry: Entry, change: ChangeRecord): void {
+    if (!entry.live) {
+      entry.buffer.push(change);
+      return;
+    }
+    if (change.revision <= entry.lastSent) return;
+    entry.lastSent = change.revision;
+    try {
+      entry.onChange(change);
+    } catch (err) {
+      this.remove(entry);
+      entry.onError(err as Error);
     }
   }
 

@@ -15,7 +15,7 @@ export {
 } from './object.repository';
 export type { NodeUsage } from './object.repository';
 export { ChangeFeed } from './change-feed';
-export type { ChangeFeedOptions, FeedSubscriber, Subscription } from './change-feed';
+export type { ChangeFeedOptions, FeedIndex, FeedSubscriber, Subscription } from './change-feed';
 export { IdentityRepository } from './identity.repository';
 export type {
   CredentialKind,

@@ -11,7 +11,13 @@ import {
   type ResourceDefinition,
   type WatchEvent,
 } from '@berth/core';
-import { ChangeFeed, StoreError, type ChangeRecord, type Subscription } from '@berth/store';
+import {
+  ChangeFeed,
+  StoreError,
+  type ChangeRecord,
+  type FeedIndex,
+  type Subscription,
+} from '@berth/store';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { fieldsOf } from '@berth/registry';
 
@@ -92,7 +98,12 @@ export class WatchService implements OnApplicationShutdown {
 
     this.open.add(stop);
     try {
-      subscription = await this.feed.subscribe(req.fromRevision, { resource, onChange, onError });
+      subscription = await this.feed.subscribe(req.fromRevision, {
+        resource,
+        index: this.indexFor(req, resource),
+        onChange,
+        onError,
+      });
     } catch (err) {
       this.open.delete(stop);
       if (err instanceof StoreError && err.code === 'Expired') {
@@ -145,13 +156,28 @@ export class WatchService implements OnApplicationShutdown {
    * it (1,000 node agents each watch pods with a field selector).
    */
   private readonly fieldCache = new WeakMap<object, Record<string, string>>();
-  private fields(req: WatchRequest, object: KubeObject): Record<string, string> {
+  private fields(def: ResourceDefinition, object: KubeObject): Record<string, string> {
     let fields = this.fieldCache.get(object);
     if (!fields) {
-      fields = fieldsOf(req.def, object);
+      fields = fieldsOf(def, object);
       this.fieldCache.set(object, fields);
     }
     return fields;
+  }
+
+  /**
+   * A watch with an equality field selector (`spec.nodeName=node-7`) is only handed the
+   * changes with that field value (now or before), not every change of the resource.
+   */
+  private indexFor(req: WatchRequest, resource: string): FeedIndex | undefined {
+    const eq = req.fieldSelector.find((r) => r.operator === 'Equals');
+    if (!eq) return undefined;
+    return {
+      name: `${resource}|${eq.field}`,
+      value: eq.value,
+      // A missing field compares as '' (as matchesFields does).
+      valueOf: (change) => this.fields(req.def, change.object as KubeObject)[eq.field] ?? '',
+    };
   }
 
   private toEvent(
@@ -167,7 +193,7 @@ export class WatchService implements OnApplicationShutdown {
     const matches =
       matchesLabels(req.labelSelector, object.metadata?.labels) &&
       (req.fieldSelector.length === 0 ||
-        matchesFields(req.fieldSelector, this.fields(req, object)));
+        matchesFields(req.fieldSelector, this.fields(req.def, object)));
     const filtered = req.labelSelector.length > 0 || req.fieldSelector.length > 0;
     if (change.type === 'DELETED') {
       const had = matching.delete(key);
