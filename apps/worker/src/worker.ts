@@ -15,12 +15,16 @@ import { EndpointsController } from './controllers/endpoints.controller';
 import { EventRecorder } from './controllers/events';
 import { GarbageCollectorController } from './controllers/garbage-collector.controller';
 import { NamespaceController } from './controllers/namespace.controller';
-import { NodeLifecycleController } from './controllers/node-lifecycle.controller';
+import {
+  NODE_LEASE_NAMESPACE,
+  NodeLifecycleController,
+} from './controllers/node-lifecycle.controller';
 import { QuotaController } from './controllers/quota.controller';
 import { ReplicaSetController } from './controllers/replicaset.controller';
 import { SchedulerController } from './controllers/scheduler.controller';
 import { TenantController } from './controllers/tenant.controller';
 import { FeedFollower } from './feed/feed-follower';
+import { ObjectCache } from './feed/object-cache';
 import { resyncRoutes } from './feed/resync';
 import { LeaderElection } from './leader/leader-election';
 import { createLogger } from './log';
@@ -74,12 +78,22 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   const queues = new WorkQueues(redis, config.queuePrefix, metrics, log);
   const events = new EventRecorder(registry, log);
 
+  // Informers: the scheduler and the node monitor look at every node on each run.
+  const nodeCache = new ObjectCache(repo, feed, 'nodes', log);
+  const leaseCache = new ObjectCache(
+    repo,
+    feed,
+    'leases.coordination.k8s.io',
+    log,
+    NODE_LEASE_NAMESPACE,
+  );
   const scheduler = new SchedulerController(
     registry,
     repo,
     events,
     metrics,
     { batchSize: config.schedulerBatchSize, shards: config.schedulerShards },
+    nodeCache,
     log,
   );
   const replicaSets = new ReplicaSetController(registry, events, log);
@@ -89,6 +103,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     events,
     { gracePeriodMs: config.nodeGracePeriodMs, monitorPeriodMs: config.nodeMonitorPeriodMs },
     log,
+    { nodes: nodeCache, leases: leaseCache },
   );
   const garbageCollector = new GarbageCollectorController(registry, log);
   const quotas = new QuotaController(registry, log);
@@ -195,6 +210,8 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
       await election.stop();
       await follower.stop();
       await queues.close();
+      nodeCache.stop();
+      leaseCache.stop();
       await feed.stop();
       if (!(await database.close()))
         log.warn('the database pool did not close within 3 s; leaving it to the process exit');

@@ -85,7 +85,7 @@ describe('ChangeFeed (real PostgreSQL LISTEN/NOTIFY)', () => {
   it('hands indexed subscribers only the changes with their value, now or before', async () => {
     const node = (c: ChangeRecord) =>
       (c.object.metadata?.labels as Record<string, string> | undefined)?.node ?? '';
-    const at = (name: string, value: string) => ({
+    const at = (name: string) => ({
       resource: 'pods',
       namespace: 'idx',
       name,
@@ -94,7 +94,7 @@ describe('ChangeFeed (real PostgreSQL LISTEN/NOTIFY)', () => {
       metadata: { name, labels: { node: value } },
     });
     // Exists before the index does: its first change reaches every indexed subscriber.
-    const old = await repo.create(at('old', 'a'), randomUUID(), obj('old', 'a'), {});
+    const old = await repo.create(at('old'), randomUUID(), obj('old', 'a'), {});
     await until(() => feed.revision >= old.resourceVersion, 'the feed to pass the old object');
     const start = (await repo.revision()).current;
     const got = new Map<string, string[]>();
@@ -111,18 +111,26 @@ describe('ChangeFeed (real PostgreSQL LISTEN/NOTIFY)', () => {
         });
       }),
     );
-    const p1 = await repo.create(at('p1', 'a'), randomUUID(), obj('p1', 'a'), {});
-    await repo.create(at('p2', 'b'), randomUUID(), obj('p2', 'b'), {});
+    const p1 = await repo.create(at('p1'), randomUUID(), obj('p1', 'a'), {});
+    await repo.create(at('p2'), randomUUID(), obj('p2', 'b'), {});
     // p1 moves from a to b: both hear of it (a's subscriber must learn it left).
-    await repo.update(at('p1', 'b'), obj('p1', 'b'), {}, p1.resourceVersion);
-    await repo.update(at('old', 'a'), obj('old', 'a'), {}, old.resourceVersion);
-    await repo.delete(at('p2', 'b'));
+    await repo.update(at('p1'), obj('p1', 'b'), {}, p1.resourceVersion);
+    await repo.update(at('old'), obj('old', 'a'), {}, old.resourceVersion);
+    await repo.delete(at('p2'));
     await until(() => got.get('b')!.length === 4, `b's 4 changes: ${JSON.stringify([...got])}`);
     await until(() => got.get('c')!.length === 1, "c's change");
     expect(got.get('a')).toEqual(['ADDED p1', 'MODIFIED p1', 'MODIFIED old']);
     expect(got.get('b')).toEqual(['ADDED p2', 'MODIFIED p1', 'MODIFIED old', 'DELETED p2']);
     expect(got.get('c')).toEqual(['MODIFIED old']);
     for (const sub of subs) sub.close();
+  });
+
+  it('says when every change committed before the call has been dispatched', async () => {
+    const written = await put('caught-up');
+    // A refused create leaves a revision with no change row: that must not stall it.
+    await expect(put('caught-up')).rejects.toMatchObject({ code: 'AlreadyExists' });
+    expect(await feed.caughtUp()).toBe(true);
+    expect(feed.revision >= written.resourceVersion).toBe(true);
   });
 
   it('refuses to start from a compacted revision', async () => {

@@ -77,6 +77,9 @@ export class ChangeFeed {
   /** Subscribers without a resource filter: they get every change. */
   private readonly everything = new Set<Entry>();
   private readonly byResource = new Map<string, ResourceEntries>();
+  /** Reads of the change log begun so far (numbers them). */
+  private readsBegun = 0;
+  private waiters: Array<{ afterRead: number; resolve: (caughtUp: boolean) => void }> = [];
   private reading?: Promise<void>;
   private again = false;
   private idleTimer?: NodeJS.Timeout;
@@ -98,6 +101,31 @@ export class ChangeFeed {
   /** The newest revision this feed has dispatched to live subscribers. */
   get revision(): bigint {
     return this.lastDispatched;
+  }
+
+  /**
+   * Resolves true once every change committed before this call has been dispatched (so
+   * caches fed by this feed are at least that current): a read of the change log begun
+   * after the call reached its end. False if that takes longer than `timeoutMs`.
+   */
+  caughtUp(timeoutMs = 5000): Promise<boolean> {
+    if (this.stopped) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiter = {
+        afterRead: this.readsBegun,
+        resolve: (ok: boolean) => {
+          clearTimeout(timer);
+          resolve(ok);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      timer.unref();
+      this.waiters.push(waiter);
+      this.poke();
+    });
   }
 
   /**
@@ -223,8 +251,10 @@ export class ChangeFeed {
   private async readLoop(): Promise<void> {
     try {
       for (;;) {
+        const read = ++this.readsBegun;
         const page = await this.repo.changesAfter(this.lastDispatched, PAGE);
         for (const change of page) this.dispatch(change);
+        if (page.length < PAGE) this.wakeWaiters(read);
         if (page.length < PAGE || this.stopped) break;
       }
     } catch (err) {
@@ -241,6 +271,15 @@ export class ChangeFeed {
       }
     }
     this.armIdleTimer();
+  }
+
+  /** A read numbered `read` reached the end of the log: wake who waited for it. */
+  private wakeWaiters(read: number): void {
+    if (!this.waiters.length) return;
+    const done = this.waiters.filter((w) => read > w.afterRead);
+    if (!done.length) return;
+    this.waiters = this.waiters.filter((w) => read <= w.afterRead);
+    for (const w of done) w.resolve(true);
   }
 
   private dispatch(change: ChangeRecord): void {

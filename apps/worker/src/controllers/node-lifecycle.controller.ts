@@ -89,6 +89,11 @@ export class NodeLifecycleController {
     private readonly events: EventRecorder,
     private readonly opts: NodeLifecycleOptions,
     private readonly log: Logger,
+    /** Every Node and every node Lease, kept current from the change feed (informers). */
+    private readonly caches: {
+      nodes: { list(): Promise<KubeObject[]> };
+      leases: { byName(): Promise<Map<string, KubeObject>> };
+    },
   ) {
     this.health = { gracePeriodMs: opts.gracePeriodMs };
   }
@@ -114,7 +119,7 @@ export class NodeLifecycleController {
     // markNodeAsReachable), so tolerations count again from when the disruption ends.
     const paused =
       readyStatus(node) !== 'True'
-        ? evictionsPaused((await this.registry.list(NODES, undefined, {})).items)
+        ? evictionsPaused(await this.caches.nodes.list())
         : undefined;
     if (paused !== this.lastPause && paused) this.log.warn(paused);
     this.lastPause = paused;
@@ -150,13 +155,8 @@ export class NodeLifecycleController {
    */
   async sweep(enqueue: (name: string) => Promise<void>): Promise<void> {
     const now = new Date();
-    const nodes = (await this.registry.list(NODES, undefined, {})).items;
-    const leases = new Map(
-      (await this.registry.list(LEASES, NODE_LEASE_NAMESPACE, {})).items.map((l) => [
-        l.metadata.name,
-        l,
-      ]),
-    );
+    const nodes = await this.caches.nodes.list();
+    const leases = await this.caches.leases.byName();
     for (const node of nodes) {
       const name = node.metadata.name!;
       const decision = reconcileNodeHealth(node, leases.get(name), now, this.health);

@@ -12,7 +12,7 @@ import type { WorkerMetrics } from '../metrics/worker-metrics';
 import type { ShardPayload } from '../queue/catalog';
 import type { ReconcileResult } from '../queue/work-queues';
 import type { EventRecorder } from './events';
-import { NODES, PODS, WRITE } from './shared';
+import { PODS, WRITE } from './shared';
 
 /** How many status writes and events the scheduler has in flight at once. */
 const WRITE_PARALLELISM = 8;
@@ -80,6 +80,11 @@ export class SchedulerController {
     private readonly events: EventRecorder,
     private readonly metrics: WorkerMetrics,
     private readonly opts: { batchSize: number; shards: number },
+    /** Every Node, kept current from the change feed (an informer). */
+    private readonly nodeCache: {
+      list(): Promise<KubeObject[]>;
+      catchUp(): Promise<boolean>;
+    },
     private readonly log: Logger,
   ) {}
 
@@ -87,10 +92,21 @@ export class SchedulerController {
     const pending = await this.pendingPods(payload);
     if (pending.length === 0) return;
     const batch = pending.slice(0, this.opts.batchSize);
-    const nodes = (await this.registry.list(NODES, undefined, {})).items;
+    let nodes = await this.nodeCache.list();
     const usage = new Map((await this.repo.podUsageByNode()).map((u) => [u.node, u]));
-    const infos = nodes.map((n) => nodeInfo(n, usage.get(n.metadata.name!)));
-    const plan = planBindings(batch, infos);
+    let plan = planBindings(
+      batch,
+      nodes.map((n) => nodeInfo(n, usage.get(n.metadata.name!))),
+    );
+    if (plan.unschedulable.length > 0 && (await this.nodeCache.catchUp())) {
+      // "Fits nowhere" must not come from a node view a moment behind the store (a node
+      // added or changed just now): plan again on one that has caught up.
+      nodes = await this.nodeCache.list();
+      plan = planBindings(
+        batch,
+        nodes.map((n) => nodeInfo(n, usage.get(n.metadata.name!))),
+      );
+    }
 
     const bound = await this.bind(plan.bindings, nodes);
     await inParallel(plan.unschedulable, (pod) => this.markUnschedulable(pod.pod, pod.message));
