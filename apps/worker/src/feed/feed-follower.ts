@@ -7,8 +7,20 @@ import {
   type Subscription,
 } from '@berth/store';
 import type { Logger } from '../log';
+import type { QueueName } from '../queue/catalog';
 import type { WorkQueues } from '../queue/work-queues';
-import { routeChange } from './routes';
+import { routeChange, type Route } from './routes';
+
+/**
+ * Queues keyed by a whole namespace or tenant: a burst of pod changes in one namespace
+ * needs one endpoints, quota and tenant-usage reconcile, not one per change. Their routes
+ * are gathered for a short window and enqueued once (kube-controller-manager's
+ * EndpointUpdatesBatchPeriod does the same for endpoints).
+ */
+const GATHERED = new Set<QueueName>(['endpoints', 'quota', 'tenants']);
+
+/** The gathering window, ms: well inside "endpoints follow within a second". */
+export const GATHER_MS = 100;
 
 /**
  * Follows the store's change log from the last revision it handled (kept in Redis, so a
@@ -21,6 +33,13 @@ export class FeedFollower {
   private pending: ChangeRecord[] = [];
   private draining?: Promise<void>;
   private running = false;
+  /** Routes of GATHERED queues waiting for the window to close, by job identity. */
+  private gathered = new Map<string, Route>();
+  private gatherTimer?: NodeJS.Timeout;
+  private flushDue = false;
+  /** The newest revision routed, and the newest saved as the follower's position. */
+  private routed = 0n;
+  private saved = 0n;
 
   constructor(
     private readonly feed: ChangeFeed,
@@ -62,6 +81,8 @@ export class FeedFollower {
   }
 
   private subscribe(from: bigint): Promise<Subscription> {
+    this.routed = from;
+    this.saved = from;
     return this.feed.subscribe(from, {
       onChange: (change) => {
         this.pending.push(change);
@@ -81,7 +102,7 @@ export class FeedFollower {
   private drain(): void {
     if (this.draining) return;
     this.draining = (async () => {
-      while (this.pending.length && this.running) {
+      while ((this.pending.length || this.flushDue) && this.running) {
         const batch = this.pending.splice(0, 500);
         const seen = new Set<string>();
         for (const change of batch) {
@@ -90,29 +111,59 @@ export class FeedFollower {
           if (!this.running) return;
           for (const route of routeChange(change, this.shards)) {
             const id = `${route.queue}:${JSON.stringify(route.payload)}`;
+            if (GATHERED.has(route.queue)) {
+              this.gathered.set(id, route);
+              continue;
+            }
             if (seen.has(id)) continue;
             seen.add(id);
-            await this.queues.enqueue(route.queue, route.payload as never).catch((err) =>
-              this.log.warn('enqueue failed', {
-                queue: route.queue,
-                error: (err as Error).message,
-              }),
-            );
+            await this.enqueue(route);
           }
+          this.routed = change.revision;
         }
-        await this.redis.set(this.revisionKey, batch[batch.length - 1].revision.toString());
+        if (this.gathered.size) this.armGatherTimer();
+        if (this.flushDue) {
+          this.flushDue = false;
+          const routes = [...this.gathered.values()];
+          this.gathered.clear();
+          for (const route of routes) await this.enqueue(route);
+        }
+        // The position moves only past changes whose every route is enqueued.
+        if (!this.gathered.size && this.routed > this.saved) {
+          await this.redis.set(this.revisionKey, this.routed.toString());
+          this.saved = this.routed;
+        }
       }
     })().finally(() => {
       this.draining = undefined;
-      if (this.pending.length && this.running) this.drain();
+      if ((this.pending.length || this.flushDue) && this.running) this.drain();
     });
+  }
+
+  private armGatherTimer(): void {
+    if (this.gatherTimer) return;
+    this.gatherTimer = setTimeout(() => {
+      this.gatherTimer = undefined;
+      this.flushDue = true;
+      this.drain();
+    }, GATHER_MS);
+  }
+
+  private async enqueue(route: Route): Promise<void> {
+    await this.queues.enqueue(route.queue, route.payload as never).catch((err) =>
+      this.log.warn('enqueue failed', { queue: route.queue, error: (err as Error).message }),
+    );
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.subscription?.close();
     this.subscription = undefined;
+    if (this.gatherTimer) clearTimeout(this.gatherTimer);
+    this.gatherTimer = undefined;
     await this.draining;
     this.pending = [];
+    this.gathered.clear();
+    this.flushDue = false;
   }
 }
