@@ -59,6 +59,7 @@ Pod startup latency (create request sent → Running seen through a watch), open
   --database-url URL        PostgreSQL server (default $DATABASE_URL or postgresql://postgres@127.0.0.1:5432/postgres)
   --redis-url URL           Redis (default $REDIS_URL or redis://127.0.0.1:6379)
   --keep-logs               keep the processes' logs (their directory is printed)
+  --keep-database           do not drop the run's database at the end (its name is printed)
   --cpu-prof DIR            write a V8 CPU profile of every process to DIR (open in
                             Chrome's DevTools or speedscope)
   --help                    this text`;
@@ -81,6 +82,7 @@ const SKIP_PROCESS = flag('skip-process');
 const SKIP_SIMULATED = flag('skip-simulated');
 const KEEP_LOGS = flag('keep-logs');
 const CPU_PROF = opt('cpu-prof', undefined);
+const KEEP_DATABASE = flag('keep-database');
 const SERVER_URL = opt(
   'database-url',
   process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres',
@@ -1026,7 +1028,8 @@ function printCeiling(c) {
         out.leftoverProcessesAtEnd = left.length;
         killMarked(left);
       }
-      if (dbCreated)
+      if (dbCreated && KEEP_DATABASE) console.log(`database kept: ${dbUrl}`);
+      else if (dbCreated)
         await store
           .dropDatabase(dbUrl)
           .catch((err) => console.error(`drop database: ${err.message}`));

@@ -240,4 +240,94 @@ describe('ObjectRepository (real PostgreSQL)', () => {
     const kept = await repo.changesAfter(compacted, 100);
     expect(kept.map((c) => c.revision)).toEqual([now - 2n, now - 1n, now]);
   });
+
+  it('binds pods only where they still fit and only if pod and node are as planned', async () => {
+    const ns = 'bind';
+    const node = await repo.create(
+      { resource: 'nodes', namespace: '', name: 'bind-n1' },
+      randomUUID(),
+      { metadata: { name: 'bind-n1' } },
+      {},
+    );
+    const other = await repo.create(
+      { resource: 'nodes', namespace: '', name: 'bind-n2' },
+      randomUUID(),
+      { metadata: { name: 'bind-n2' } },
+      {},
+    );
+    // A pod already on n1 uses 500m of its 1000m.
+    await repo.create(
+      { resource: 'pods', namespace: ns, name: 'running' },
+      randomUUID(),
+      pod('running'),
+      {
+        'spec.nodeName': 'bind-n1',
+        '__requests.milliCpu': '500',
+        '__requests.memory': '0',
+      },
+    );
+    const pending = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((name) =>
+        repo.create({ resource: 'pods', namespace: ns, name }, randomUUID(), pod(name), {}),
+      ),
+    );
+    // d changes after it was read: its binding must not apply.
+    await repo.update({ resource: 'pods', namespace: ns, name: 'd' }, pod('d', { x: '1' }), {});
+    const binding = (i: number, nodeName: string, milliCpu = 300n) => ({
+      namespace: ns,
+      name: pending[i].key.name,
+      expectedVersion: pending[i].resourceVersion,
+      node: nodeName,
+      milliCpu,
+      memory: 0n,
+      object: { ...pod(pending[i].key.name), spec: { nodeName } },
+      fields: {
+        'spec.nodeName': nodeName,
+        '__requests.milliCpu': String(milliCpu),
+        '__requests.memory': '0',
+      },
+    });
+    const capacity = [
+      {
+        name: 'bind-n1',
+        resourceVersion: node.resourceVersion,
+        milliCpu: 1000n,
+        memory: 1n << 30n,
+        pods: 10,
+      },
+      // n2 was planned on an older version than the stored one: nothing binds there.
+      {
+        name: 'bind-n2',
+        resourceVersion: other.resourceVersion - 1n,
+        milliCpu: 1000n,
+        memory: 1n << 30n,
+        pods: 10,
+      },
+    ];
+    const before = (await repo.revision()).current;
+    const bound = await repo.bindPods(
+      [
+        binding(0, 'bind-n1'),
+        binding(3, 'bind-n1', 0n),
+        binding(1, 'bind-n1'),
+        binding(2, 'bind-n2'),
+      ],
+      capacity,
+    );
+    // a fits (500+300); d would fit but its pod changed; b would make 1100 > 1000;
+    // c's node is not the version planned on.
+    expect([...bound]).toEqual([`${ns}/a`]);
+    const a = await repo.get({ resource: 'pods', namespace: ns, name: 'a' });
+    expect(a?.object.spec).toEqual({ nodeName: 'bind-n1' });
+    expect(a?.resourceVersion).toBe(before + 1n);
+    expect(a?.object.metadata?.resourceVersion).toBe(String(before + 1n));
+    expect((await repo.revision()).current).toBe(before + 1n);
+    const changes = await repo.changesAfter(before, 10);
+    expect(changes.map((c) => [c.type, c.name, c.revision])).toEqual([
+      ['MODIFIED', 'a', before + 1n],
+    ]);
+    expect((await repo.get({ resource: 'pods', namespace: ns, name: 'b' }))?.object.spec).toEqual(
+      {},
+    );
+  });
 });

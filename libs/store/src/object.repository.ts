@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import { escapeLiteral, type Pool, type PoolClient } from 'pg';
 import { Prisma } from './generated/prisma/client';
 import { StoreError } from './errors';
 import { query, transaction, type Queryable } from './sql';
@@ -270,18 +270,23 @@ export class ObjectRepository {
    * Returns the new compacted revision.
    */
   async compact(keepRevisions: number): Promise<bigint> {
-    return transaction(this.pool, 'BEGIN', async (tx) => {
-      const [{ value, compacted }] = await query<{ value: bigint; compacted: bigint }>(
-        tx,
-        Prisma.sql`SELECT value, compacted FROM revision WHERE id = 1`,
-      );
-      const target = value - BigInt(keepRevisions);
-      if (target <= compacted) return compacted;
-      // Mark first (readers check `compacted` in the snapshot they read rows from).
-      await query(tx, Prisma.sql`UPDATE revision SET compacted = ${target} WHERE id = 1`);
-      await query(tx, Prisma.sql`DELETE FROM changes WHERE revision <= ${target}`);
-      return target;
-    });
+    // Mark first, in a statement of its own (it locks the revision row, which every write
+    // needs, so not for the length of the delete): from then on readers asking for older
+    // revisions get Expired, as they check `compacted` in the snapshot they read rows from.
+    const [marked] = await query<{ compacted: bigint; changed: boolean }>(
+      this.pool,
+      Prisma.sql`
+        WITH cur AS (SELECT value, compacted FROM revision WHERE id = 1),
+        upd AS (
+          UPDATE revision SET compacted = cur.value - ${BigInt(keepRevisions)} FROM cur
+          WHERE revision.id = 1 AND cur.value - ${BigInt(keepRevisions)} > cur.compacted
+          RETURNING revision.compacted)
+        SELECT coalesce((SELECT compacted FROM upd), (SELECT compacted FROM cur)) AS compacted,
+               EXISTS (SELECT 1 FROM upd) AS changed`,
+    );
+    if (marked.changed)
+      await query(this.pool, Prisma.sql`DELETE FROM changes WHERE revision <= ${marked.compacted}`);
+    return marked.compacted;
   }
 
   /**
@@ -368,6 +373,114 @@ export class ObjectRepository {
       LIMIT ${limit}`,
     );
     return rows.map(toStored);
+  }
+
+  /**
+   * Binds pods to nodes in one transaction sent as ONE round trip, so that the store's
+   * revision lock (which every write waits for) is held only while PostgreSQL works, never
+   * while a busy client process gets round to its next statement. Under that lock, each
+   * binding is re-checked: the node is still the version planned on, and the pods already
+   * on it plus the bindings before this one (in the order given) fit its allocatable. A
+   * binding that no longer fits, or whose pod changed since it was read, is left out; the
+   * caller plans those again. Returns the `namespace/name` of every pod bound.
+   */
+  async bindPods(bindings: PodBinding[], nodes: NodeCapacity[]): Promise<Set<string>> {
+    if (!bindings.length) return new Set();
+    const input = JSON.stringify(
+      bindings.map((b, i) => ({
+        ord: i,
+        namespace: b.namespace,
+        name: b.name,
+        expected: b.expectedVersion.toString(),
+        node: b.node,
+        cpu: b.milliCpu.toString(),
+        mem: b.memory.toString(),
+        data: b.object,
+        fields: b.fields,
+      })),
+    );
+    const capacity = JSON.stringify(
+      nodes.map((n) => ({
+        name: n.name,
+        rv: n.resourceVersion.toString(),
+        cpu: n.milliCpu.toString(),
+        mem: n.memory.toString(),
+        pods: n.pods,
+      })),
+    );
+    const f = (name: string) => escapeLiteral(name);
+    // Statement by statement: the usage is read after the lock is held (a statement's
+    // snapshot is taken when it starts), so no binding committed meanwhile is missed.
+    const script = `
+      BEGIN;
+      SET LOCAL statement_timeout = ${ATOMIC_TIMEOUT_MS};
+      SELECT value FROM revision WHERE id = 1 FOR UPDATE;
+      WITH input AS (
+        SELECT * FROM jsonb_to_recordset(${escapeLiteral(input)}::jsonb) AS b(
+          ord int, namespace text, name text, expected bigint, node text,
+          cpu numeric, mem numeric, data jsonb, fields jsonb)),
+      cap AS (
+        SELECT c.* FROM jsonb_to_recordset(${escapeLiteral(capacity)}::jsonb) AS c(
+          name text, rv bigint, cpu numeric, mem numeric, pods int)
+        JOIN objects o ON o.resource = 'nodes' AND o.namespace = '' AND o.name = c.name
+          AND o.resource_version = c.rv),
+      used AS (
+        SELECT fields->>${f(POD_FIELDS.node)} AS node,
+               sum(coalesce((fields->>${f(POD_FIELDS.milliCpu)})::numeric, 0)) AS cpu,
+               sum(coalesce((fields->>${f(POD_FIELDS.memory)})::numeric, 0)) AS mem,
+               count(*) AS pods
+        FROM objects
+        WHERE resource = 'pods' AND fields->>${f(POD_FIELDS.node)} IN (SELECT name FROM cap)
+          AND coalesce(fields->>${f(POD_FIELDS.phase)}, '') NOT IN ('Succeeded', 'Failed')
+        GROUP BY 1),
+      fits AS (
+        SELECT w.* FROM (
+          SELECT i.*, sum(i.cpu) OVER n AS cum_cpu, sum(i.mem) OVER n AS cum_mem,
+                 count(*) OVER n AS cum_pods
+          FROM input i WINDOW n AS (PARTITION BY i.node ORDER BY i.ord)) w
+        JOIN cap c ON c.name = w.node
+        LEFT JOIN used u ON u.node = w.node
+        WHERE coalesce(u.cpu, 0) + w.cum_cpu <= c.cpu
+          AND coalesce(u.mem, 0) + w.cum_mem <= c.mem
+          AND coalesce(u.pods, 0) + w.cum_pods <= c.pods),
+      numbered AS (
+        SELECT fits.*, (SELECT value FROM revision WHERE id = 1) + row_number() OVER (ORDER BY ord) AS rev
+        FROM fits),
+      upd AS (
+        UPDATE objects o SET resource_version = n.rev,
+          data = jsonb_set(n.data, '{metadata,resourceVersion}', to_jsonb(n.rev::text)),
+          fields = n.fields
+        FROM numbered n
+        WHERE o.resource = 'pods' AND o.namespace = n.namespace AND o.name = n.name
+          AND o.resource_version = n.expected
+        RETURNING o.resource, o.namespace, o.name, o.resource_version, o.data),
+      chg AS (
+        INSERT INTO changes (revision, resource, namespace, name, type, object)
+        SELECT resource_version, resource, namespace, name, 'MODIFIED', data FROM upd
+        RETURNING revision),
+      bump AS (
+        UPDATE revision SET value = (SELECT max(revision) FROM chg)
+        WHERE id = 1 AND EXISTS (SELECT 1 FROM chg)
+        RETURNING value)
+      SELECT upd.namespace, upd.name,
+             (SELECT pg_notify(${f(CHANGES_CHANNEL)}, value::text) IS NULL FROM bump) AS notified
+      FROM upd;
+      COMMIT;`;
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      const results = (await client.query(script)) as unknown as Array<{
+        rows: Array<{ namespace: string; name: string }>;
+      }>;
+      return new Set(results[3].rows.map((r) => `${r.namespace}/${r.name}`));
+    } catch (err) {
+      await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+        broken = rollbackErr;
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
   }
 
   /**
@@ -468,6 +581,30 @@ function decodeContinue(raw: string): ContinueToken {
     'InvalidContinue',
     "continue key is not valid: it must be the value of a previous list's metadata.continue",
   );
+}
+
+/** One pod to bind (see ObjectRepository.bindPods). */
+export interface PodBinding {
+  namespace: string;
+  name: string;
+  /** The pod's resourceVersion when it was read: it is bound only if still that. */
+  expectedVersion: bigint;
+  node: string;
+  /** The pod's effective requests (what the node's usage sums). */
+  milliCpu: bigint;
+  memory: bigint;
+  /** The bound pod and its fields as they are to be stored. */
+  object: JsonObject;
+  fields: Record<string, string>;
+}
+
+/** A node as planned on: its version and allocatable. */
+export interface NodeCapacity {
+  name: string;
+  resourceVersion: bigint;
+  milliCpu: bigint;
+  memory: bigint;
+  pods: number;
 }
 
 export interface NodeUsage {

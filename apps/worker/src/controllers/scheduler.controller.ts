@@ -6,7 +6,7 @@ import {
   type NodeInfo,
 } from '@berth/core';
 import { fieldsOf, type Registry } from '@berth/registry';
-import type { NodeUsage, ObjectRepository } from '@berth/store';
+import type { NodeCapacity, NodeUsage, ObjectRepository, PodBinding } from '@berth/store';
 import type { Logger } from '../log';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 import type { ShardPayload } from '../queue/catalog';
@@ -151,65 +151,55 @@ export class SchedulerController {
       });
   }
 
-  /** Applies bindings atomically, re-checking capacity in the transaction. */
+  /**
+   * Applies bindings in one store transaction that re-checks, under the revision lock,
+   * that each node is still the version planned on and still has room (no overcommit,
+   * however many schedulers run). Returns those bound; the others are planned again.
+   */
   private async bind(bindings: Array<{ pod: KubeObject; nodeName: string }>, nodes: KubeObject[]) {
     if (bindings.length === 0) return [];
     const nodeByName = new Map(nodes.map((n) => [n.metadata.name!, n]));
-    const touched = [...new Set(bindings.map((b) => b.nodeName))];
-    const now = new Date();
-    const bound: Array<{ pod: KubeObject; nodeName: string }> = [];
-    await this.repo.atomically(async (tx) => {
-      bound.length = 0;
-      const usage = new Map((await tx.podUsageByNode(touched)).map((u) => [u.node, u]));
-      const fresh = new Map<string, KubeObject>();
-      for (const name of touched) {
-        const stored = await tx.get({ resource: 'nodes', namespace: '', name });
-        if (stored) fresh.set(name, stored.object as unknown as KubeObject);
-      }
-      for (const b of bindings) {
-        const node = fresh.get(b.nodeName) ?? nodeByName.get(b.nodeName);
-        if (!node || !fresh.has(b.nodeName)) continue; // node vanished
+    const transition = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const capacity: NodeCapacity[] = [...new Set(bindings.map((b) => b.nodeName))].flatMap(
+      (name) => {
+        const node = nodeByName.get(name);
+        if (!node) return [];
         const alloc = nodeAllocatable(node);
-        const used = usage.get(b.nodeName) ?? {
-          node: b.nodeName,
-          milliCpu: 0n,
-          memory: 0n,
-          nonZeroMilliCpu: 0n,
-          nonZeroMemory: 0n,
-          pods: 0,
-          owners: {},
-        };
-        const req = podRequests(b.pod);
-        if (
-          used.milliCpu + req.milliCpu > alloc.milliCpu ||
-          used.memory + req.memory > alloc.memory ||
-          used.pods + 1 > alloc.pods
-        ) {
-          continue; // lost to a concurrent binding: replanned next round
-        }
-        const next = withCondition(
-          { ...b.pod, spec: { ...(b.pod.spec as object), nodeName: b.nodeName } },
+        return [
           {
-            type: 'PodScheduled',
-            status: 'True',
-            lastProbeTime: null,
-            lastTransitionTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+            name,
+            resourceVersion: BigInt(node.metadata.resourceVersion ?? '0'),
+            milliCpu: alloc.milliCpu,
+            memory: alloc.memory,
+            pods: alloc.pods,
           },
-        );
-        const written = await tx.update(
-          { resource: 'pods', namespace: b.pod.metadata.namespace!, name: b.pod.metadata.name! },
-          next as never,
-          fieldsOf(PODS, next),
-          BigInt(b.pod.metadata.resourceVersion!),
-        );
-        if (!written) continue; // the pod changed or went away since we read it
-        used.milliCpu += req.milliCpu;
-        used.memory += req.memory;
-        used.pods += 1;
-        usage.set(b.nodeName, used);
-        bound.push(b);
-      }
+        ];
+      },
+    );
+    const requests: PodBinding[] = bindings.map((b) => {
+      const next = withCondition(
+        { ...b.pod, spec: { ...(b.pod.spec as object), nodeName: b.nodeName } },
+        {
+          type: 'PodScheduled',
+          status: 'True',
+          lastProbeTime: null,
+          lastTransitionTime: transition,
+        },
+      );
+      const req = podRequests(b.pod);
+      return {
+        namespace: b.pod.metadata.namespace!,
+        name: b.pod.metadata.name!,
+        expectedVersion: BigInt(b.pod.metadata.resourceVersion!),
+        node: b.nodeName,
+        milliCpu: req.milliCpu,
+        memory: req.memory,
+        object: next as never,
+        fields: fieldsOf(PODS, next),
+      };
     });
+    const done = await this.repo.bindPods(requests, capacity);
+    const bound = bindings.filter((b) => done.has(podKey(b.pod)));
     for (const b of bound) {
       this.metrics.binds.inc();
       const created = Date.parse(b.pod.metadata.creationTimestamp ?? '');
