@@ -365,7 +365,8 @@ export class ObjectRepository {
       Prisma.sql`
       SELECT resource, namespace, name, resource_version, data FROM objects
       WHERE resource = 'pods'
-        AND coalesce(fields->>${POD_FIELDS.node}, '') = ''
+        -- As a literal, so that the partial index objects_pods_pending_idx applies.
+        AND coalesce(fields->>${Prisma.raw(escapeLiteral(POD_FIELDS.node))}, '') = ''
         AND coalesce(fields->>${POD_FIELDS.phase}, '') NOT IN ('Succeeded', 'Failed')
         AND NOT (data->'metadata' ? 'deletionTimestamp')
         AND coalesce((fields->>${POD_FIELDS.bucket})::int, 0) % ${shards} = ${shard}

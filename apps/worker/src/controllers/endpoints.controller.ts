@@ -26,11 +26,19 @@ export class EndpointsController {
   ) {}
 
   async reconcile(namespace: string): Promise<ReconcileResult | void> {
-    const [services, pods, endpoints] = await Promise.all([
+    const [services, endpoints] = await Promise.all([
       this.registry.list(SERVICES, namespace, {}),
-      this.registry.list(PODS, namespace, {}),
       this.registry.list(ENDPOINTS, namespace, {}),
     ]);
+    // Only the pods some Service selects (a label-index query), not every pod of the
+    // namespace: a namespace of 5,000 pods and no Service reads none.
+    const selectors = services.items
+      .filter((svc) => !svc.metadata.deletionTimestamp)
+      .map((svc) => (svc.spec as { selector?: Record<string, string> } | undefined)?.selector)
+      .filter((sel): sel is Record<string, string> => !!sel && Object.keys(sel).length > 0);
+    const pods = selectors.length
+      ? await this.registry.list(PODS, namespace, { scope: { labelsAnyOf: selectors } })
+      : { items: [] as KubeObject[] };
     const existing = new Map(endpoints.items.map((e) => [e.metadata.name!, e]));
     const wanted = new Set<string>();
     for (const svc of services.items) {
