@@ -146,7 +146,11 @@ function start(name, script, args, env, logDir) {
   const logFile = path.join(logDir, `${name}.log`);
   const out = fs.openSync(logFile, 'a');
   const nodeArgs = CPU_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROF)}`, `--cpu-prof-name=${name}.cpuprofile`]
+    ? [
+        '--cpu-prof',
+        `--cpu-prof-dir=${path.resolve(CPU_PROF)}`,
+        `--cpu-prof-name=${name}.cpuprofile`,
+      ]
     : [];
   const child = spawn(process.execPath, [...nodeArgs, path.join(root, script), ...args], {
     cwd: root,

@@ -3,12 +3,7 @@ import type { AddressInfo } from 'node:net';
 import IORedis from 'ioredis';
 import { qualifiedResource, RESOURCES } from '@berth/core';
 import { Registry } from '@berth/registry';
-import {
-  ChangeFeed,
-  Database,
-  ObjectRepository,
-  type StoredObject,
-} from '@berth/store';
+import { ChangeFeed, Database, ObjectRepository, type StoredObject } from '@berth/store';
 import type { WorkerConfig } from './config';
 import { DeploymentController } from './controllers/deployment.controller';
 import { EndpointsController } from './controllers/endpoints.controller';
@@ -25,6 +20,7 @@ import { SchedulerController } from './controllers/scheduler.controller';
 import { TenantController } from './controllers/tenant.controller';
 import { FeedFollower } from './feed/feed-follower';
 import { ObjectCache } from './feed/object-cache';
+import { PodUsageCache } from './feed/pod-usage';
 import { resyncRoutes } from './feed/resync';
 import { LeaderElection } from './leader/leader-election';
 import { createLogger } from './log';
@@ -87,6 +83,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     log,
     NODE_LEASE_NAMESPACE,
   );
+  const podUsage = new PodUsageCache(repo, feed, log);
   const scheduler = new SchedulerController(
     registry,
     repo,
@@ -94,6 +91,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     metrics,
     { batchSize: config.schedulerBatchSize, shards: config.schedulerShards },
     nodeCache,
+    podUsage,
     log,
   );
   const replicaSets = new ReplicaSetController(registry, events, log);
@@ -211,6 +209,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
       await follower.stop();
       await queues.close();
       nodeCache.stop();
+      podUsage.stop();
       leaseCache.stop();
       await feed.stop();
       if (!(await database.close()))

@@ -68,7 +68,10 @@ export class Database {
  * True when it disconnected in time.
  */
 export async function disconnectWithin(prisma: PrismaClient, ms = 3000): Promise<boolean> {
-  return within(ms, prisma.$disconnect().catch(() => undefined));
+  return within(
+    ms,
+    prisma.$disconnect().catch(() => undefined),
+  );
 }
 
 /** True when `work` settled within `ms`. */

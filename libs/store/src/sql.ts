@@ -18,7 +18,10 @@ const PARSERS = {
  * Runs a statement built with `Prisma.sql` (a pure template builder: values always go as
  * bind parameters) directly on pg and returns its rows.
  */
-export async function query<T extends QueryResultRow>(db: Queryable, sql: Prisma.Sql): Promise<T[]> {
+export async function query<T extends QueryResultRow>(
+  db: Queryable,
+  sql: Prisma.Sql,
+): Promise<T[]> {
   const res = await db.query<T>({ text: sql.text, values: sql.values, types: PARSERS });
   return res.rows;
 }

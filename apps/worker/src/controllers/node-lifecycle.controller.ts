@@ -118,9 +118,7 @@ export class NodeLifecycleController {
     // nodes: evictions pause, and the NoExecute taints come off (Kubernetes'
     // markNodeAsReachable), so tolerations count again from when the disruption ends.
     const paused =
-      readyStatus(node) !== 'True'
-        ? evictionsPaused(await this.caches.nodes.list())
-        : undefined;
+      readyStatus(node) !== 'True' ? evictionsPaused(await this.caches.nodes.list()) : undefined;
     if (paused !== this.lastPause && paused) this.log.warn(paused);
     this.lastPause = paused;
     const wantedTaints = (cur: KubeObject): Taint[] => {

@@ -85,6 +85,11 @@ export class SchedulerController {
       list(): Promise<KubeObject[]>;
       catchUp(): Promise<boolean>;
     },
+    /** The requests already on each node, kept current from the change feed. */
+    private readonly podUsage: {
+      usage(): Promise<ReadonlyMap<string, NodeUsage>>;
+      assume(pod: KubeObject): void;
+    },
     private readonly log: Logger,
   ) {}
 
@@ -93,7 +98,7 @@ export class SchedulerController {
     if (pending.length === 0) return;
     const batch = pending.slice(0, this.opts.batchSize);
     let nodes = await this.nodeCache.list();
-    const usage = new Map((await this.repo.podUsageByNode()).map((u) => [u.node, u]));
+    const usage = await this.podUsage.usage();
     let plan = planBindings(
       batch,
       nodes.map((n) => nodeInfo(n, usage.get(n.metadata.name!))),
@@ -199,7 +204,12 @@ export class SchedulerController {
       };
     });
     const done = await this.repo.bindPods(requests, capacity);
-    const bound = bindings.filter((b) => done.has(podKey(b.pod)));
+    const bound = bindings.filter((b, i) => {
+      if (!done.has(podKey(b.pod))) return false;
+      // Counted on its node now, not only once its change comes round the feed.
+      this.podUsage.assume(requests[i].object as unknown as KubeObject);
+      return true;
+    });
     for (const b of bound) {
       this.metrics.binds.inc();
       const created = Date.parse(b.pod.metadata.creationTimestamp ?? '');

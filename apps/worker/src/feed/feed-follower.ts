@@ -150,9 +150,11 @@ export class FeedFollower {
   }
 
   private async enqueue(route: Route): Promise<void> {
-    await this.queues.enqueue(route.queue, route.payload as never).catch((err) =>
-      this.log.warn('enqueue failed', { queue: route.queue, error: (err as Error).message }),
-    );
+    await this.queues
+      .enqueue(route.queue, route.payload as never)
+      .catch((err) =>
+        this.log.warn('enqueue failed', { queue: route.queue, error: (err as Error).message }),
+      );
   }
 
   async stop(): Promise<void> {

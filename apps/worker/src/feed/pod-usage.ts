@@ -1,0 +1,164 @@
+import { podNonZeroRequests, podRequests, type KubeObject } from '@berth/core';
+import type {
+  ChangeFeed,
+  ChangeRecord,
+  NodeUsage,
+  ObjectRepository,
+  Subscription,
+} from '@berth/store';
+import type { Logger } from '../log';
+
+const TERMINAL = new Set(['Succeeded', 'Failed']);
+const RETRY_MS = 1000;
+
+/** What one pod adds to its node's usage. */
+interface Share {
+  node: string;
+  milliCpu: bigint;
+  memory: bigint;
+  nonZeroMilliCpu: bigint;
+  nonZeroMemory: bigint;
+  owner?: string;
+}
+
+/** A bound, not finished pod's share of its node; undefined for any other pod. */
+function shareOf(pod: KubeObject): Share | undefined {
+  const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+  const phase = (pod.status as { phase?: string } | undefined)?.phase ?? '';
+  if (!node || TERMINAL.has(phase)) return undefined;
+  try {
+    const req = podRequests(pod);
+    const nonZero = podNonZeroRequests(pod);
+    return {
+      node,
+      milliCpu: req.milliCpu,
+      memory: req.memory,
+      nonZeroMilliCpu: nonZero.milliCpu,
+      nonZeroMemory: nonZero.memory,
+      owner: (pod.metadata.ownerReferences ?? []).find((r) => r.controller)?.uid,
+    };
+  } catch {
+    return undefined; // requests the store would not have summed either
+  }
+}
+
+/**
+ * The requests of the pods bound to each node, kept current from the change feed (the
+ * scheduler's cache): planning a batch reads it instead of summing every pod in the store.
+ * Pods the scheduler has just bound are counted at once (`assume`, as kube-scheduler's
+ * cache does), before their change comes round. The binding itself re-checks each node's
+ * room under the store's lock, so a view a moment behind can cost a retry, never an
+ * overcommitted node.
+ */
+export class PodUsageCache {
+  private readonly shares = new Map<string, Share>();
+  private readonly byNode = new Map<string, NodeUsage>();
+  private subscription?: Subscription;
+  private synced?: Promise<void>;
+  private stopped = false;
+  private retry?: NodeJS.Timeout;
+
+  constructor(
+    private readonly repo: ObjectRepository,
+    private readonly feed: ChangeFeed,
+    private readonly log: Logger,
+  ) {}
+
+  ready(): Promise<void> {
+    this.synced ??= this.sync();
+    return this.synced;
+  }
+
+  /** Usage by node name (nodes with no pods are absent). Not to be changed by callers. */
+  async usage(): Promise<ReadonlyMap<string, NodeUsage>> {
+    await this.ready();
+    return this.byNode;
+  }
+
+  /** Counts a pod just bound (its change will say the same when it arrives). */
+  assume(pod: KubeObject): void {
+    this.set(`${pod.metadata.namespace}/${pod.metadata.name}`, shareOf(pod));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.subscription?.close();
+    this.subscription = undefined;
+  }
+
+  private async sync(): Promise<void> {
+    for (;;) {
+      try {
+        const listed = await this.repo.list({ resource: 'pods' });
+        this.shares.clear();
+        this.byNode.clear();
+        for (const item of listed.items)
+          this.set(`${item.key.namespace}/${item.key.name}`, shareOf(item.object as KubeObject));
+        if (this.stopped) return;
+        this.subscription = await this.feed.subscribe(listed.revision, {
+          resource: 'pods',
+          onChange: (change) => this.apply(change),
+          onError: (err) => {
+            this.log.warn('pod usage cache: subscription lost; listing again', {
+              error: err.message,
+            });
+            this.subscription = undefined;
+            if (!this.stopped) this.synced = this.sync();
+          },
+        });
+        return;
+      } catch (err) {
+        if (this.stopped) return;
+        this.log.warn('pod usage cache: list failed; retrying', { error: (err as Error).message });
+        await new Promise((resolve) => {
+          this.retry = setTimeout(resolve, RETRY_MS);
+        });
+      }
+    }
+  }
+
+  private apply(change: ChangeRecord): void {
+    const key = `${change.namespace}/${change.name}`;
+    this.set(key, change.type === 'DELETED' ? undefined : shareOf(change.object as KubeObject));
+  }
+
+  private set(key: string, share: Share | undefined): void {
+    const old = this.shares.get(key);
+    if (old) this.add(old, -1);
+    if (share) {
+      this.shares.set(key, share);
+      this.add(share, 1);
+    } else {
+      this.shares.delete(key);
+    }
+  }
+
+  private add(share: Share, sign: 1 | -1): void {
+    const n = BigInt(sign);
+    let u = this.byNode.get(share.node);
+    if (!u) {
+      u = {
+        node: share.node,
+        milliCpu: 0n,
+        memory: 0n,
+        nonZeroMilliCpu: 0n,
+        nonZeroMemory: 0n,
+        pods: 0,
+        owners: {},
+      };
+      this.byNode.set(share.node, u);
+    }
+    u.milliCpu += n * share.milliCpu;
+    u.memory += n * share.memory;
+    u.nonZeroMilliCpu += n * share.nonZeroMilliCpu;
+    u.nonZeroMemory += n * share.nonZeroMemory;
+    u.pods += sign;
+    if (share.owner) {
+      const count = (u.owners[share.owner] ?? 0) + sign;
+      if (count > 0) u.owners[share.owner] = count;
+      else delete u.owners[share.owner];
+    }
+    if (u.pods <= 0) this.byNode.delete(share.node);
+  }
+}
