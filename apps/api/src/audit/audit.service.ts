@@ -43,6 +43,27 @@ export interface AuditNote {
   after?: KubeObject;
 }
 
+/**
+ * A node agent's heartbeat stream, which Kubernetes' recommended audit policies leave out
+ * (level None for system:nodes' node and pod status updates): its Lease renewals, its
+ * Node status and its pods' status, when they succeed. 1,000 nodes would otherwise add
+ * 100 rows a second to the trail, about 8.6 million a day, saying only "still alive".
+ * A refused or failed one is still recorded.
+ */
+export function isHeartbeat(
+  principal: Principal | undefined,
+  info: RequestInfo | undefined,
+  code: number,
+): boolean {
+  if (principal?.kind !== 'node' || !info?.isResourceRequest || code >= 400) return false;
+  if (info.group === 'coordination.k8s.io' && info.resource === 'leases') return true;
+  return (
+    info.group === '' &&
+    info.subresource === 'status' &&
+    (info.resource === 'nodes' || info.resource === 'pods')
+  );
+}
+
 function verbOf(method: string): string {
   return { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' }[method] ?? method;
 }
@@ -72,6 +93,8 @@ export class AuditService implements BeforeApplicationShutdown {
   watch(req: Request, res: Response): void {
     if (!MUTATING.has(req.method)) return;
     res.on('finish', () => {
+      const info = res.locals.requestInfo as RequestInfo | undefined;
+      if (isHeartbeat(req.user as Principal | undefined, info, res.statusCode)) return;
       try {
         this.buffer.push(this.record(req, res));
       } catch (err) {
