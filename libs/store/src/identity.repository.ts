@@ -270,7 +270,11 @@ export class IdentityRepository {
     return res.count;
   }
 
+  /** Records a credential's use (at most once a minute per credential: plain SQL on pg). */
   async markUsed(id: string, at = new Date()): Promise<void> {
-    await this.prisma.credential.updateMany({ where: { id }, data: { lastUsedAt: at } });
+    await query(
+      this.database.pool,
+      Prisma.sql`UPDATE credentials SET last_used_at = ${at} WHERE id = ${id}::uuid`,
+    );
   }
 }

@@ -16,9 +16,11 @@ export class EventRecorder {
     const namespace = spec.involvedObject.namespace || 'default';
     const name = eventName(spec);
     try {
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const existing = await this.registry.repo.get(this.registry.key(this.def, namespace, name));
-        const event = eventFor(spec, existing?.object as KubeObject | undefined, new Date());
+      // Most events are new (a pod is scheduled once): try creating first, and read the
+      // existing one only when there is one to count on.
+      let existing: KubeObject | undefined;
+      for (let attempt = 0; attempt < 4; attempt++) {
+        const event = eventFor(spec, existing, new Date());
         try {
           if (existing) {
             await this.registry.update(this.def, namespace, name, event, '', WRITE);
@@ -28,7 +30,12 @@ export class EventRecorder {
           return;
         } catch (err) {
           const reason = (err as { reason?: string }).reason;
-          if (reason !== 'Conflict' && reason !== 'AlreadyExists') throw err;
+          if (reason !== 'Conflict' && reason !== 'AlreadyExists' && reason !== 'NotFound')
+            throw err;
+          const stored = await this.registry.repo.get(
+            this.registry.key(this.def, namespace, name),
+          );
+          existing = stored?.object as KubeObject | undefined;
         }
       }
     } catch (err) {
