@@ -225,6 +225,7 @@ export class IdentityRepository {
                CASE WHEN u.id IS NULL THEN NULL ELSE json_build_object(${USER_JSON}) END AS "user"
         FROM credentials c LEFT JOIN users u ON u.id = c.user_id
         WHERE c.secret_hash = ${secretHash}`,
+      { prepare: true },
     );
     if (!rows.length) return null;
     const row = rows[0];

@@ -14,6 +14,9 @@ import type {
   StoredObject,
 } from './types';
 
+/** The store's hot statements of fixed shape are prepared once per connection. */
+const PREPARED = { prepare: true } as const;
+
 /** Statement and idle-in-transaction limit of `atomically` (it holds the revision lock). */
 const ATOMIC_TIMEOUT_MS = 30_000;
 
@@ -250,6 +253,7 @@ export class ObjectRepository {
              (SELECT compacted FROM revision WHERE id = 1) AS compacted
       FROM changes
       WHERE revision > ${after} ${filter} ORDER BY revision LIMIT ${limit}`,
+      PREPARED,
     );
     const compacted = rows.length ? rows[0].compacted : (await this.revision()).compacted;
     if (after < compacted) {
@@ -351,6 +355,7 @@ export class ObjectRepository {
           WHERE n.resource = 'namespaces' AND n.namespace = '' AND n.name = ${namespace}
             AND jsonb_typeof(t.data->'spec'->'quota'->'hard') = 'object'
             AND t.data->'spec'->'quota'->'hard' <> '{}'::jsonb) AS applies`,
+      PREPARED,
     );
     return { quotaApplies: rows[0]?.applies === true, limitRanges: rows[0]?.ranges ?? [] };
   }
@@ -493,7 +498,7 @@ export class ObjectRepository {
   }
 
   private async write(sql: Prisma.Sql): Promise<Row[]> {
-    return query<Row>(this.pool, sql);
+    return query<Row>(this.pool, sql, PREPARED);
   }
 
   private async whyNot(key: ObjectKey, expectedVersion?: bigint): Promise<StoreError> {
@@ -515,6 +520,7 @@ async function getObject(db: Queryable, key: ObjectKey): Promise<StoredObject | 
     Prisma.sql`
     SELECT resource, namespace, name, resource_version, data FROM objects
     WHERE resource = ${key.resource} AND namespace = ${key.namespace} AND name = ${key.name}`,
+    PREPARED,
   );
   return rows.length ? toStored(rows[0]) : null;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { types, type Pool, type PoolClient, type QueryResultRow } from 'pg';
 import type { Prisma } from './generated/prisma/client';
 
@@ -14,15 +15,35 @@ const PARSERS = {
       : types.getTypeParser(oid, format ?? 'text')) as typeof types.getTypeParser,
 };
 
+/** Statement names by text: each connection parses and plans a named statement once. */
+const names = new Map<string, string>();
+
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (!name) {
+    name = `berth_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
 /**
  * Runs a statement built with `Prisma.sql` (a pure template builder: values always go as
- * bind parameters) directly on pg and returns its rows.
+ * bind parameters) directly on pg and returns its rows. `prepare` makes it a named
+ * prepared statement, parsed and planned once per connection: for the store's hot
+ * statements of fixed shape, where planning costs about as much as running them.
  */
 export async function query<T extends QueryResultRow>(
   db: Queryable,
   sql: Prisma.Sql,
+  opts: { prepare?: boolean } = {},
 ): Promise<T[]> {
-  const res = await db.query<T>({ text: sql.text, values: sql.values, types: PARSERS });
+  const res = await db.query<T>({
+    text: sql.text,
+    values: sql.values,
+    types: PARSERS,
+    ...(opts.prepare ? { name: statementName(sql.text) } : {}),
+  });
   return res.rows;
 }
 
