@@ -1,7 +1,7 @@
 import { escapeLiteral, type Pool, type PoolClient } from 'pg';
 import { Prisma } from './generated/prisma/client';
 import { StoreError } from './errors';
-import { query, transaction, type Queryable } from './sql';
+import { query, script, transaction, type Queryable } from './sql';
 import type {
   ChangeRecord,
   ChangeType,
@@ -417,7 +417,7 @@ export class ObjectRepository {
     const f = (name: string) => escapeLiteral(name);
     // Statement by statement: the usage is read after the lock is held (a statement's
     // snapshot is taken when it starts), so no binding committed meanwhile is missed.
-    const script = `
+    const text = `
       BEGIN;
       SET LOCAL statement_timeout = ${ATOMIC_TIMEOUT_MS};
       SELECT value FROM revision WHERE id = 1 FOR UPDATE;
@@ -472,29 +472,8 @@ export class ObjectRepository {
              (SELECT pg_notify(${f(CHANGES_CHANNEL)}, value::text) IS NULL FROM bump) AS notified
       FROM upd;
       COMMIT;`;
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      const results = (await client.query(script)) as unknown as Array<{
-        rows: Array<{ namespace: string; name: string }>;
-      }>;
-      return new Set(results[3].rows.map((r) => `${r.namespace}/${r.name}`));
-    } catch (err) {
-      await client.query('ROLLBACK').catch((rollbackErr: Error) => {
-        broken = rollbackErr;
-      });
-      throw err;
-    } finally {
-      client.release(broken);
-    }
-  }
-
-  /**
-   * Sum of the requests of the pods bound to each node (not terminal), from the
-   * internal request fields the registry stores with every pod.
-   */
-  async podUsageByNode(nodeNames?: string[]): Promise<NodeUsage[]> {
-    return podUsage(this.pool, nodeNames);
+    const results = await script<{ namespace: string; name: string }>(this.pool, text);
+    return new Set(results[3].map((r) => `${r.namespace}/${r.name}`));
   }
 
   private async write(sql: Prisma.Sql): Promise<Row[]> {
@@ -652,54 +631,6 @@ export function podBucket(key: string): number {
   return (h >>> 0) % POD_BUCKETS;
 }
 
-async function podUsage(client: Queryable, nodeNames?: string[]): Promise<NodeUsage[]> {
-  const filter = nodeNames
-    ? Prisma.sql`AND fields->>${POD_FIELDS.node} = ANY(${nodeNames}::text[])`
-    : Prisma.sql`AND coalesce(fields->>${POD_FIELDS.node}, '') <> ''`;
-  const rows = await query<{
-    node: string;
-    owner: string | null;
-    milli_cpu: string | null;
-    memory: string | null;
-    nz_milli_cpu: string | null;
-    nz_memory: string | null;
-    pods: bigint;
-  }>(
-    client,
-    Prisma.sql`
-    SELECT fields->>${POD_FIELDS.node} AS node, fields->>${POD_FIELDS.owner} AS owner,
-           sum(coalesce((fields->>${POD_FIELDS.milliCpu})::numeric, 0))::text AS milli_cpu,
-           sum(coalesce((fields->>${POD_FIELDS.memory})::numeric, 0))::text AS memory,
-           sum(coalesce((fields->>${POD_FIELDS.nonZeroMilliCpu})::numeric, 0))::text AS nz_milli_cpu,
-           sum(coalesce((fields->>${POD_FIELDS.nonZeroMemory})::numeric, 0))::text AS nz_memory,
-           count(*) AS pods
-    FROM objects
-    WHERE resource = 'pods' ${filter}
-      AND coalesce(fields->>${POD_FIELDS.phase}, '') NOT IN ('Succeeded', 'Failed')
-    GROUP BY 1, 2`,
-  );
-  const byNode = new Map<string, NodeUsage>();
-  for (const r of rows) {
-    const u = byNode.get(r.node) ?? {
-      node: r.node,
-      milliCpu: 0n,
-      memory: 0n,
-      nonZeroMilliCpu: 0n,
-      nonZeroMemory: 0n,
-      pods: 0,
-      owners: {},
-    };
-    u.milliCpu += BigInt(r.milli_cpu ?? '0');
-    u.memory += BigInt(r.memory ?? '0');
-    u.nonZeroMilliCpu += BigInt(r.nz_milli_cpu ?? '0');
-    u.nonZeroMemory += BigInt(r.nz_memory ?? '0');
-    u.pods += Number(r.pods);
-    if (r.owner) u.owners[r.owner] = (u.owners[r.owner] ?? 0) + Number(r.pods);
-    byNode.set(r.node, u);
-  }
-  return [...byNode.values()];
-}
-
 /** Writes inside `ObjectRepository.atomically`, each taking the next revision. */
 export class AtomicTransaction {
   constructor(
@@ -710,10 +641,6 @@ export class AtomicTransaction {
 
   get(key: ObjectKey): Promise<StoredObject | null> {
     return getObject(this.client, key);
-  }
-
-  podUsageByNode(nodeNames?: string[]): Promise<NodeUsage[]> {
-    return podUsage(this.client, nodeNames);
   }
 
   /** Every object of `resource`, in these namespaces when given, in key order. */

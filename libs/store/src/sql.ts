@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { types, type Pool, type PoolClient, type QueryResultRow } from 'pg';
+import { types, type Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
 import type { Prisma } from './generated/prisma/client';
 
 /** A pool or one checked-out connection (inside a transaction). */
@@ -48,22 +48,14 @@ export async function query<T extends QueryResultRow>(
 }
 
 /**
- * Runs `fn` in a transaction on one pooled connection (`begin` chooses the isolation
- * level). Rolls back and rethrows on error; a connection whose ROLLBACK failed is
- * discarded, not returned to the pool.
+ * Runs `fn` on one pooled connection. If it fails, whatever transaction it left open is
+ * rolled back; a connection whose ROLLBACK failed is discarded, not returned to the pool.
  */
-export async function transaction<T>(
-  pool: Pool,
-  begin: string,
-  fn: (client: PoolClient) => Promise<T>,
-): Promise<T> {
+async function withConnection<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query(begin);
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
+    return await fn(client);
   } catch (err) {
     await client.query('ROLLBACK').catch((rollbackErr: Error) => {
       broken = rollbackErr;
@@ -72,4 +64,30 @@ export async function transaction<T>(
   } finally {
     client.release(broken);
   }
+}
+
+/** Runs `fn` in a transaction on one pooled connection (`begin` chooses the isolation level). */
+export function transaction<T>(
+  pool: Pool,
+  begin: string,
+  fn: (client: PoolClient) => Promise<T>,
+): Promise<T> {
+  return withConnection(pool, async (client) => {
+    await client.query(begin);
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  });
+}
+
+/**
+ * Runs a script of several statements (with its own BEGIN and COMMIT, values inlined as
+ * escaped literals) in ONE round trip; if a statement fails, the rest are skipped and the
+ * transaction is rolled back. Returns the rows of each statement, in order.
+ */
+export function script<T extends QueryResultRow>(pool: Pool, text: string): Promise<T[][]> {
+  return withConnection(pool, async (client) => {
+    const res = (await client.query(text)) as unknown as QueryResult<T> | QueryResult<T>[];
+    return (Array.isArray(res) ? res : [res]).map((r) => r.rows);
+  });
 }

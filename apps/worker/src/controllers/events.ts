@@ -32,9 +32,7 @@ export class EventRecorder {
           const reason = (err as { reason?: string }).reason;
           if (reason !== 'Conflict' && reason !== 'AlreadyExists' && reason !== 'NotFound')
             throw err;
-          const stored = await this.registry.repo.get(
-            this.registry.key(this.def, namespace, name),
-          );
+          const stored = await this.registry.repo.get(this.registry.key(this.def, namespace, name));
           existing = stored?.object as KubeObject | undefined;
         }
       }

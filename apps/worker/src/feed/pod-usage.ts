@@ -4,12 +4,12 @@ import type {
   ChangeRecord,
   NodeUsage,
   ObjectRepository,
-  Subscription,
+  StoredObject,
 } from '@berth/store';
 import type { Logger } from '../log';
+import { Informer } from './object-cache';
 
 const TERMINAL = new Set(['Succeeded', 'Failed']);
-const RETRY_MS = 1000;
 
 /** What one pod adds to its node's usage. */
 interface Share {
@@ -50,23 +50,12 @@ function shareOf(pod: KubeObject): Share | undefined {
  * room under the store's lock, so a view a moment behind can cost a retry, never an
  * overcommitted node.
  */
-export class PodUsageCache {
+export class PodUsageCache extends Informer {
   private readonly shares = new Map<string, Share>();
   private readonly byNode = new Map<string, NodeUsage>();
-  private subscription?: Subscription;
-  private synced?: Promise<void>;
-  private stopped = false;
-  private retry?: NodeJS.Timeout;
 
-  constructor(
-    private readonly repo: ObjectRepository,
-    private readonly feed: ChangeFeed,
-    private readonly log: Logger,
-  ) {}
-
-  ready(): Promise<void> {
-    this.synced ??= this.sync();
-    return this.synced;
+  constructor(repo: ObjectRepository, feed: ChangeFeed, log: Logger) {
+    super(repo, feed, 'pods', log);
   }
 
   /** Usage by node name (nodes with no pods are absent). Not to be changed by callers. */
@@ -80,45 +69,14 @@ export class PodUsageCache {
     this.set(`${pod.metadata.namespace}/${pod.metadata.name}`, shareOf(pod));
   }
 
-  stop(): void {
-    this.stopped = true;
-    if (this.retry) clearTimeout(this.retry);
-    this.subscription?.close();
-    this.subscription = undefined;
+  protected replace(items: StoredObject[]): void {
+    this.shares.clear();
+    this.byNode.clear();
+    for (const item of items)
+      this.set(`${item.key.namespace}/${item.key.name}`, shareOf(item.object as KubeObject));
   }
 
-  private async sync(): Promise<void> {
-    for (;;) {
-      try {
-        const listed = await this.repo.list({ resource: 'pods' });
-        this.shares.clear();
-        this.byNode.clear();
-        for (const item of listed.items)
-          this.set(`${item.key.namespace}/${item.key.name}`, shareOf(item.object as KubeObject));
-        if (this.stopped) return;
-        this.subscription = await this.feed.subscribe(listed.revision, {
-          resource: 'pods',
-          onChange: (change) => this.apply(change),
-          onError: (err) => {
-            this.log.warn('pod usage cache: subscription lost; listing again', {
-              error: err.message,
-            });
-            this.subscription = undefined;
-            if (!this.stopped) this.synced = this.sync();
-          },
-        });
-        return;
-      } catch (err) {
-        if (this.stopped) return;
-        this.log.warn('pod usage cache: list failed; retrying', { error: (err as Error).message });
-        await new Promise((resolve) => {
-          this.retry = setTimeout(resolve, RETRY_MS);
-        });
-      }
-    }
-  }
-
-  private apply(change: ChangeRecord): void {
+  protected apply(change: ChangeRecord): void {
     const key = `${change.namespace}/${change.name}`;
     this.set(key, change.type === 'DELETED' ? undefined : shareOf(change.object as KubeObject));
   }
