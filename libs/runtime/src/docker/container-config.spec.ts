@@ -63,6 +63,28 @@ describe('container-config', () => {
       ).toThrow(ContainerConfigError);
   });
 
+  it("expands $(VAR) in env, command and args as kubelet does ($$ escapes)", () => {
+    const body = createBody(
+      pod,
+      {
+        name: 'app',
+        image: 'x',
+        env: [
+          { name: 'HOST', value: 'db' },
+          { name: 'URL', value: 'pg://$(HOST):5432' },
+          { name: 'LATER', value: '$(UNSET)' },
+        ],
+        command: ['sh', '-c', 'echo $(URL)'],
+        args: ['$$(HOST)', '$(HOST)'],
+      },
+      0,
+      'now',
+    );
+    expect(body.Env).toEqual(['HOST=db', 'URL=pg://db:5432', 'LATER=$(UNSET)']);
+    expect(body.Entrypoint).toEqual(['sh', '-c', 'echo pg://db:5432']);
+    expect(body.Cmd).toEqual(['$(HOST)', 'db']);
+  });
+
   it('keeps the pod spec in the labels so that it can be read back', () => {
     const body = createBody(pod, pod.containers[0], 3, '2026-01-01T00:00:00Z');
     expect(body.Labels?.[LABELS.restartCount]).toBe('3');

@@ -4,6 +4,7 @@
  */
 import { parseQuantity } from '@berth/core';
 import type { ContainerCreateOptions, ContainerInspectInfo } from 'dockerode';
+import { buildEnv, expandVars } from '../expand';
 import type { ContainerSpec, PodSpecForRuntime } from '../types';
 
 /** The labels every Berth container carries (kubelet's dockershim kept `io.kubernetes.*`). */
@@ -54,10 +55,13 @@ export function createBody(
     // An empty HostPort asks Docker for a free port; it is read back from inspect.
     bindings[portKey(p)] = [{ HostIp: '', HostPort: '' }];
   }
+  // kubelet's $(VAR) expansion, as the process runtime does: each env value against the
+  // entries before it, then command and args against the whole env.
+  const env = buildEnv({}, spec.env);
   const body: ContainerCreateOptions = {
     Image: spec.image,
     Hostname: pod.name.slice(0, 63),
-    Env: (spec.env ?? []).map((e) => `${e.name}=${e.value ?? ''}`),
+    Env: [...env].map(([name, value]) => `${name}=${value}`),
     Labels: {
       [LABELS.podUID]: pod.uid,
       [LABELS.podName]: pod.name,
@@ -75,8 +79,8 @@ export function createBody(
       ...resources(spec),
     },
   };
-  if (spec.command?.length) body.Entrypoint = spec.command;
-  if (spec.args?.length) body.Cmd = spec.args;
+  if (spec.command?.length) body.Entrypoint = spec.command.map((s) => expandVars(s, env));
+  if (spec.args?.length) body.Cmd = spec.args.map((s) => expandVars(s, env));
   if (spec.workingDir) body.WorkingDir = spec.workingDir;
   return body;
 }

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { httpCheck, tcpCheck, type ProbeResult } from '../probe-checks';
 import type { ProbeSpec } from '../types';
-import { expandVars } from './expand';
+import { expandVars } from '../expand';
 
 export interface ProbeTarget {
   /** A probe's `port` (number or a port name) → the node port to connect to. */

@@ -69,7 +69,7 @@ import type {
   RuntimeLogger,
 } from '../types';
 import { CgroupV2 } from './cgroup';
-import { buildEnv, expandVars } from './expand';
+import { buildEnv, expandVars } from '../expand';
 import { InstanceLog, LOG_TICK_MS, formatLine, removeInstanceLogs } from './log-files';
 import { PortAllocator } from './ports';
 import { probeTimings, runProbe, type ProbeTarget } from './probes';
