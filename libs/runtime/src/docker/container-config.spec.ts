@@ -63,7 +63,7 @@ describe('container-config', () => {
       ).toThrow(ContainerConfigError);
   });
 
-  it("expands $(VAR) in env, command and args as kubelet does ($$ escapes)", () => {
+  it('expands $(VAR) in env, command and args as kubelet does ($$ escapes)', () => {
     const body = createBody(
       pod,
       {
