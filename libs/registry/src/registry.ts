@@ -12,6 +12,7 @@ import {
   objectMetaPatchSchema,
   parseFieldSelector,
   parseLabelSelector,
+  podHostPorts,
   podNonZeroRequests,
   podRequests,
   PATCH_CONTENT_TYPES,
@@ -156,6 +157,7 @@ function podInternalFields(pod: KubeObject): Record<string, string> {
     const requests = podRequests(pod);
     const nonZero = podNonZeroRequests(pod);
     const owner = (pod.metadata.ownerReferences ?? []).find((r) => r.controller);
+    const hostPorts = podHostPorts(pod);
     return {
       [POD_FIELDS.milliCpu]: requests.milliCpu.toString(),
       [POD_FIELDS.memory]: requests.memory.toString(),
@@ -165,6 +167,7 @@ function podInternalFields(pod: KubeObject): Record<string, string> {
         podBucket(`${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`),
       ),
       ...(owner ? { [POD_FIELDS.owner]: owner.uid } : {}),
+      ...(hostPorts.length ? { [POD_FIELDS.hostPorts]: hostPorts.join(',') } : {}),
     };
   } catch {
     return {};

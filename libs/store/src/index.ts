@@ -13,7 +13,7 @@ export {
   POD_BUCKETS,
   podBucket,
 } from './object.repository';
-export type { NodeCapacity, NodeUsage, PodBinding } from './object.repository';
+export type { NodeCapacity, PodBinding } from './object.repository';
 export { ChangeFeed } from './change-feed';
 export type { ChangeFeedOptions, FeedIndex, FeedSubscriber, Subscription } from './change-feed';
 export { IdentityRepository } from './identity.repository';

@@ -280,6 +280,7 @@ describe('ObjectRepository (real PostgreSQL)', () => {
       node: nodeName,
       milliCpu,
       memory: 0n,
+      hostPorts: [],
       object: { ...pod(pending[i].key.name), spec: { nodeName } },
       fields: {
         'spec.nodeName': nodeName,
@@ -328,6 +329,66 @@ describe('ObjectRepository (real PostgreSQL)', () => {
     ]);
     expect((await repo.get({ resource: 'pods', namespace: ns, name: 'b' }))?.object.spec).toEqual(
       {},
+    );
+  });
+
+  it('does not bind a pod to a node where its host port is held', async () => {
+    const ns = 'bind-ports';
+    const node = await repo.create(
+      { resource: 'nodes', namespace: '', name: 'ports-n1' },
+      randomUUID(),
+      { metadata: { name: 'ports-n1' } },
+      {},
+    );
+    await repo.create(
+      { resource: 'pods', namespace: ns, name: 'holder' },
+      randomUUID(),
+      pod('holder'),
+      {
+        'spec.nodeName': 'ports-n1',
+        __hostPorts: 'TCP/8080/0.0.0.0,UDP/53/10.0.0.1',
+      },
+    );
+    const want = async (name: string, hostPorts: string[]) => {
+      const created = await repo.create(
+        { resource: 'pods', namespace: ns, name },
+        randomUUID(),
+        pod(name),
+        {},
+      );
+      return {
+        namespace: ns,
+        name,
+        expectedVersion: created.resourceVersion,
+        node: 'ports-n1',
+        milliCpu: 0n,
+        memory: 0n,
+        hostPorts,
+        object: { ...pod(name), spec: { nodeName: 'ports-n1' } },
+        fields: { 'spec.nodeName': 'ports-n1' },
+      };
+    };
+    const capacity = [
+      {
+        name: 'ports-n1',
+        resourceVersion: node.resourceVersion,
+        milliCpu: 1000n,
+        memory: 1n << 30n,
+        pods: 10,
+      },
+    ];
+    const bound = await repo.bindPods(
+      [
+        await want('same-port-one-address', ['TCP/8080/127.0.0.1']),
+        await want('other-port', ['TCP/8081/0.0.0.0']),
+        await want('udp-53-other-address', ['UDP/53/10.0.0.2']),
+        await want('udp-53-any-address', ['UDP/53/0.0.0.0']),
+        await want('no-ports', []),
+      ],
+      capacity,
+    );
+    expect([...bound].sort()).toEqual(
+      [`${ns}/no-ports`, `${ns}/other-port`, `${ns}/udp-53-other-address`].sort(),
     );
   });
 });

@@ -401,6 +401,7 @@ export class ObjectRepository {
         node: b.node,
         cpu: b.milliCpu.toString(),
         mem: b.memory.toString(),
+        ports: b.hostPorts,
         data: b.object,
         fields: b.fields,
       })),
@@ -424,7 +425,7 @@ export class ObjectRepository {
       WITH input AS (
         SELECT * FROM jsonb_to_recordset(${escapeLiteral(input)}::jsonb) AS b(
           ord int, namespace text, name text, expected bigint, node text,
-          cpu numeric, mem numeric, data jsonb, fields jsonb)),
+          cpu numeric, mem numeric, ports text[], data jsonb, fields jsonb)),
       cap AS (
         SELECT c.* FROM jsonb_to_recordset(${escapeLiteral(capacity)}::jsonb) AS c(
           name text, rv bigint, cpu numeric, mem numeric, pods int)
@@ -439,6 +440,13 @@ export class ObjectRepository {
         WHERE resource = 'pods' AND fields->>${f(POD_FIELDS.node)} IN (SELECT name FROM cap)
           AND coalesce(fields->>${f(POD_FIELDS.phase)}, '') NOT IN ('Succeeded', 'Failed')
         GROUP BY 1),
+      held AS (
+        SELECT fields->>${f(POD_FIELDS.node)} AS node,
+               unnest(string_to_array(fields->>${f(POD_FIELDS.hostPorts)}, ',')) AS port
+        FROM objects
+        WHERE resource = 'pods' AND fields->>${f(POD_FIELDS.node)} IN (SELECT name FROM cap)
+          AND coalesce(fields->>${f(POD_FIELDS.hostPorts)}, '') <> ''
+          AND coalesce(fields->>${f(POD_FIELDS.phase)}, '') NOT IN ('Succeeded', 'Failed')),
       fits AS (
         SELECT w.* FROM (
           SELECT i.*, sum(i.cpu) OVER n AS cum_cpu, sum(i.mem) OVER n AS cum_mem,
@@ -448,7 +456,17 @@ export class ObjectRepository {
         LEFT JOIN used u ON u.node = w.node
         WHERE coalesce(u.cpu, 0) + w.cum_cpu <= c.cpu
           AND coalesce(u.mem, 0) + w.cum_mem <= c.mem
-          AND coalesce(u.pods, 0) + w.cum_pods <= c.pods),
+          AND coalesce(u.pods, 0) + w.cum_pods <= c.pods
+          -- No host port it asks for is held on the node (same protocol and port, and the
+          -- same address or either one 0.0.0.0). The plan keeps a batch's own pods apart.
+          AND NOT EXISTS (
+            SELECT 1 FROM held h, unnest(w.ports) AS want(port)
+            WHERE h.node = w.node
+              AND split_part(h.port, '/', 1) = split_part(want.port, '/', 1)
+              AND split_part(h.port, '/', 2) = split_part(want.port, '/', 2)
+              AND (split_part(h.port, '/', 3) = split_part(want.port, '/', 3)
+                   OR split_part(h.port, '/', 3) = '0.0.0.0'
+                   OR split_part(want.port, '/', 3) = '0.0.0.0'))),
       numbered AS (
         SELECT fits.*, (SELECT value FROM revision WHERE id = 1) + row_number() OVER (ORDER BY ord) AS rev
         FROM fits),
@@ -579,6 +597,8 @@ export interface PodBinding {
   /** The pod's effective requests (what the node's usage sums). */
   milliCpu: bigint;
   memory: bigint;
+  /** The host ports it asks for (`PROTOCOL/port/hostIP`): none may be held on the node. */
+  hostPorts: string[];
   /** The bound pod and its fields as they are to be stored. */
   object: JsonObject;
   fields: Record<string, string>;
@@ -593,18 +613,6 @@ export interface NodeCapacity {
   pods: number;
 }
 
-export interface NodeUsage {
-  node: string;
-  milliCpu: bigint;
-  memory: bigint;
-  /** CPU and memory with kube-scheduler's scoring defaults for missing requests. */
-  nonZeroMilliCpu: bigint;
-  nonZeroMemory: bigint;
-  pods: number;
-  /** Pods per controller owner uid on this node (for spreading). */
-  owners: Record<string, number>;
-}
-
 /** Internal field keys the registry stores for pods (never selectable through the API). */
 export const POD_FIELDS = {
   node: 'spec.nodeName',
@@ -614,6 +622,8 @@ export const POD_FIELDS = {
   nonZeroMilliCpu: '__nonzero.milliCpu',
   nonZeroMemory: '__nonzero.memory',
   owner: '__owner.uid',
+  /** The host ports the pod holds on its node, `PROTOCOL/port/hostIP` joined by commas. */
+  hostPorts: '__hostPorts',
   /** 0–63 from a hash of namespace/name: scheduler shards pick their pods by bucket. */
   bucket: '__bucket',
 } as const;

@@ -1,12 +1,14 @@
 import {
   nodeAllocatable,
   planBindings,
+  podHostPorts,
   podRequests,
   type KubeObject,
   type NodeInfo,
 } from '@berth/core';
 import { fieldsOf, type Registry } from '@berth/registry';
-import type { NodeCapacity, NodeUsage, ObjectRepository, PodBinding } from '@berth/store';
+import type { NodeCapacity, ObjectRepository, PodBinding } from '@berth/store';
+import type { NodeUsage } from '../feed/pod-usage';
 import type { Logger } from '../log';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 import type { ShardPayload } from '../queue/catalog';
@@ -62,6 +64,7 @@ function nodeInfo(node: KubeObject, usage: NodeUsage | undefined): NodeInfo {
     },
     podCount: usage?.pods ?? 0,
     ownerPods: usage?.owners ?? {},
+    ...(usage?.hostPorts.size ? { usedHostPorts: [...usage.hostPorts.keys()] } : {}),
   };
 }
 
@@ -199,6 +202,7 @@ export class SchedulerController {
         node: b.nodeName,
         milliCpu: req.milliCpu,
         memory: req.memory,
+        hostPorts: podHostPorts(b.pod),
         object: next as never,
         fields: fieldsOf(PODS, next),
       };

@@ -73,6 +73,20 @@ describe('PodUsageCache (real PostgreSQL change feed)', () => {
     await until(() => !cache['byNode'].has('n1'), 'n1 empty');
   });
 
+  it('knows the host ports held on each node until their pod finishes', async () => {
+    const withPort = pod('hp', 'n3', '10m');
+    (withPort.spec as { containers: Array<Record<string, unknown>> }).containers[0].ports = [
+      { containerPort: 80, hostPort: 8080 },
+    ];
+    await repo.create(key('hp'), randomUUID(), withPort, {});
+    await until(
+      () => cache['byNode'].get('n3')?.hostPorts.has('TCP/8080/0.0.0.0') === true,
+      'port held',
+    );
+    await repo.update(key('hp'), { ...withPort, status: { phase: 'Failed' } }, {});
+    await until(() => !cache['byNode'].has('n3'), 'port released');
+  });
+
   it('counts an assumed binding at once, and only once when its change arrives', async () => {
     const bound = pod('c', 'n2', '1');
     cache.assume(bound as never);

@@ -1,15 +1,24 @@
-import { podNonZeroRequests, podRequests, type KubeObject } from '@berth/core';
-import type {
-  ChangeFeed,
-  ChangeRecord,
-  NodeUsage,
-  ObjectRepository,
-  StoredObject,
-} from '@berth/store';
+import { podHostPorts, podNonZeroRequests, podRequests, type KubeObject } from '@berth/core';
+import type { ChangeFeed, ChangeRecord, ObjectRepository, StoredObject } from '@berth/store';
 import type { Logger } from '../log';
 import { Informer } from './object-cache';
 
 const TERMINAL = new Set(['Succeeded', 'Failed']);
+
+/** What the pods bound to one node (not finished) take of it. */
+export interface NodeUsage {
+  node: string;
+  milliCpu: bigint;
+  memory: bigint;
+  /** CPU and memory with kube-scheduler's scoring defaults for missing requests. */
+  nonZeroMilliCpu: bigint;
+  nonZeroMemory: bigint;
+  pods: number;
+  /** Pods per controller owner uid on this node (for spreading). */
+  owners: Record<string, number>;
+  /** Host ports held (`PROTOCOL/port/hostIP`) → by how many pods. */
+  hostPorts: Map<string, number>;
+}
 
 /** What one pod adds to its node's usage. */
 interface Share {
@@ -19,6 +28,7 @@ interface Share {
   nonZeroMilliCpu: bigint;
   nonZeroMemory: bigint;
   owner?: string;
+  hostPorts: string[];
 }
 
 /** A bound, not finished pod's share of its node; undefined for any other pod. */
@@ -36,6 +46,7 @@ function shareOf(pod: KubeObject): Share | undefined {
       nonZeroMilliCpu: nonZero.milliCpu,
       nonZeroMemory: nonZero.memory,
       owner: (pod.metadata.ownerReferences ?? []).find((r) => r.controller)?.uid,
+      hostPorts: podHostPorts(pod),
     };
   } catch {
     return undefined; // requests the store would not have summed either
@@ -104,6 +115,7 @@ export class PodUsageCache extends Informer {
         nonZeroMemory: 0n,
         pods: 0,
         owners: {},
+        hostPorts: new Map(),
       };
       this.byNode.set(share.node, u);
     }
@@ -116,6 +128,11 @@ export class PodUsageCache extends Informer {
       const count = (u.owners[share.owner] ?? 0) + sign;
       if (count > 0) u.owners[share.owner] = count;
       else delete u.owners[share.owner];
+    }
+    for (const port of share.hostPorts) {
+      const count = (u.hostPorts.get(port) ?? 0) + sign;
+      if (count > 0) u.hostPorts.set(port, count);
+      else u.hostPorts.delete(port);
     }
     if (u.pods <= 0) this.byNode.delete(share.node);
   }

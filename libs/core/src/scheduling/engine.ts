@@ -13,6 +13,7 @@ import {
   preferredAffinityWeight,
   type CompiledNodeAffinity,
 } from './node-affinity';
+import { anyHostPortConflict, podHostPorts, type HostPortKey } from './host-ports';
 import { controllerUid, type NodeInfo } from './node-info';
 import { nodeAllocatable, podNonZeroRequests, podRequests, type Resources } from './resources';
 import {
@@ -34,6 +35,7 @@ export const REASON_TOO_MANY_PODS = 'Too many pods';
 export const REASON_INSUFFICIENT_CPU = 'Insufficient cpu';
 export const REASON_INSUFFICIENT_MEMORY = 'Insufficient memory';
 export const REASON_INSUFFICIENT_EPHEMERAL_STORAGE = 'Insufficient ephemeral-storage';
+export const REASON_NODE_PORTS = "node(s) didn't have free ports for the requested pod ports";
 
 /** `node(s) had untolerated taint {key: value}` (kube-scheduler's TaintToleration filter). */
 export function untoleratedTaintReason(taint: Taint): string {
@@ -112,6 +114,7 @@ export interface SchedPod {
   affinity: CompiledNodeAffinity;
   hasRequiredAffinity: boolean;
   owner: string | undefined;
+  hostPorts: HostPortKey[];
 }
 
 export function compilePod(pod: KubeObject): SchedPod {
@@ -144,6 +147,7 @@ export function compilePod(pod: KubeObject): SchedPod {
     affinity,
     hasRequiredAffinity: affinity.nodeSelector !== undefined || affinity.required !== undefined,
     owner: controllerUid(pod),
+    hostPorts: podHostPorts(pod),
   };
 }
 
@@ -167,6 +171,7 @@ export interface SchedNode {
   nzMemN: number;
   podCount: number;
   ownerPods: Map<string, number>;
+  usedHostPorts: HostPortKey[];
 }
 
 export function compileNode(info: NodeInfo): SchedNode {
@@ -196,16 +201,18 @@ export function compileNode(info: NodeInfo): SchedNode {
     nzMemN: Number(nz.memory),
     podCount: info.podCount,
     ownerPods,
+    usedHostPorts: [...(info.usedHostPorts ?? [])],
   };
 }
 
 const UNSCHEDULABLE = [REASON_NODE_UNSCHEDULABLE] as const;
 const NODE_NAME = [REASON_NODE_NAME] as const;
 const NODE_AFFINITY = [REASON_NODE_AFFINITY] as const;
+const NODE_PORTS = [REASON_NODE_PORTS] as const;
 
 /**
  * Runs the filters in kube-scheduler's order (NodeUnschedulable, NodeName, TaintToleration,
- * NodeAffinity, NodeResourcesFit) and returns the reasons of the first that rejects the
+ * NodeAffinity, NodePorts, NodeResourcesFit) and returns the reasons of the first that rejects the
  * node, or `undefined` when the pod fits. Like kube-scheduler, a node reports reasons from
  * one filter only; the resource filter may report several (`Insufficient cpu`, `Too many
  * pods`, …).
@@ -222,6 +229,7 @@ export function filterNode(p: SchedPod, n: SchedNode): readonly string[] | undef
   if (p.hasRequiredAffinity && !matchesRequiredAffinity(p.affinity, n.labels, n.name)) {
     return NODE_AFFINITY;
   }
+  if (anyHostPortConflict(p.hostPorts, n.usedHostPorts)) return NODE_PORTS;
   return insufficientResources(p, n);
 }
 

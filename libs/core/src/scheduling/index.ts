@@ -43,6 +43,12 @@ export {
 } from './node-affinity';
 export { buildNodeInfos, controllerUid, occupiesNode, type NodeInfo } from './node-info';
 export {
+  anyHostPortConflict,
+  hostPortsConflict,
+  podHostPorts,
+  type HostPortKey,
+} from './host-ports';
+export {
   DEFAULT_SCORE_WEIGHTS,
   insufficientReason,
   REASON_INSUFFICIENT_CPU,
@@ -50,6 +56,7 @@ export {
   REASON_INSUFFICIENT_MEMORY,
   REASON_NODE_AFFINITY,
   REASON_NODE_NAME,
+  REASON_NODE_PORTS,
   REASON_NODE_UNSCHEDULABLE,
   REASON_TOO_MANY_PODS,
   untoleratedTaintReason,

@@ -4,6 +4,7 @@
  */
 import type { KubeObject } from '../api/types';
 import { arr, obj } from '../resources/util';
+import { podHostPorts, type HostPortKey } from './host-ports';
 import { nodeName } from './node-affinity';
 import {
   addResources,
@@ -29,6 +30,8 @@ export type NodeInfo = {
   podCount: number;
   /** Controller owner reference uid → number of that controller's pods on this node. */
   ownerPods: Record<string, number>;
+  /** Host ports the bound pods hold ({@link podHostPorts}); absent: none. */
+  usedHostPorts?: HostPortKey[];
 };
 
 /** The uid of the pod's controlling owner reference (`controller: true`), if any. */
@@ -97,6 +100,8 @@ export function buildNodeInfos(nodes: KubeObject[], boundPods: KubeObject[]): No
       memory: info.nonZeroRequested.memory + nz.memory,
     };
     info.podCount++;
+    const ports = podHostPorts(pod);
+    if (ports.length) info.usedHostPorts = [...(info.usedHostPorts ?? []), ...ports];
     const owner = controllerUid(pod);
     if (owner !== undefined) info.ownerPods[owner] = (info.ownerPods[owner] ?? 0) + 1;
   }

@@ -100,6 +100,7 @@ function place(n: SchedNode, p: SchedPod): void {
   n.nzMemN = Number(n.nzMem);
   n.podCount++;
   if (p.owner !== undefined) n.ownerPods.set(p.owner, (n.ownerPods.get(p.owner) ?? 0) + 1);
+  n.usedHostPorts.push(...p.hostPorts);
 }
 
 function copyResources(r: Resources): Resources {
@@ -114,6 +115,7 @@ function toNodeInfo(n: SchedNode): NodeInfo {
     nonZeroRequested: { milliCpu: n.nzCpu, memory: n.nzMem },
     podCount: n.podCount,
     ownerPods: Object.fromEntries(n.ownerPods),
+    ...(n.usedHostPorts.length ? { usedHostPorts: [...n.usedHostPorts] } : {}),
   };
 }
 
