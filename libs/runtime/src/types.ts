@@ -30,7 +30,14 @@ export interface ContainerSpec {
   args?: string[];
   env?: Array<{ name: string; value?: string }>;
   workingDir?: string;
-  ports?: Array<{ name?: string; containerPort: number; protocol?: string }>;
+  ports?: Array<{
+    name?: string;
+    containerPort: number;
+    protocol?: string;
+    /** Publish on exactly this node port (Kubernetes' hostPort) rather than a chosen one. */
+    hostPort?: number;
+    hostIP?: string;
+  }>;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   livenessProbe?: ProbeSpec;
   readinessProbe?: ProbeSpec;

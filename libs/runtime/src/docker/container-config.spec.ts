@@ -85,6 +85,26 @@ describe('container-config', () => {
     expect(body.Cmd).toEqual(['$(HOST)', 'db']);
   });
 
+  it('binds a hostPort as asked and lets Docker choose the others', () => {
+    const body = createBody(
+      pod,
+      {
+        name: 'app',
+        image: 'x',
+        ports: [
+          { containerPort: 80, hostPort: 8080, hostIP: '127.0.0.1' },
+          { containerPort: 53, protocol: 'UDP' },
+        ],
+      },
+      0,
+      'now',
+    );
+    expect(body.HostConfig?.PortBindings).toEqual({
+      '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }],
+      '53/udp': [{ HostIp: '', HostPort: '' }],
+    });
+  });
+
   it('keeps the pod spec in the labels so that it can be read back', () => {
     const body = createBody(pod, pod.containers[0], 3, '2026-01-01T00:00:00Z');
     expect(body.Labels?.[LABELS.restartCount]).toBe('3');

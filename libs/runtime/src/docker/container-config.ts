@@ -52,8 +52,11 @@ export function createBody(
   const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
   for (const p of spec.ports ?? []) {
     exposed[portKey(p)] = {};
-    // An empty HostPort asks Docker for a free port; it is read back from inspect.
-    bindings[portKey(p)] = [{ HostIp: '', HostPort: '' }];
+    // A hostPort is bound as asked; an empty HostPort asks Docker for a free port (read
+    // back from inspect).
+    bindings[portKey(p)] = [
+      { HostIp: p.hostIP ?? '', HostPort: p.hostPort ? String(p.hostPort) : '' },
+    ];
   }
   // kubelet's $(VAR) expansion, as the process runtime does: each env value against the
   // entries before it, then command and args against the whole env.

@@ -27,6 +27,19 @@ export class PortAllocator {
     this.reserved.delete(port);
   }
 
+  /**
+   * Exactly `port` (a pod's `hostPort`, which may lie outside the range), reserved until
+   * {@link release}; an error saying why when another pod here or another program has it.
+   */
+  async claim(port: number): Promise<number> {
+    if (this.reserved.has(port))
+      throw new Error(`host port ${port} is already held by another pod on this node`);
+    this.reserved.add(port);
+    if (await isFree(port)) return port;
+    this.reserved.delete(port);
+    throw new Error(`host port ${port} is in use on this node by a process Berth does not run`);
+  }
+
   /** A free port of the range, reserved until {@link release}. */
   async allocate(): Promise<number> {
     const [lo, hi] = this.range;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -207,6 +208,48 @@ describe('ProcessRuntime', () => {
     expect(rt.podStatus(p.uid)).toBeUndefined();
     expect(await rt.listPods()).toEqual([]);
     expect(existsSync(path.join(dir, 'node', 'pods', p.uid))).toBe(false);
+  });
+
+  it('publishes a hostPort on exactly that port, and refuses it when it is taken', async () => {
+    const rt = make();
+    // A port outside the range that is free now (found by binding port 0).
+    const free = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const p = pod('fixed', [
+      nodeContainer('app', SERVER, marker, { ports: [{ containerPort: 80, hostPort: free }] }),
+    ]);
+    await rt.runPod(p);
+    const s = await until(rt, p.uid, (x) => x.phase === 'Running');
+    expect(container(s)!.hostPorts).toEqual({ 80: free });
+    const res = await waitFor(() => get(free), 8000, 'the server on its hostPort');
+    expect(JSON.parse(res.body).env.PORT).toBe(String(free));
+
+    // Another pod asking for the same port on this node is not started.
+    const again = pod('again', [
+      nodeContainer('app', SERVER, marker, { ports: [{ containerPort: 80, hostPort: free }] }),
+    ]);
+    await expect(rt.runPod(again)).rejects.toThrow(
+      `host port ${free} is already held by another pod on this node`,
+    );
+    expect(rt.podStatus(again.uid)).toBeUndefined();
+
+    // Nor is one whose port another program listens on.
+    const foreign = net.createServer();
+    await new Promise<void>((resolve) => foreign.listen(0, resolve));
+    const taken = (foreign.address() as net.AddressInfo).port;
+    try {
+      const blocked = pod('blocked', [
+        nodeContainer('app', SERVER, marker, { ports: [{ containerPort: 80, hostPort: taken }] }),
+      ]);
+      await expect(rt.runPod(blocked)).rejects.toThrow(`host port ${taken} is in use`);
+    } finally {
+      foreign.close();
+    }
+    await rt.stopPod(p.uid);
   });
 
   it('serves logs with tail, since, timestamps, follow and the previous instance', async () => {

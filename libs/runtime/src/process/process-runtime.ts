@@ -19,6 +19,8 @@
  * - Ports: pods share the node's network, so each `containerPort` gets a free node port
  *   from `portRange` (default 40000–44999), kept across restarts, freed when the pod stops,
  *   and reported as `hostPorts`; the program must listen on `$PORT` / `$BERTH_PORT_<n>`.
+ *   A port with a `hostPort` is published on exactly that port (the scheduler keeps two
+ *   pods asking for it off one node); if something else holds it, the pod is not started.
  * - Logs: see log-files.ts (the child writes straight into an append-mode file; line
  *   times are recorded beside it).
  * - Restarts per `restartPolicy` with kubelet's CrashLoopBackOff; probes as kubelet runs
@@ -305,7 +307,10 @@ export class ProcessRuntime implements Runtime {
             allocated.push({
               c,
               containerPort: port.containerPort,
-              hostPort: await this.ports.allocate(),
+              // A hostPort is published on that very port; others on one of the range.
+              hostPort: port.hostPort
+                ? await this.ports.claim(port.hostPort)
+                : await this.ports.allocate(),
             });
     } catch (e) {
       release();
