@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { KubeObject } from '@berth/core';
@@ -299,4 +300,62 @@ describe('node agents with the simulated runtime (real PostgreSQL, Redis, BullMQ
     expect(moved.some((p) => onB.includes(p.metadata.uid))).toBe(false);
     expect(await runtimeUids('node-a')).toEqual(moved.map((p) => p.metadata.uid!).sort());
   }, 150_000);
+
+  it('reports a pod it cannot start as CreateContainerError and still starts the others', async () => {
+    // A process-runtime node that the scheduler leaves alone; the pods name it themselves.
+    const name = 'proc-1';
+    const config: AgentConfig = {
+      ...agentConfig(name),
+      runtime: 'process',
+      taints: [{ key: 'test/only', value: 'x', effect: 'NoSchedule' }],
+    };
+    agents.set(name, startAgent(config, createLogger(config.logLevel)));
+    const foreign = net.createServer();
+    await new Promise<void>((resolve) => foreign.listen(0, resolve));
+    const taken = (foreign.address() as net.AddressInfo).port;
+    const server = "require('http').createServer((q,s)=>s.end('ok')).listen(process.env.PORT)";
+    const podOn = (podName: string, hostPort?: number) => ({
+      metadata: { name: podName },
+      spec: {
+        nodeName: name,
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'app',
+            image: 'node',
+            command: [process.execPath, '-e', server],
+            ports: [{ containerPort: 8080, ...(hostPort ? { hostPort } : {}) }],
+          },
+        ],
+      },
+    });
+    try {
+      // The blocked pod comes first: it must not hold up the one after it.
+      await api().post('/api/v1/namespaces/w/pods').send(podOn('blocked', taken)).expect(201);
+      await api().post('/api/v1/namespaces/w/pods').send(podOn('fine')).expect(201);
+      const get = async (podName: string): Promise<Pod> =>
+        (await api().get(`/api/v1/namespaces/w/pods/${podName}`).expect(200)).body;
+      const fine = await eventually(async () => {
+        const p = await get('fine');
+        return runningAndReady(p) ? p : undefined;
+      }, 'the other pod Running');
+      expect(fine.status?.phase).toBe('Running');
+      const blocked = await eventually(async () => {
+        const p = await get('blocked');
+        const waiting = (
+          p.status?.containerStatuses?.[0]?.state as {
+            waiting?: { reason: string; message: string };
+          }
+        )?.waiting;
+        return waiting?.reason === 'CreateContainerError' ? { p, waiting } : undefined;
+      }, 'the blocked pod reported');
+      expect(blocked.p.status?.phase).toBe('Pending');
+      expect(blocked.waiting.message).toContain(`host port ${taken} is in use`);
+    } finally {
+      foreign.close();
+      for (const podName of ['blocked', 'fine'])
+        await api().delete(`/api/v1/namespaces/w/pods/${podName}`);
+      await stopNode(name);
+    }
+  }, 60_000);
 });

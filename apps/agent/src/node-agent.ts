@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Runtime } from '@berth/runtime';
+import type { PodStatusReport, Runtime } from '@berth/runtime';
 import { UnreachableError, type ApiClient, type ApiResponse, type WatchEvent } from './api-client';
 import { Backoff } from './backoff';
 import type { Taint } from './config';
@@ -104,6 +104,9 @@ export class NodeAgent {
   private flushTimer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
   private readonly written = new Map<string, { rv: string; status: PodStatus }>();
+  /** Pods the runtime could not start (uid → why): reported, and tried again later. */
+  private readonly startFailures = new Map<string, string>();
+  private readonly startBackoff = new Backoff(1000, 30_000);
   private readonly statusBackoff = new Backoff(200, 10_000);
 
   private readonly loops: Promise<void>[] = [];
@@ -137,6 +140,7 @@ export class NodeAgent {
     this.abort.abort();
     if (this.resyncTimer) clearTimeout(this.resyncTimer);
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.startRetry) clearTimeout(this.startRetry);
     await Promise.allSettled([
       ...this.loops,
       this.converging,
@@ -529,6 +533,7 @@ export class NodeAgent {
     if (e.type === 'DELETED') {
       this.desired.delete(pod.metadata.uid);
       this.written.delete(pod.metadata.uid);
+      this.startFailures.delete(pod.metadata.uid);
     } else {
       this.upsert(pod, true);
     }
@@ -572,13 +577,30 @@ export class NodeAgent {
   private async converge(): Promise<void> {
     if (!this.synced || this.stopped) return;
     const running = new Set((await this.runtime.listPods()).map((p) => p.uid));
+    let retry = false;
     for (const pod of this.desired.values()) {
       const uid = pod.metadata.uid;
       if (pod.metadata.deletionTimestamp || running.has(uid) || this.stopping.has(uid)) continue;
       if (isTerminal(pod)) continue;
-      await this.runtime.runPod(toRuntimeSpec(pod));
-      this.log.info('pod started', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, uid });
+      const name = `${pod.metadata.namespace}/${pod.metadata.name}`;
+      try {
+        await this.runtime.runPod(toRuntimeSpec(pod));
+      } catch (err) {
+        // One pod that cannot start (its host port is taken, say) holds up no other: it
+        // is reported as CreateContainerError and tried again after a back-off.
+        const message = (err as Error).message;
+        if (this.startFailures.get(uid) !== message)
+          this.log.warn('pod could not be started; will retry', { pod: name, error: message });
+        this.startFailures.set(uid, message);
+        this.markDirty(uid);
+        retry = true;
+        continue;
+      }
+      if (this.startFailures.delete(uid)) this.markDirty(uid);
+      this.log.info('pod started', { pod: name, uid });
     }
+    if (retry) this.retryStartsLater();
+    else this.startBackoff.reset();
     for (const uid of running) {
       const pod = this.desired.get(uid);
       if (pod && !pod.metadata.deletionTimestamp) continue;
@@ -589,6 +611,16 @@ export class NodeAgent {
       if (pod.metadata.deletionTimestamp && !running.has(uid) && !this.stopping.has(uid))
         this.deleteFinally(pod);
     }
+  }
+
+  private startRetry?: NodeJS.Timeout;
+  private retryStartsLater(): void {
+    if (this.startRetry || this.stopped) return;
+    this.startRetry = setTimeout(() => {
+      this.startRetry = undefined;
+      this.requestConverge();
+    }, this.startBackoff.next());
+    this.startRetry.unref();
   }
 
   private stopPod(uid: string, pod: ApiPod | undefined): void {
@@ -686,7 +718,9 @@ export class NodeAgent {
 
   private async writeStatus(uid: string): Promise<void> {
     const pod = this.desired.get(uid);
-    const report = this.runtime.podStatus(uid);
+    const failure = this.startFailures.get(uid);
+    const report =
+      this.runtime.podStatus(uid) ?? (pod && failure ? notStarted(pod, failure) : undefined);
     if (!pod || !report || pod.metadata.deletionTimestamp) return;
     const next = desiredPodStatus(pod, report, this.opts.nodeIP, new Date());
     if (!next) return;
@@ -712,6 +746,26 @@ export class NodeAgent {
 }
 
 class ExpiredError extends Error {}
+
+/** What a pod the runtime could not start reports: kubelet's CreateContainerError. */
+function notStarted(pod: ApiPod, message: string): PodStatusReport {
+  const spec = toRuntimeSpec(pod);
+  return {
+    uid: spec.uid,
+    namespace: spec.namespace,
+    name: spec.name,
+    phase: 'Pending',
+    containerStatuses: spec.containers.map((c) => ({
+      name: c.name,
+      image: c.image,
+      state: { waiting: { reason: 'CreateContainerError', message } },
+      lastState: {},
+      ready: false,
+      started: false,
+      restartCount: 0,
+    })),
+  };
+}
 
 /** Go's GOARCH names, as Kubernetes labels nodes. */
 function goArch(): string {
