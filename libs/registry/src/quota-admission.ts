@@ -20,6 +20,7 @@ import {
   RESOURCES,
   TENANCY_GROUP,
   TENANT_LABEL,
+  type ApiError,
   type KubeObject,
   type QuotaLimits,
 } from '@berth/core';
@@ -54,6 +55,17 @@ function countedResources(hard: Record<string, unknown>): string[] {
   }
   const served = new Set(RESOURCES.filter((r) => r.namespaced).map(qualifiedResource));
   return [...out].filter((r) => served.has(r));
+}
+
+/** One quota being charged: a namespace ResourceQuota, or the tenant's quota. */
+interface Ledger {
+  stored: StoredObject;
+  limits: QuotaLimits;
+  changed: boolean;
+  name: string;
+  /** A ResourceQuota (its scopes apply); absent for the tenant's. */
+  scope?: KubeObject;
+  tenant?: boolean;
 }
 
 export class QuotaAdmission {
@@ -91,23 +103,28 @@ export class QuotaAdmission {
   async charge(tx: AtomicTransaction, object: KubeObject, namespace: string): Promise<void> {
     if (object.apiVersion === 'v1' && object.kind === 'ResourceQuota')
       await this.checkBudget(tx, object, namespace);
-    const updates: Array<{ stored: StoredObject; next: KubeObject }> = [];
+    const [refused] = await this.chargeMany(tx, [object], namespace);
+    if (refused) throw refused;
+  }
+
+  /**
+   * Charges several objects created in `namespace` in one go, in order, each against the
+   * ledgers as the ones before it left them: the quotas and the tenant are read once and
+   * each written once. Returns, per object, the 403 that refuses it (nothing is charged
+   * for a refused object) or undefined.
+   */
+  async chargeMany(
+    tx: AtomicTransaction,
+    objects: readonly KubeObject[],
+    namespace: string,
+  ): Promise<Array<ApiError | undefined>> {
+    const ledgers: Ledger[] = [];
     for (const stored of await tx.list(QUOTAS, [namespace])) {
       const quota = stored.object as KubeObject;
       const limits: QuotaLimits = { hard: hardOf(quota, 'spec'), used: usedOf(quota) };
       if (!ledgerComplete(limits))
         limits.used = computeQuotaUsage(quota, await this.objects(tx, limits.hard, [namespace]));
-      const charge = chargeQuota(limits, object, quota);
-      if (charge.exceeded.length)
-        throw errors.forbidden(quotaExceededMessage(object, quota.metadata.name!, limits, charge));
-      if (Object.keys(charge.requested).length)
-        updates.push({
-          stored,
-          next: {
-            ...quota,
-            status: { ...(quota.status ?? {}), hard: { ...limits.hard }, used: charge.used },
-          },
-        });
+      ledgers.push({ stored, limits, changed: false, name: quota.metadata.name!, scope: quota });
     }
     const ns = await tx.get({ resource: NAMESPACES, namespace: '', name: namespace });
     const tenantName = (ns?.object as KubeObject | undefined)?.metadata.labels?.[TENANT_LABEL];
@@ -133,30 +150,55 @@ export class QuotaAdmission {
             await this.objects(tx, limits.hard, namespaces),
           );
         }
-        const charge = chargeQuota(limits, object);
-        if (charge.exceeded.length)
-          throw errors.forbidden(quotaExceededMessage(object, tenantName!, limits, charge, true));
-        if (Object.keys(charge.requested).length)
-          updates.push({
-            stored: storedTenant,
-            next: { ...tenant, status: { ...(tenant.status ?? {}), used: charge.used } },
-          });
+        ledgers.push({
+          stored: storedTenant,
+          limits,
+          changed: false,
+          name: tenantName!,
+          tenant: true,
+        });
       }
     }
-    for (const { stored, next } of updates) {
+    const refused = objects.map((object) => {
+      const charges: Array<{ ledger: Ledger; used: Record<string, string> }> = [];
+      for (const ledger of ledgers) {
+        const charge = chargeQuota(ledger.limits, object, ledger.scope);
+        if (charge.exceeded.length)
+          return errors.forbidden(
+            quotaExceededMessage(object, ledger.name, ledger.limits, charge, ledger.tenant),
+          );
+        if (Object.keys(charge.requested).length) charges.push({ ledger, used: charge.used });
+      }
+      for (const { ledger, used } of charges) {
+        ledger.limits = { hard: ledger.limits.hard, used };
+        ledger.changed = true;
+      }
+      return undefined;
+    });
+    for (const ledger of ledgers) {
+      if (!ledger.changed) continue;
+      const current = ledger.stored.object as KubeObject;
+      const status = (current.status ?? {}) as Record<string, unknown>;
+      const next: KubeObject = {
+        ...current,
+        status: ledger.tenant
+          ? { ...status, used: ledger.limits.used }
+          : { ...status, hard: { ...ledger.limits.hard }, used: ledger.limits.used },
+      };
       const written = await tx.update(
-        stored.key,
+        ledger.stored.key,
         next as never,
         this.fieldsOf(next),
-        stored.resourceVersion,
+        ledger.stored.resourceVersion,
       );
       if (!written)
         throw errors.conflict(
           QUOTAS,
-          stored.key.name,
+          ledger.stored.key.name,
           'the quota changed while it was being charged; try again',
         );
     }
+    return refused;
   }
 
   /** A namespace joining a tenant must fit in its namespace limit (exact: in the transaction). */

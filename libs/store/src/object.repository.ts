@@ -696,6 +696,72 @@ export class AtomicTransaction {
     return toStored(rows[0]);
   }
 
+  /** Which of `names` exist (of `resource` in `namespace`). */
+  async existing(resource: string, namespace: string, names: string[]): Promise<Set<string>> {
+    const rows = await query<{ name: string }>(
+      this.client,
+      Prisma.sql`SELECT name FROM objects
+        WHERE resource = ${resource} AND namespace = ${namespace} AND name = ANY(${names}::text[])`,
+    );
+    return new Set(rows.map((r) => r.name));
+  }
+
+  /**
+   * Creates several objects in one statement, each with the next revision in the order
+   * given. Returns, in that order, each stored object, or null for one whose key exists.
+   */
+  async createMany(
+    items: ReadonlyArray<{
+      key: ObjectKey;
+      uid: string;
+      object: JsonObject;
+      fields: Record<string, string>;
+    }>,
+  ): Promise<Array<StoredObject | null>> {
+    if (!items.length) return [];
+    const base = this.revision;
+    const input = JSON.stringify(
+      items.map((it, i) => ({
+        ord: i + 1,
+        resource: it.key.resource,
+        namespace: it.key.namespace,
+        name: it.key.name,
+        uid: it.uid,
+        data: it.object,
+        fields: it.fields,
+      })),
+    );
+    const rows = await query<Row>(
+      this.client,
+      Prisma.sql`
+      WITH input AS (
+        SELECT * FROM jsonb_to_recordset(${input}::jsonb) AS x(
+          ord int, resource text, namespace text, name text, uid uuid, data jsonb, fields jsonb)),
+      ins AS (
+        INSERT INTO objects (resource, namespace, name, uid, resource_version, data, fields)
+        SELECT resource, namespace, name, uid, ${base}::bigint + ord,
+          jsonb_set(data, '{metadata,resourceVersion}', to_jsonb((${base}::bigint + ord)::text)),
+          fields
+        FROM input ORDER BY ord
+        ON CONFLICT DO NOTHING
+        RETURNING resource, namespace, name, resource_version, data),
+      chg AS (
+        INSERT INTO changes (revision, resource, namespace, name, type, object)
+        SELECT resource_version, resource, namespace, name, 'ADDED', data FROM ins RETURNING revision)
+      SELECT ins.* FROM ins`,
+    );
+    this.revision = base + BigInt(items.length);
+    const byKey = new Map(rows.map((r) => [`${r.resource}|${r.namespace}|${r.name}`, toStored(r)]));
+    const seen = new Set<string>();
+    return items.map((it) => {
+      const k = `${it.key.resource}|${it.key.namespace}|${it.key.name}`;
+      // The same key twice: only the first is the one stored.
+      if (seen.has(k)) return null;
+      seen.add(k);
+      return byKey.get(k) ?? null;
+    });
+  }
+
   /** Creates the object unless it exists (then null). */
   async create(
     key: ObjectKey,

@@ -69,6 +69,31 @@ describe('quota admission (real API and PostgreSQL)', () => {
     expect(quota.status.used).toEqual({ pods: '10', 'requests.cpu': '1' });
   });
 
+  it('charges a name taken (before or in the same race) once, and answers 409 for the rest', async () => {
+    const api = t.api();
+    await api
+      .post('/api/v1/namespaces')
+      .send({ metadata: { name: 'q-dup' } })
+      .expect(201);
+    await api
+      .post('/api/v1/namespaces/q-dup/resourcequotas')
+      .send({ metadata: { name: 'compute' }, spec: { hard: { pods: '100' } } })
+      .expect(201);
+    await api.post('/api/v1/namespaces/q-dup/pods').send(pod('taken', '10m')).expect(201);
+    const results = await Promise.all(
+      ['taken', 'twin', 'twin', 'twin', 'solo'].map((name) =>
+        api.post('/api/v1/namespaces/q-dup/pods').send(pod(name, '10m')),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([201, 201, 409, 409, 409]);
+    for (const res of results.filter((r) => r.status === 409))
+      expect(res.body).toMatchObject({ kind: 'Status', reason: 'AlreadyExists', code: 409 });
+    const quota = (await api.get('/api/v1/namespaces/q-dup/resourcequotas/compute')).body;
+    // taken, twin and solo: three pods, charged once each.
+    expect(quota.status.used).toEqual({ pods: '3' });
+    expect((await api.get('/api/v1/namespaces/q-dup/pods')).body.items).toHaveLength(3);
+  });
+
   it('names only what would go over, and charges nothing for kinds the quota does not count', async () => {
     const api = t.api();
     await api.post('/api/v1/namespaces').send({ metadata: { name: 'q2' } });
