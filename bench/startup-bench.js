@@ -59,6 +59,8 @@ Pod startup latency (create request sent → Running seen through a watch), open
   --database-url URL        PostgreSQL server (default $DATABASE_URL or postgresql://postgres@127.0.0.1:5432/postgres)
   --redis-url URL           Redis (default $REDIS_URL or redis://127.0.0.1:6379)
   --keep-logs               keep the processes' logs (their directory is printed)
+  --quota                   give the simulated namespace a ResourceQuota (pods, cpu,
+                            memory), so that every create is charged to it
   --keep-database           do not drop the run's database at the end (its name is printed)
   --cpu-prof DIR            write a V8 CPU profile of every process to DIR (open in
                             Chrome's DevTools or speedscope)
@@ -83,6 +85,7 @@ const SKIP_SIMULATED = flag('skip-simulated');
 const KEEP_LOGS = flag('keep-logs');
 const CPU_PROF = opt('cpu-prof', undefined);
 const KEEP_DATABASE = flag('keep-database');
+const QUOTA = flag('quota');
 const SERVER_URL = opt(
   'database-url',
   process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres',
@@ -821,6 +824,12 @@ async function simulatedPhase(ctx) {
   const { client, base, token, logDir, tmp, bootstrapToken } = ctx;
   const ns = 'bench-sim';
   await client.call('POST', '/api/v1/namespaces', { metadata: { name: ns } });
+  if (QUOTA)
+    // Far more than the run uses: the point is the charging on every create, not refusals.
+    await client.call('POST', `/api/v1/namespaces/${ns}/resourcequotas`, {
+      metadata: { name: 'bench' },
+      spec: { hard: { pods: '1000000', 'requests.cpu': '100000', 'requests.memory': '100Ti' } },
+    });
   // The agent processes start one after the other, each once the previous one's nodes are
   // Ready (kubemark ramps hollow nodes up too): 500 nodes registering at once are a herd.
   const agents = [];
@@ -1003,6 +1012,7 @@ function printCeiling(c) {
       workers: WORKERS,
       simStartDelayMs: SIM_START_DELAY ? Number(SIM_START_DELAY) : 100,
       heartbeatIntervalMs: HEARTBEAT ? Number(HEARTBEAT) : 10_000,
+      quota: QUOTA,
     },
     ceiling: [],
   };
@@ -1111,7 +1121,7 @@ function printCeiling(c) {
     );
   else if (out.simulated)
     printTable(
-      `simulated runtime, ${NODES} hollow nodes in ${AGENTS} agent process(es) (Ready in ${out.simulated.nodesReadySeconds.toFixed(0)} s), ${PODS_PER_RATE ? `${PODS_PER_RATE} pods` : `${DURATION_S} s`} per rate, start delay ${out.options.simStartDelayMs} ms`,
+      `simulated runtime, ${NODES} hollow nodes in ${AGENTS} agent process(es) (Ready in ${out.simulated.nodesReadySeconds.toFixed(0)} s), ${PODS_PER_RATE ? `${PODS_PER_RATE} pods` : `${DURATION_S} s`} per rate, start delay ${out.options.simStartDelayMs} ms${QUOTA ? ', every create charged to a ResourceQuota' : ''}`,
       out.simulated.results,
       [['bound→Running p99 ms', (r) => r.boundToRunningP99Ms?.toFixed(0)]],
     );

@@ -14,13 +14,16 @@ import { routeChange, type Route } from './routes';
 /**
  * Queues keyed by a whole namespace or tenant: a burst of pod changes in one namespace
  * needs one endpoints, quota and tenant-usage reconcile, not one per change. Their routes
- * are gathered for a short window and enqueued once (kube-controller-manager's
- * EndpointUpdatesBatchPeriod does the same for endpoints).
+ * are gathered for a window and enqueued once (kube-controller-manager's
+ * EndpointUpdatesBatchPeriod does the same for endpoints). Endpoints must follow within a
+ * second; quota usage is kept by admission as pods are created, and the recount (which
+ * reads every counted object of the namespace or tenant) only has to catch up.
  */
-const GATHERED = new Set<QueueName>(['endpoints', 'quota', 'tenants']);
-
-/** The gathering window, ms: well inside "endpoints follow within a second". */
-export const GATHER_MS = 100;
+const GATHERED: ReadonlyMap<QueueName, number> = new Map<QueueName, number>([
+  ['endpoints', 100],
+  ['quota', 1000],
+  ['tenants', 1000],
+]);
 
 /**
  * Follows the store's change log from the last revision it handled (kept in Redis, so a
@@ -33,8 +36,11 @@ export class FeedFollower {
   private pending: ChangeRecord[] = [];
   private draining?: Promise<void>;
   private running = false;
-  /** Routes of GATHERED queues waiting for the window to close, by job identity. */
-  private gathered = new Map<string, Route>();
+  /**
+   * Routes of GATHERED queues waiting for their window to close, by job identity: when it
+   * closes, and the first revision that asked for it (the position is saved before it).
+   */
+  private gathered = new Map<string, { route: Route; due: number; since: bigint }>();
   private gatherTimer?: NodeJS.Timeout;
   private flushDue = false;
   /** The newest revision routed, and the newest saved as the follower's position. */
@@ -111,8 +117,14 @@ export class FeedFollower {
           if (!this.running) return;
           for (const route of routeChange(change, this.shards)) {
             const id = `${route.queue}:${JSON.stringify(route.payload)}`;
-            if (GATHERED.has(route.queue)) {
-              this.gathered.set(id, route);
+            const windowMs = GATHERED.get(route.queue);
+            if (windowMs !== undefined) {
+              if (!this.gathered.has(id))
+                this.gathered.set(id, {
+                  route,
+                  due: Date.now() + windowMs,
+                  since: change.revision,
+                });
               continue;
             }
             if (seen.has(id)) continue;
@@ -121,17 +133,23 @@ export class FeedFollower {
           }
           this.routed = change.revision;
         }
-        if (this.gathered.size) this.armGatherTimer();
         if (this.flushDue) {
           this.flushDue = false;
-          const routes = [...this.gathered.values()];
-          this.gathered.clear();
-          for (const route of routes) await this.enqueue(route);
+          const now = Date.now();
+          for (const [id, g] of [...this.gathered]) {
+            if (g.due > now) continue;
+            this.gathered.delete(id);
+            await this.enqueue(g.route);
+          }
         }
-        // The position moves only past changes whose every route is enqueued.
-        if (!this.gathered.size && this.routed > this.saved) {
-          await this.redis.set(this.revisionKey, this.routed.toString());
-          this.saved = this.routed;
+        this.armGatherTimer();
+        // The position moves only past changes whose every route is enqueued: up to just
+        // before the oldest change with a gathered route still waiting.
+        let safe = this.routed;
+        for (const g of this.gathered.values()) if (g.since - 1n < safe) safe = g.since - 1n;
+        if (safe > this.saved) {
+          await this.redis.set(this.revisionKey, safe.toString());
+          this.saved = safe;
         }
       }
     })().finally(() => {
@@ -140,13 +158,19 @@ export class FeedFollower {
     });
   }
 
+  /** Wakes the drain when the earliest gathered window closes. */
   private armGatherTimer(): void {
-    if (this.gatherTimer) return;
-    this.gatherTimer = setTimeout(() => {
-      this.gatherTimer = undefined;
-      this.flushDue = true;
-      this.drain();
-    }, GATHER_MS);
+    if (this.gatherTimer || !this.gathered.size) return;
+    let due = Infinity;
+    for (const g of this.gathered.values()) due = Math.min(due, g.due);
+    this.gatherTimer = setTimeout(
+      () => {
+        this.gatherTimer = undefined;
+        this.flushDue = true;
+        this.drain();
+      },
+      Math.max(0, due - Date.now()),
+    );
   }
 
   private async enqueue(route: Route): Promise<void> {

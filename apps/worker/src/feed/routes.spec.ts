@@ -51,7 +51,6 @@ describe('routeChange', () => {
 
   it('routes namespaced objects quotas count to the namespace quota, never events or leases', () => {
     for (const resource of [
-      'pods',
       'services',
       'deployments.apps',
       'replicasets.apps',
@@ -64,6 +63,23 @@ describe('routeChange', () => {
     }
     expect(keysOf(routeChange(change('ADDED', 'events', 'team-a', 'e'), 2), 'quota')).toEqual([]);
     expect(keysOf(routeChange(change('MODIFIED', 'nodes', '', 'n1'), 2), 'quota')).toEqual([]);
+  });
+
+  it('routes a pod to the quotas only when it frees quota: deleted or finished', () => {
+    // Admission charged it at creation; its status writes change nothing quotas count.
+    for (const type of ['ADDED', 'MODIFIED'] as const) {
+      const running = change(type, 'pods', 'team-a', 'p', { status: { phase: 'Running' } });
+      expect(keysOf(routeChange(running, 2), 'quota')).toEqual([]);
+      expect(keysOf(routeChange(running, 2), 'tenants')).toEqual([]);
+    }
+    for (const gone of [
+      change('DELETED', 'pods', 'team-a', 'p'),
+      change('MODIFIED', 'pods', 'team-a', 'p', { status: { phase: 'Succeeded' } }),
+      change('MODIFIED', 'pods', 'team-a', 'p', { status: { phase: 'Failed' } }),
+    ]) {
+      expect(keysOf(routeChange(gone, 2), 'quota')).toEqual(['team-a']);
+      expect(keysOf(routeChange(gone, 2), 'tenants')).toEqual(['ns/team-a']);
+    }
   });
 
   it('routes a deleted or deleting object to the garbage collector by resource, key and uid', () => {
@@ -124,7 +140,7 @@ describe('routeChange', () => {
   });
 
   it('routes tenant status work: counted objects by namespace, namespaces and tenants by tenant', () => {
-    expect(keysOf(routeChange(change('ADDED', 'pods', 'a1', 'p'), 2), 'tenants')).toEqual([
+    expect(keysOf(routeChange(change('ADDED', 'services', 'a1', 's'), 2), 'tenants')).toEqual([
       'ns/a1',
     ]);
     expect(keysOf(routeChange(change('ADDED', 'events', 'a1', 'e'), 2), 'tenants')).toEqual([]);

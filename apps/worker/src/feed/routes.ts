@@ -120,7 +120,14 @@ export function routeChange(change: ChangeRecord, shards: number): Route[] {
       break;
   }
   // Quotas count pods, services, `count/<resource>` of anything: recompute the namespace.
-  if (ns && !NOT_COUNTED.has(change.resource))
+  // A pod was charged when it was created (admission keeps the ledger) and its requests
+  // never change, so only its going (deleted, or finished) frees quota — Kubernetes'
+  // quota replenishment; not each of the status writes a starting pod makes.
+  const podStillCounted =
+    change.resource === 'pods' &&
+    change.type !== 'DELETED' &&
+    !TERMINAL.has((obj.status as { phase?: string } | undefined)?.phase ?? '');
+  if (ns && !NOT_COUNTED.has(change.resource) && !podStillCounted)
     routes.push(
       { queue: 'quota', payload: { key: ns } },
       // The namespace's tenant (if any) sums usage over all its namespaces.
