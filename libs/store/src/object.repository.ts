@@ -769,24 +769,7 @@ export class AtomicTransaction {
     object: JsonObject,
     fields: Record<string, string>,
   ): Promise<StoredObject | null> {
-    const rev = this.revision + 1n;
-    const rows = await query<Row>(
-      this.client,
-      Prisma.sql`
-      WITH ins AS (
-        INSERT INTO objects (resource, namespace, name, uid, resource_version, data, fields)
-        VALUES (${key.resource}, ${key.namespace}, ${key.name}, ${uid}::uuid, ${rev},
-          jsonb_set(${JSON.stringify(object)}::jsonb, '{metadata,resourceVersion}', to_jsonb(${rev.toString()}::text)),
-          ${JSON.stringify(fields)}::jsonb)
-        ON CONFLICT DO NOTHING
-        RETURNING resource, namespace, name, resource_version, data),
-      chg AS (
-        INSERT INTO changes (revision, resource, namespace, name, type, object)
-        SELECT resource_version, resource, namespace, name, 'ADDED', data FROM ins RETURNING revision)
-      SELECT ins.* FROM ins`,
-    );
-    if (!rows.length) return null;
-    this.revision = rev;
-    return toStored(rows[0]);
+    const [stored] = await this.createMany([{ key, uid, object, fields }]);
+    return stored;
   }
 }
