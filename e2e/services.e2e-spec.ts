@@ -69,6 +69,12 @@ function fetchOnce(host: string, port: number): Promise<string> {
 }
 
 /** A client looping requests until stopped: what answered, and what failed and why. */
+/** Whether the two lists hold the same names (each at least once). */
+function sameNames(a: ReadonlyArray<string | undefined>, b: readonly string[]): boolean {
+  const x = new Set(a);
+  return x.size === new Set(b).size && b.every((n) => x.has(n));
+}
+
 function loopingClient(host: string, port: number) {
   const answers: string[] = [];
   const failures: string[] = [];
@@ -117,13 +123,21 @@ describe('Services through the node proxy (API, worker, two process-runtime agen
         found = await webPods();
         const ep = await call('GET', `/api/v1/namespaces/${NS}/endpoints/web`);
         const addresses = (ep.subsets ?? []).flatMap(
-          (s: { addresses?: unknown[] }) => s.addresses ?? [],
+          (s: { addresses?: Array<{ targetRef?: { name?: string } }> }) => s.addresses ?? [],
+        );
+        // The Endpoints name exactly these pods (not just three of them: during a rollout
+        // they follow the pods within the controller's 100 ms gathering window).
+        const inEndpoints = addresses.map(
+          (a: { targetRef?: { name?: string } }) => a.targetRef?.name,
         );
         return (
           found.length === 3 &&
           found.every(isReady) &&
           accept(found) &&
-          addresses.length === 3 &&
+          sameNames(
+            inEndpoints,
+            found.map((p) => p.metadata.name),
+          ) &&
           processesWith(marker).size === 3
         );
       },
@@ -233,12 +247,17 @@ describe('Services through the node proxy (API, worker, two process-runtime agen
     const after = await settled('3 new ready pods in the endpoints', (ps) =>
       ps.every((p) => !before.includes(p.metadata.uid)),
     );
-    const fromNew = client.answers.length;
-    await waitFor(() => client.answers.length >= fromNew + 30, '30 answers from the new pods');
+    // Every node's proxy follows the Endpoints within a second: then the answers come from
+    // exactly the new pods.
+    const newNames = after.map((p) => p.metadata.name);
+    await waitFor(
+      () => client.answers.length >= 30 && sameNames(client.answers.slice(-30), newNames),
+      `the last 30 answers from exactly the new pods ${newNames.join(', ')}`,
+      15_000,
+    );
     await client.stop();
     expect(client.failures).toEqual([]);
     expect(client.answers.length).toBeGreaterThan(50);
-    const newNames = after.map((p) => p.metadata.name);
     expect(new Set(client.answers.slice(-30))).toEqual(new Set(newNames));
   });
 
