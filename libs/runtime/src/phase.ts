@@ -1,4 +1,4 @@
-import type { ContainerState, PodStatusReport } from './types';
+import type { ContainerState, ContainerStatusReport, PodStatusReport } from './types';
 
 /**
  * Kubernetes' pod phase from its containers (kubelet's getPhase, without init containers),
@@ -27,4 +27,49 @@ export function podPhase(
   if (failed > 0) return 'Failed';
   if (succeeded > 0) return 'Succeeded';
   return 'Pending';
+}
+
+/** What a runtime keeps of a container, as far as its reported status goes. */
+export interface ContainerStatusSource {
+  spec: { name: string; image: string };
+  state: ContainerState;
+  lastState: ContainerState;
+  ready: boolean;
+  started: boolean;
+  restartCount: number;
+  hostPorts: Record<number, number>;
+}
+
+/**
+ * A pod's status report from its containers (copies: the runtime keeps changing its own),
+ * shared by every runtime; `containerID` names each container in the runtime's scheme.
+ */
+export function podStatusReport(
+  pod: { uid: string; namespace: string; name: string; startTime?: string; podIP: string },
+  containers: readonly ContainerStatusSource[],
+  containerID: (i: number) => string | undefined,
+): PodStatusReport {
+  const containerStatuses: ContainerStatusReport[] = containers.map((c, i) => {
+    const id = containerID(i);
+    return {
+      name: c.spec.name,
+      image: c.spec.image,
+      ...(id ? { containerID: id } : {}),
+      state: structuredClone(c.state),
+      lastState: structuredClone(c.lastState),
+      ready: c.ready,
+      started: c.started,
+      restartCount: c.restartCount,
+      ...(Object.keys(c.hostPorts).length ? { hostPorts: { ...c.hostPorts } } : {}),
+    };
+  });
+  return {
+    uid: pod.uid,
+    namespace: pod.namespace,
+    name: pod.name,
+    phase: podPhase(containers),
+    startTime: pod.startTime,
+    podIP: pod.podIP,
+    containerStatuses,
+  };
 }

@@ -26,7 +26,6 @@ import type { Readable } from 'node:stream';
 import type {
   ContainerSpec,
   ContainerState,
-  ContainerStatusReport,
   LogOptions,
   PodSpecForRuntime,
   PodStatusReport,
@@ -45,7 +44,7 @@ import {
   previousName,
 } from './container-config';
 import { DockerLogDemuxer } from './log-demux';
-import { podPhase } from '../phase';
+import { podStatusReport } from '../phase';
 import { httpCheck, tcpCheck, withTimeout, type ProbeResult } from '../probe-checks';
 
 /** The logger the runtime writes to (the agent's logger fits). */
@@ -134,10 +133,6 @@ function now(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function clone<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v)) as T;
-}
-
 function statusCode(err: unknown): number | undefined {
   return (err as { statusCode?: number } | undefined)?.statusCode;
 }
@@ -173,7 +168,7 @@ export class DockerRuntime implements Runtime {
   async runPod(pod: PodSpecForRuntime): Promise<void> {
     if (this.closed) throw new Error('the docker runtime is closed');
     if (this.pods.has(pod.uid)) return;
-    const p = this.newPod(clone(pod), now());
+    const p = this.newPod(structuredClone(pod), now());
     this.pods.set(pod.uid, p);
     this.watch();
     this.changed(p);
@@ -260,26 +255,11 @@ export class DockerRuntime implements Runtime {
   podStatus(uid: string): PodStatusReport | undefined {
     const p = this.pods.get(uid);
     if (!p) return undefined;
-    const containerStatuses: ContainerStatusReport[] = p.containers.map((c) => ({
-      name: c.spec.name,
-      image: c.spec.image,
-      ...(c.id ? { containerID: `docker://${c.id}` } : {}),
-      state: clone(c.state),
-      lastState: clone(c.lastState),
-      ready: c.ready,
-      started: c.started,
-      restartCount: c.restartCount,
-      ...(Object.keys(c.hostPorts).length ? { hostPorts: { ...c.hostPorts } } : {}),
-    }));
-    return {
-      uid,
-      namespace: p.spec.namespace,
-      name: p.spec.name,
-      phase: podPhase(p.containers),
-      startTime: p.startTime,
-      podIP: this.opts.nodeIP,
-      containerStatuses,
-    };
+    return podStatusReport(
+      { ...p.spec, startTime: p.startTime, podIP: this.opts.nodeIP },
+      p.containers,
+      (i) => (p.containers[i].id ? `docker://${p.containers[i].id}` : undefined),
+    );
   }
 
   async logs(uid: string, opts: LogOptions): Promise<Readable> {

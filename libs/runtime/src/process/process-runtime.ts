@@ -58,11 +58,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { parseQuantity } from '@berth/core';
-import { podPhase } from '../phase';
+import { podStatusReport } from '../phase';
 import type {
   ContainerSpec,
   ContainerState,
-  ContainerStatusReport,
   LogOptions,
   PodSpecForRuntime,
   PodStatusReport,
@@ -187,10 +186,6 @@ function now(): string {
   return new Date().toISOString();
 }
 
-function clone<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v)) as T;
-}
-
 export class ProcessRuntime implements Runtime {
   readonly name = 'process' as const;
   private readonly pods = new Map<string, ProcPod>();
@@ -258,11 +253,11 @@ export class ProcessRuntime implements Runtime {
     if (this.closing) throw new Error('the process runtime is closed');
     if (this.pods.has(pod.uid)) return;
     const p: ProcPod = {
-      spec: clone(pod),
+      spec: structuredClone(pod),
       startTime: now(),
       dir: path.join(this.opts.dataDir, 'pods', pod.uid),
       containers: pod.containers.map((spec) => ({
-        spec: clone(spec),
+        spec: structuredClone(spec),
         state: { waiting: { reason: 'ContainerCreating' } },
         lastState: {},
         ready: false,
@@ -354,26 +349,11 @@ export class ProcessRuntime implements Runtime {
   podStatus(uid: string): PodStatusReport | undefined {
     const p = this.pods.get(uid);
     if (!p) return undefined;
-    const containerStatuses: ContainerStatusReport[] = p.containers.map((c) => ({
-      name: c.spec.name,
-      image: c.spec.image,
-      ...(c.containerID ? { containerID: c.containerID } : {}),
-      state: clone(c.state),
-      lastState: clone(c.lastState),
-      ready: c.ready,
-      started: c.started,
-      restartCount: c.restartCount,
-      ...(Object.keys(c.hostPorts).length ? { hostPorts: { ...c.hostPorts } } : {}),
-    }));
-    return {
-      uid,
-      namespace: p.spec.namespace,
-      name: p.spec.name,
-      phase: podPhase(p.containers),
-      startTime: p.startTime,
-      podIP: this.opts.nodeIP,
-      containerStatuses,
-    };
+    return podStatusReport(
+      { ...p.spec, startTime: p.startTime, podIP: this.opts.nodeIP },
+      p.containers,
+      (i) => p.containers[i].containerID,
+    );
   }
 
   async logs(uid: string, opts: LogOptions): Promise<Readable> {
