@@ -431,22 +431,20 @@ export class ObjectRepository {
           name text, rv bigint, cpu numeric, mem numeric, pods int)
         JOIN objects o ON o.resource = 'nodes' AND o.namespace = '' AND o.name = c.name
           AND o.resource_version = c.rv),
-      used AS (
+      -- The pods on those nodes that hold resources, read once for both checks below.
+      onnode AS MATERIALIZED (
         SELECT fields->>${f(POD_FIELDS.node)} AS node,
-               sum(coalesce((fields->>${f(POD_FIELDS.milliCpu)})::numeric, 0)) AS cpu,
-               sum(coalesce((fields->>${f(POD_FIELDS.memory)})::numeric, 0)) AS mem,
-               count(*) AS pods
+               coalesce((fields->>${f(POD_FIELDS.milliCpu)})::numeric, 0) AS cpu,
+               coalesce((fields->>${f(POD_FIELDS.memory)})::numeric, 0) AS mem,
+               fields->>${f(POD_FIELDS.hostPorts)} AS ports
         FROM objects
         WHERE resource = 'pods' AND fields->>${f(POD_FIELDS.node)} IN (SELECT name FROM cap)
-          AND coalesce(fields->>${f(POD_FIELDS.phase)}, '') NOT IN ('Succeeded', 'Failed')
-        GROUP BY 1),
-      held AS (
-        SELECT fields->>${f(POD_FIELDS.node)} AS node,
-               unnest(string_to_array(fields->>${f(POD_FIELDS.hostPorts)}, ',')) AS port
-        FROM objects
-        WHERE resource = 'pods' AND fields->>${f(POD_FIELDS.node)} IN (SELECT name FROM cap)
-          AND coalesce(fields->>${f(POD_FIELDS.hostPorts)}, '') <> ''
           AND coalesce(fields->>${f(POD_FIELDS.phase)}, '') NOT IN ('Succeeded', 'Failed')),
+      used AS (
+        SELECT node, sum(cpu) AS cpu, sum(mem) AS mem, count(*) AS pods FROM onnode GROUP BY 1),
+      held AS (
+        SELECT node, unnest(string_to_array(ports, ',')) AS port FROM onnode
+        WHERE coalesce(ports, '') <> ''),
       fits AS (
         SELECT w.* FROM (
           SELECT i.*, sum(i.cpu) OVER n AS cum_cpu, sum(i.mem) OVER n AS cum_mem,
