@@ -215,16 +215,19 @@ function agentErrors(entries) {
   return counts;
 }
 
+/** Every process id in /proc ([] where there is no /proc). */
+function procPids() {
+  try {
+    return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return [];
+  }
+}
+
 /** PIDs of processes whose arguments contain `marker` (Linux /proc; [] elsewhere). */
 function markedProcesses(marker) {
   const found = [];
-  let pids = [];
-  try {
-    pids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
-  } catch {
-    return found;
-  }
-  for (const pid of pids) {
+  for (const pid of procPids()) {
     if (Number(pid) === process.pid) continue;
     try {
       const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
@@ -278,13 +281,7 @@ function cpuSnapshot() {
       snap[`${c.name} waiting`] = runQueueSeconds(c.child.pid);
     }
   snap['bench waiting'] = runQueueSeconds(process.pid);
-  let pids = [];
-  try {
-    pids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
-  } catch {
-    return snap;
-  }
-  for (const pid of pids) {
+  for (const pid of procPids()) {
     let comm;
     try {
       comm = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
