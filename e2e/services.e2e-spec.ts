@@ -126,7 +126,7 @@ describe('Services through the node proxy (API, worker, two process-runtime agen
           (s: { addresses?: Array<{ targetRef?: { name?: string } }> }) => s.addresses ?? [],
         );
         // The Endpoints name exactly these pods (not just three of them: during a rollout
-        // they follow the pods within the controller's 100 ms gathering window).
+        // they follow the pods a moment later).
         const inEndpoints = addresses.map(
           (a: { targetRef?: { name?: string } }) => a.targetRef?.name,
         );

@@ -12,15 +12,14 @@ import type { WorkQueues } from '../queue/work-queues';
 import { routeChange, type Route } from './routes';
 
 /**
- * Queues keyed by a whole namespace or tenant: a burst of pod changes in one namespace
- * needs one endpoints, quota and tenant-usage reconcile, not one per change. Their routes
- * are gathered for a window and enqueued once (kube-controller-manager's
- * EndpointUpdatesBatchPeriod does the same for endpoints). Endpoints must follow within a
- * second; quota usage is kept by admission as pods are created, and the recount (which
- * reads every counted object of the namespace or tenant) only has to catch up.
+ * Queues keyed by a whole namespace or tenant whose reconcile reads every counted object
+ * there: a burst of changes needs one quota or tenant-usage recount, not one per change.
+ * Their routes are gathered for a window and enqueued once; quota usage is kept by
+ * admission as pods are created, so the recount only has to catch up. Endpoints are not
+ * gathered (kube-controller-manager's EndpointUpdatesBatchPeriod defaults to 0): a pod
+ * going must leave its Service's endpoints before its process stops answering.
  */
 const GATHERED: ReadonlyMap<QueueName, number> = new Map<QueueName, number>([
-  ['endpoints', 100],
   ['quota', 1000],
   ['tenants', 1000],
 ]);
