@@ -881,7 +881,7 @@ describe('decodeKubernetesProtobuf: values', () => {
     ];
     const body = k8s('v1', 'Namespace', [
       ...unknown,
-      ...pb.message(1, ...[unknown], pb.string(1, 'n'), pb.message(17, pb.string(1, 'kubectl'))),
+      ...pb.message(1, ...[unknown], pb.string(1, 'n'), pb.message(94, pb.string(1, 'kubectl'))),
       ...pb.message(3, pb.string(1, 'Active'), unknown),
     ]);
     expect(decode(body)).toStrictEqual({

@@ -5,7 +5,7 @@
  * The result is the object exactly as it would have arrived in JSON.
  */
 import { errors } from '../api/status';
-import { decodeMessage, str, type JsonRecord, type ProtoDescriptor } from './descriptor';
+import { decodeMessage, type JsonRecord, type ProtoDescriptor } from './descriptor';
 import { protobufDescriptorFor } from './kinds';
 import { Reader, WireType, wireTypeName } from './wire';
 
@@ -14,7 +14,10 @@ export const KUBERNETES_PROTOBUF = 'application/vnd.kubernetes.protobuf';
 const MAGIC = [0x6b, 0x38, 0x73, 0x00];
 
 /** `runtime.TypeMeta` inside the envelope. */
-const TYPE_META: ProtoDescriptor = { 1: str('apiVersion'), 2: str('kind') };
+const TYPE_META: ProtoDescriptor = {
+  1: { name: 'apiVersion', type: 'string' },
+  2: { name: 'kind', type: 'string' },
+};
 
 const utf8 = new TextDecoder();
 

@@ -1,25 +1,30 @@
 /**
- * Message descriptors (field number → JSON name and type, copied by hand from Kubernetes'
- * `generated.proto` files) and the one routine that turns a protobuf message into the JSON
- * object Kubernetes' own JSON encoding would produce for it.
+ * Message descriptors (field number → JSON name and type; generated from Kubernetes'
+ * `generated.proto` and `types.go` files by scripts/gen-protobuf.js into ./generated) and the
+ * one routine that turns a protobuf message into the JSON object Kubernetes' own JSON encoding
+ * would produce for it.
  *
  * How the Go JSON shape is recovered from the wire (gogo-protobuf, as Kubernetes uses it):
  * - Non-pointer scalar fields are always written, even when zero. Their JSON tags almost all
  *   say `omitempty`, so a zero value is dropped, unless the field is marked `keepZero`.
  * - Pointer fields (`*int32`, `*bool`, `*string`…) are written only when set, so whatever
  *   arrives is kept, zero included (`replicas: 0` matters): they are marked `keepZero` too,
- *   as are the few scalar fields whose JSON tag has no `omitempty`.
+ *   as are the scalar fields whose JSON tag has no `omitempty`.
  * - Struct fields are written whenever their pointer is non-nil (always, for non-pointer
  *   structs) and Go's `omitempty` never drops a struct, so a message on the wire always
  *   becomes an object, `{}` if it is empty (`resources: {}`, `strategy: {}`, `status: {}`).
  *   The same holds for `IntOrString` and `Quantity`, which are structs in Go.
- * - `metav1.Time`: an empty message is the zero time, which JSON renders as `null`; it is
- *   omitted here. Otherwise the seconds become RFC 3339 (`2024-05-01T12:00:00Z`); Kubernetes
- *   drops the nanoseconds of `Time` in both encodings.
+ * - `metav1.Time` and `metav1.MicroTime`: an empty message is the zero time, which JSON
+ *   renders as `null`; it is omitted here. Otherwise the seconds become RFC 3339
+ *   (`2024-05-01T12:00:00Z`; Kubernetes drops the nanoseconds of `Time` in both encodings),
+ *   with six fractional digits for `MicroTime` (`2024-05-01T12:00:00.123456Z`).
+ * - `runtime.RawExtension` and `metav1.FieldsV1` carry JSON bytes, which become that JSON.
  * - Repeated fields and maps that have no entries are absent, as `omitempty` would have them.
  * - Embedded structs with `json:",inline"` (`ProbeHandler` in `Probe`, `VolumeSource` in
  *   `Volume`, `LocalObjectReference` in the key selectors) are marked `inline`: their fields
  *   land in the parent object.
+ * - A Go named slice (`type ExtraValue []string`) is a message with one `repeated … items = 1`
+ *   field on the wire; fields of that type are marked `unwrap`: their JSON is the list alone.
  * - Unknown field numbers are skipped, as every protobuf reader does for newer clients.
  */
 import { malformed, Reader, WireType, wireTypeName } from './wire';
@@ -33,73 +38,32 @@ export type ProtoFieldType =
   | 'message'
   | 'map'
   | 'time'
+  | 'microTime'
+  | 'rawJson'
   | 'quantity'
   | 'intOrString';
 
-/** Map values in the Kubernetes API are strings, bytes or quantities; keys are strings. */
-export type ProtoMapValueType = 'string' | 'bytes' | 'quantity';
-
 export interface ProtoField {
-  /** The JSON field name. */
+  /** The JSON field name (the protobuf one for an `inline` field). */
   readonly name: string;
   readonly type: ProtoFieldType;
   readonly repeated?: boolean;
   /** For `message` fields. */
   readonly message?: ProtoDescriptor;
-  /** For `map` fields (`map<string, V>`, entries with key = 1 and value = 2). */
-  readonly value?: ProtoMapValueType;
+  /** For `map` fields (`map<string, V>`, entries with key = 1 and value = 2): the value. */
+  readonly value?: ProtoField;
   /** Keep a zero scalar (Go pointer field, or a JSON tag without `omitempty`). */
   readonly keepZero?: boolean;
   /** An embedded struct whose fields JSON inlines into the parent. */
   readonly inline?: boolean;
+  /** A Go named slice: the JSON value is the message's `items` list. */
+  readonly unwrap?: boolean;
 }
 
 /** Field number → field. */
 export interface ProtoDescriptor {
   readonly [field: number]: ProtoField;
 }
-
-// ---------------------------------------------------------------------------------------------
-// Builders, to keep the tables compact
-// ---------------------------------------------------------------------------------------------
-
-type Options = Pick<ProtoField, 'keepZero'>;
-
-/** A Go pointer field: it is on the wire only when set, and then kept even when zero. */
-export const POINTER: Options = { keepZero: true };
-/** A field whose JSON tag has no `omitempty`: Kubernetes' JSON always shows it. */
-export const REQUIRED: Options = { keepZero: true };
-
-export const str = (name: string, o?: Options): ProtoField => ({ name, type: 'string', ...o });
-export const int32 = (name: string, o?: Options): ProtoField => ({ name, type: 'int32', ...o });
-export const int64 = (name: string, o?: Options): ProtoField => ({ name, type: 'int64', ...o });
-export const bool = (name: string, o?: Options): ProtoField => ({ name, type: 'bool', ...o });
-export const time = (name: string): ProtoField => ({ name, type: 'time' });
-export const quantity = (name: string): ProtoField => ({ name, type: 'quantity' });
-export const intOrString = (name: string): ProtoField => ({ name, type: 'intOrString' });
-export const msg = (name: string, message: ProtoDescriptor): ProtoField => ({
-  name,
-  type: 'message',
-  message,
-});
-/** An embedded struct with `json:",inline"`; the name is the protobuf one, for messages. */
-export const inline = (name: string, message: ProtoDescriptor): ProtoField => ({
-  name,
-  type: 'message',
-  message,
-  inline: true,
-});
-export const strings = (name: string): ProtoField => ({ name, type: 'string', repeated: true });
-export const int64s = (name: string): ProtoField => ({ name, type: 'int64', repeated: true });
-export const list = (name: string, message: ProtoDescriptor): ProtoField => ({
-  name,
-  type: 'message',
-  repeated: true,
-  message,
-});
-export const stringMap = (name: string): ProtoField => ({ name, type: 'map', value: 'string' });
-export const bytesMap = (name: string): ProtoField => ({ name, type: 'map', value: 'bytes' });
-export const quantityMap = (name: string): ProtoField => ({ name, type: 'map', value: 'quantity' });
 
 // ---------------------------------------------------------------------------------------------
 // Decoding
@@ -109,13 +73,17 @@ export type JsonRecord = Record<string, unknown>;
 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
-const TIMESTAMP: ProtoDescriptor = { 1: int64('seconds', REQUIRED), 2: int32('nanos', REQUIRED) };
-const QUANTITY: ProtoDescriptor = { 1: str('string', REQUIRED) };
+/** A scalar field of the messages the decoder knows itself (`Time`, `Quantity`…). */
+const scalar = (name: string, type: ProtoFieldType): ProtoField => ({ name, type, keepZero: true });
+
+const TIMESTAMP: ProtoDescriptor = { 1: scalar('seconds', 'int64'), 2: scalar('nanos', 'int32') };
+const QUANTITY: ProtoDescriptor = { 1: scalar('string', 'string') };
 const INT_OR_STRING: ProtoDescriptor = {
-  1: int64('type', REQUIRED),
-  2: int32('intVal', REQUIRED),
-  3: str('strVal', REQUIRED),
+  1: scalar('type', 'int64'),
+  2: scalar('intVal', 'int32'),
+  3: scalar('strVal', 'string'),
 };
+const MAP_KEY = scalar('key', 'string');
 
 /**
  * Decodes the message in `buf[start, end)` with `desc` into `target` (a fresh object by
@@ -148,7 +116,7 @@ function readField(r: Reader, spec: ProtoField, wire: number, target: JsonRecord
     const existing = target[spec.name];
     const map = isRecord(existing) ? existing : {};
     const { start, end } = r.slice();
-    const [key, value] = readMapEntry(r.buf, start, end, spec.value ?? 'string', where);
+    const [key, value] = readMapEntry(r.buf, start, end, valueOf(spec), where);
     setOwn(map, key, value);
     target[spec.name] = map;
     return;
@@ -178,14 +146,13 @@ function readField(r: Reader, spec: ProtoField, wire: number, target: JsonRecord
     } else {
       // A repeated occurrence of a singular message merges into the first, as in protobuf.
       const existing = target[spec.name];
-      target[spec.name] = decodeMessage(
-        r.buf,
-        start,
-        end,
-        messageOf(spec),
-        where,
-        isRecord(existing) ? existing : {},
-      );
+      const into = spec.unwrap
+        ? { items: Array.isArray(existing) ? existing : [] }
+        : isRecord(existing)
+          ? existing
+          : {};
+      const decoded = decodeMessage(r.buf, start, end, messageOf(spec), where, into);
+      target[spec.name] = spec.unwrap ? decoded.items : decoded;
     }
     return;
   }
@@ -196,7 +163,7 @@ function readField(r: Reader, spec: ProtoField, wire: number, target: JsonRecord
   } else target[spec.name] = value;
 }
 
-/** One value of a non-map field; `undefined` for the zero `Time`. */
+/** One value of a non-map field; `undefined` for the zero `Time` and an empty `RawExtension`. */
 function readValue(r: Reader, spec: ProtoField, wire: number, where: string, at: number): unknown {
   if (isVarintType(spec.type)) {
     expectWire(r, spec, wire, WireType.Varint, at);
@@ -209,10 +176,16 @@ function readValue(r: Reader, spec: ProtoField, wire: number, where: string, at:
       return utf8.decode(r.buf.subarray(start, end));
     case 'bytes':
       return base64(r.buf.subarray(start, end));
-    case 'message':
-      return decodeMessage(r.buf, start, end, messageOf(spec), where);
+    case 'message': {
+      const decoded = decodeMessage(r.buf, start, end, messageOf(spec), where);
+      return spec.unwrap ? (decoded.items ?? []) : decoded;
+    }
     case 'time':
-      return decodeTime(r.buf, start, end, where);
+      return decodeTime(r.buf, start, end, where, false);
+    case 'microTime':
+      return decodeTime(r.buf, start, end, where, true);
+    case 'rawJson':
+      return decodeRawJson(r.buf, start, end, where);
     case 'quantity':
       return decodeQuantity(r.buf, start, end, where);
     case 'intOrString':
@@ -245,38 +218,89 @@ function readMapEntry(
   buf: Uint8Array,
   start: number,
   end: number,
-  valueType: ProtoMapValueType,
+  valueSpec: ProtoField,
   where: string,
 ): [string, unknown] {
-  const entry = decodeMessage(buf, start, end, mapEntry(valueType), where);
+  const entry = decodeMessage(buf, start, end, { 1: MAP_KEY, 2: valueSpec }, where);
   const key = typeof entry.key === 'string' ? entry.key : '';
   // An entry without a value holds the value type's zero.
-  const zero = valueType === 'quantity' ? '0' : '';
-  return [key, entry.value ?? zero];
+  return [key, Object.hasOwn(entry, 'value') ? entry.value : zeroOf(valueSpec)];
 }
 
-const MAP_ENTRIES: Record<ProtoMapValueType, ProtoDescriptor> = {
-  string: { 1: str('key', REQUIRED), 2: str('value', REQUIRED) },
-  bytes: { 1: str('key', REQUIRED), 2: { name: 'value', type: 'bytes', keepZero: true } },
-  quantity: { 1: str('key', REQUIRED), 2: quantity('value') },
-};
-
-function mapEntry(valueType: ProtoMapValueType): ProtoDescriptor {
-  return MAP_ENTRIES[valueType] ?? MAP_ENTRIES.string;
+/** The JSON of a Go zero value of a map's value type. */
+function zeroOf(spec: ProtoField): unknown {
+  if (spec.unwrap) return null;
+  switch (spec.type) {
+    case 'string':
+    case 'bytes':
+      return '';
+    case 'int32':
+    case 'int64':
+      return 0;
+    case 'bool':
+      return false;
+    case 'quantity':
+      return '0';
+    case 'intOrString':
+      return 0;
+    case 'message':
+      return {};
+    default:
+      return null;
+  }
 }
 
-function decodeTime(buf: Uint8Array, start: number, end: number, where: string) {
+function valueOf(spec: ProtoField): ProtoField {
+  return spec.value ?? MAP_STRING_VALUE;
+}
+
+const MAP_STRING_VALUE = scalar('value', 'string');
+
+function decodeTime(buf: Uint8Array, start: number, end: number, where: string, micro: boolean) {
   // Kubernetes writes the zero time as an empty message (`metav1.Time.Marshal`).
   if (start === end) return undefined;
   const ts = decodeMessage(buf, start, end, TIMESTAMP, where);
-  const seconds = typeof ts.seconds === 'number' ? ts.seconds : 0;
+  const nanos = typeof ts.nanos === 'number' ? ts.nanos : 0;
+  // Go's time.Unix(seconds, nanos) carries nanoseconds outside [0, 1e9) into the seconds.
+  const seconds = (typeof ts.seconds === 'number' ? ts.seconds : 0) + Math.floor(nanos / 1e9);
   const date = new Date(seconds * 1000);
   const year = date.getUTCFullYear();
   // Go's Time.MarshalJSON refuses years outside [0, 9999].
   if (Number.isNaN(date.getTime()) || year < 0 || year > 9999) {
     throw malformed(`timestamp ${seconds} is out of range`, where, start);
   }
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const text = date.toISOString().replace(/\.\d{3}Z$/, '');
+  if (!micro) return `${text}Z`;
+  // RFC3339Micro: always six digits, truncated as Go's Format does.
+  const micros = Math.floor((((nanos % 1e9) + 1e9) % 1e9) / 1e3);
+  return `${text}.${String(micros).padStart(6, '0')}Z`;
+}
+
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function decodeRawJson(buf: Uint8Array, start: number, end: number, where: string) {
+  const r = new Reader(buf, where, start, end);
+  let raw: Uint8Array | undefined;
+  while (!r.done) {
+    const at = r.pos;
+    const { field, wire } = r.tag();
+    if (field !== 1) {
+      r.skip(wire);
+      continue;
+    }
+    if (wire !== WireType.LengthDelimited) {
+      throw r.fail(`field raw (bytes) arrived as ${wireTypeName(wire)}`, at);
+    }
+    const slice = r.slice();
+    raw = buf.subarray(slice.start, slice.end);
+  }
+  // A nil (or empty) Raw marshals to JSON null: omitted, as the zero time is.
+  if (!raw || raw.length === 0) return undefined;
+  try {
+    return JSON.parse(utf8Strict.decode(raw)) as unknown;
+  } catch {
+    throw malformed('the embedded object is not JSON', where, start);
+  }
 }
 
 function decodeQuantity(buf: Uint8Array, start: number, end: number, where: string) {

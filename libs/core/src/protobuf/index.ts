@@ -1,3 +1,3 @@
 export { decodeKubernetesProtobuf, isKubernetesProtobuf, KUBERNETES_PROTOBUF } from './decode';
 export { protobufDescriptorFor, protobufKinds } from './kinds';
-export type { ProtoDescriptor, ProtoField, ProtoFieldType, ProtoMapValueType } from './descriptor';
+export type { ProtoDescriptor, ProtoField, ProtoFieldType } from './descriptor';

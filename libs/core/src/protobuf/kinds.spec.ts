@@ -2,22 +2,45 @@ import type { ProtoDescriptor } from './descriptor';
 import { protobufDescriptorFor, protobufKinds } from './kinds';
 
 describe('protobuf kinds', () => {
-  it('covers what kubectl sends as protobuf for the kinds Berth serves', () => {
-    expect(protobufKinds()).toEqual([
-      { apiVersion: 'v1', kind: 'Namespace' },
-      { apiVersion: 'v1', kind: 'Service' },
-      { apiVersion: 'v1', kind: 'Pod' },
-      { apiVersion: 'v1', kind: 'ResourceQuota' },
-      { apiVersion: 'v1', kind: 'LimitRange' },
-      { apiVersion: 'v1', kind: 'ConfigMap' },
-      { apiVersion: 'apps/v1', kind: 'Deployment' },
-      { apiVersion: 'apps/v1', kind: 'ReplicaSet' },
-      { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview' },
-      { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview' },
-      { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
-    ]);
-    expect(protobufDescriptorFor('v1', 'Namespace')).toBeDefined();
+  it('covers every kind Berth serves and the kinds it is to serve next', () => {
+    const kinds: Record<string, string[]> = {
+      v1: [
+        'Namespace',
+        'Node',
+        'Pod',
+        'Service',
+        'Endpoints',
+        'Event',
+        'ResourceQuota',
+        'LimitRange',
+        'ConfigMap',
+        'Secret',
+        'ServiceAccount',
+        'ReplicationController',
+        'PersistentVolume',
+        'PersistentVolumeClaim',
+        'DeleteOptions',
+      ],
+      'apps/v1': ['Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet', 'DeleteOptions'],
+      'coordination.k8s.io/v1': ['Lease'],
+      'rbac.authorization.k8s.io/v1': ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'],
+      'authorization.k8s.io/v1': ['SelfSubjectAccessReview', 'SelfSubjectRulesReview'],
+      'authentication.k8s.io/v1': ['SelfSubjectReview'],
+      'autoscaling/v1': ['Scale', 'HorizontalPodAutoscaler'],
+      'autoscaling/v2': ['HorizontalPodAutoscaler'],
+      'batch/v1': ['Job', 'CronJob'],
+      'policy/v1': ['PodDisruptionBudget', 'Eviction'],
+      'storage.k8s.io/v1': ['StorageClass'],
+      'networking.k8s.io/v1': ['NetworkPolicy'],
+    };
+    const missing = Object.entries(kinds).flatMap(([apiVersion, names]) =>
+      names.filter((k) => !protobufDescriptorFor(apiVersion, k)).map((k) => `${apiVersion} ${k}`),
+    );
+    expect(missing).toEqual([]);
+    // Berth's own kinds have no protobuf encoding: kubectl sends JSON for them.
+    expect(protobufKinds().filter((k) => k.apiVersion.includes('berth.dev'))).toEqual([]);
     expect(protobufDescriptorFor('apps/v1', 'Namespace')).toBeUndefined();
+    expect(protobufDescriptorFor('v1', 'PodSpec')).toBeUndefined();
     expect(protobufDescriptorFor('v1', '__proto__')).toBeUndefined();
     expect(protobufDescriptorFor('hasOwnProperty', 'x')).toBeUndefined();
   });
@@ -41,6 +64,8 @@ describe('protobuf kinds', () => {
         } else if (field.message) problems.push(`${at}: descriptor on a ${field.type}`);
         if ((field.type === 'map') !== (field.value !== undefined))
           problems.push(`${at}: map value`);
+        if (field.unwrap && (field.type !== 'message' || field.message?.[1]?.name !== 'items'))
+          problems.push(`${at}: unwrap`);
         if (field.inline && (field.type !== 'message' || field.repeated))
           problems.push(`${at}: inline`);
         if (field.type === 'map' && field.repeated) problems.push(`${at}: repeated map`);

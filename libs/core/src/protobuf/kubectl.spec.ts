@@ -5,8 +5,8 @@
  * only difference allowed is `creationTimestamp: null`, which the decoder omits.
  */
 import { decodeKubernetesProtobuf } from './decode';
-import { FIXTURES, JOB, REVIEWS } from './test-fixtures';
-import { apiErrorOf, fromBase64, withoutNulls } from './test-helpers';
+import { FIXTURES, REVIEWS } from './test-fixtures';
+import { apiErrorOf, fromBase64, k8s, pb, withoutNulls } from './test-helpers';
 
 describe('protobuf bodies captured from kubectl 1.32', () => {
   it.each(FIXTURES)('kubectl $command decodes to the JSON kubectl itself prints', (f) => {
@@ -17,12 +17,13 @@ describe('protobuf bodies captured from kubectl 1.32', () => {
     expect(decodeKubernetesProtobuf(fromBase64(f.body))).toStrictEqual(JSON.parse(f.json));
   });
 
-  it('answers a kind without a descriptor (kubectl create job) with 415 and a way out', () => {
-    const err = apiErrorOf(() => decodeKubernetesProtobuf(fromBase64(JOB)));
+  it('answers a kind without a descriptor (tenancy.berth.dev) with 415 and a way out', () => {
+    const body = k8s('tenancy.berth.dev/v1', 'Tenant', pb.message(1, pb.string(1, 't')));
+    const err = apiErrorOf(() => decodeKubernetesProtobuf(body));
     expect(err.code).toBe(415);
     expect(err.reason).toBe('UnsupportedMediaType');
     expect(err.message).toMatch(
-      /^protobuf bodies for batch\/v1 Job are not supported by this server; send JSON \(kubectl: /,
+      /^protobuf bodies for tenancy\.berth\.dev\/v1 Tenant are not supported by this server; send JSON \(kubectl: /,
     );
   });
 
