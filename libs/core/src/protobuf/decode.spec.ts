@@ -892,6 +892,93 @@ describe('decodeKubernetesProtobuf: values', () => {
     });
   });
 
+  it('formats metav1.MicroTime with six fractional digits (a Lease)', () => {
+    const micro = (field: number, seconds: number, nanos: number) =>
+      pb.message(field, pb.int(1, seconds), pb.int(2, nanos));
+    const body = k8s('coordination.k8s.io/v1', 'Lease', [
+      ...meta('node-1', 'kube-node-lease'),
+      ...pb.message(
+        2,
+        pb.string(1, 'node-1'),
+        pb.int(2, 0),
+        ...[micro(3, 1714564800, 123456789)],
+        pb.message(4, pb.int(1, 1714564800)),
+        pb.int(5, 0),
+      ),
+    ]);
+    expect(decode(body).spec).toStrictEqual({
+      holderIdentity: 'node-1',
+      // Pointers in Go: a zero that arrives is kept.
+      leaseDurationSeconds: 0,
+      acquireTime: '2024-05-01T12:00:00.123456Z',
+      renewTime: '2024-05-01T12:00:00.000000Z',
+      leaseTransitions: 0,
+    });
+    const empty = k8s('coordination.k8s.io/v1', 'Lease', pb.message(2, pb.bytes(3, [])));
+    expect(decode(empty).spec).toStrictEqual({});
+  });
+
+  it('turns a Go named slice (ExtraValue) into its list, also as a map value', () => {
+    const body = k8s('authentication.k8s.io/v1', 'SelfSubjectReview', [
+      ...pb.message(
+        2,
+        pb.message(
+          1,
+          pb.string(1, 'dave'),
+          pb.message(
+            4,
+            pb.string(1, 'scopes'),
+            pb.message(2, pb.string(1, 'a'), pb.string(1, 'b')),
+          ),
+          pb.message(4, pb.string(1, 'none')),
+        ),
+      ),
+    ]);
+    expect(decode(body).status).toStrictEqual({
+      userInfo: { username: 'dave', extra: { scopes: ['a', 'b'], none: null } },
+    });
+  });
+
+  it('embeds RawExtension bytes as the JSON they hold, and refuses bytes that are not JSON', () => {
+    const revision = (raw: Bytes) =>
+      k8s('apps/v1', 'ControllerRevision', [...meta('r1', 'demo'), ...raw, ...pb.int(3, 0)]);
+    const json = new TextEncoder().encode('{"spec":{"replicas":2}}');
+    expect(decode(revision(pb.message(2, pb.bytes(1, json))))).toMatchObject({
+      data: { spec: { replicas: 2 } },
+      revision: 0,
+    });
+    expect(decode(revision(pb.message(2)))).not.toHaveProperty('data');
+    const err = apiErrorOf(() => decode(revision(pb.message(2, pb.bytes(1, [0x0a, 0x00])))));
+    expect(err.code).toBe(400);
+    expect(err.message).toMatch(/embedded object is not JSON.*\bdata\b/);
+  });
+
+  it('reads DeleteOptions sent to any group version, keeping a zero grace period', () => {
+    for (const apiVersion of ['v1', 'apps/v1', 'rbac.authorization.k8s.io/v1']) {
+      const body = k8s(apiVersion, 'DeleteOptions', [
+        ...pb.int(1, 0),
+        ...pb.message(2, pb.string(1, 'uid-1')),
+        ...pb.string(4, 'Foreground'),
+        ...pb.string(5, 'All'),
+      ]);
+      expect(decode(body)).toStrictEqual({
+        apiVersion,
+        kind: 'DeleteOptions',
+        gracePeriodSeconds: 0,
+        preconditions: { uid: 'uid-1' },
+        propagationPolicy: 'Foreground',
+        dryRun: ['All'],
+      });
+    }
+  });
+
+  it('drops a zero Scale replicas (not a pointer in autoscaling/v1), as Go JSON does', () => {
+    const scale = (n: number) =>
+      k8s('autoscaling/v1', 'Scale', [...meta('web', 'demo'), ...pb.message(2, pb.int(1, n))]);
+    expect(decode(scale(4)).spec).toStrictEqual({ replicas: 4 });
+    expect(decode(scale(0)).spec).toStrictEqual({});
+  });
+
   it('replaces invalid UTF-8 with U+FFFD, as Go JSON does', () => {
     expect(ns(pb.bytes(1, [0x61, 0xff, 0x62])).name).toBe('a\uFFFDb');
   });

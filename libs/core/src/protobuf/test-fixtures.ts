@@ -105,6 +105,86 @@ export const FIXTURES: KubectlFixture[] = [
   },
 ];
 
+/**
+ * Bodies kubectl 1.33 sent to Berth (read from its `-v=8` request dump), with the JSON the same
+ * kubectl prints for the command with `--dry-run=client -o json`. The kinds Berth does not
+ * serve yet were answered 404, after the body had been captured.
+ */
+export const FIXTURES_133: KubectlFixture[] = [
+  {
+    command: 'create role pod-reader --verb=get,list --resource=pods --resource-name=web -n demo',
+    body:
+      'azhzAAokChxyYmFjLmF1dGhvcml6YXRpb24uazhzLmlvL3YxEgRSb2xlEjoKHgoKcG9kLXJlYWRlchIAGgRkZW1v' +
+      'IgAqADIAOABCABIYCgNnZXQKBGxpc3QSABoEcG9kcyIDd2ViGgAiAA==',
+    json: '{"kind":"Role","apiVersion":"rbac.authorization.k8s.io/v1","metadata":{"name":"pod-reader","namespace":"demo","creationTimestamp":null},"rules":[{"verbs":["get","list"],"apiGroups":[""],"resources":["pods"],"resourceNames":["web"]}]}',
+  },
+  {
+    command: 'create role deploy-scaler --verb=update --resource=deployments.apps/scale -n demo',
+    body:
+      'azhzAAokChxyYmFjLmF1dGhvcml6YXRpb24uazhzLmlvL3YxEgRSb2xlEkYKIQoNZGVwbG95LXNjYWxlchIAGgRk' +
+      'ZW1vIgAqADIAOABCABIhCgZ1cGRhdGUSBGFwcHMaEWRlcGxveW1lbnRzL3NjYWxlGgAiAA==',
+    json: '{"kind":"Role","apiVersion":"rbac.authorization.k8s.io/v1","metadata":{"name":"deploy-scaler","namespace":"demo","creationTimestamp":null},"rules":[{"verbs":["update"],"apiGroups":["apps"],"resources":["deployments/scale"]}]}',
+  },
+  {
+    command:
+      'rolebinding rb --role=pod-reader --user=dave --group=devs --serviceaccount=demo:bot -n demo',
+    body:
+      'azhzAAorChxyYmFjLmF1dGhvcml6YXRpb24uazhzLmlvL3YxEgtSb2xlQmluZGluZxK9AQoWCgJyYhIAGgRkZW1v' +
+      'IgAqADIAOABCABIpCgRVc2VyEhlyYmFjLmF1dGhvcml6YXRpb24uazhzLmlvGgRkYXZlIgASKgoFR3JvdXASGXJi' +
+      'YWMuYXV0aG9yaXphdGlvbi5rOHMuaW8aBGRldnMiABIdCg5TZXJ2aWNlQWNjb3VudBIAGgNib3QiBGRlbW8aLQoZ' +
+      'cmJhYy5hdXRob3JpemF0aW9uLms4cy5pbxIEUm9sZRoKcG9kLXJlYWRlchoAIgA=',
+    json: '{"kind":"RoleBinding","apiVersion":"rbac.authorization.k8s.io/v1","metadata":{"name":"rb","namespace":"demo","creationTimestamp":null},"subjects":[{"kind":"User","apiGroup":"rbac.authorization.k8s.io","name":"dave"},{"kind":"Group","apiGroup":"rbac.authorization.k8s.io","name":"devs"},{"kind":"ServiceAccount","name":"bot","namespace":"demo"}],"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"pod-reader"}}',
+  },
+  {
+    command: 'create clusterrole agg --aggregation-rule=rbac.example.com/aggregate=true',
+    body:
+      'azhzAAorChxyYmFjLmF1dGhvcml6YXRpb24uazhzLmlvL3YxEgtDbHVzdGVyUm9sZRI9ChMKA2FnZxIAGgAiACoA' +
+      'MgA4AEIAGiYKJAoiChpyYmFjLmV4YW1wbGUuY29tL2FnZ3JlZ2F0ZRIEdHJ1ZRoAIgA=',
+    json: '{"kind":"ClusterRole","apiVersion":"rbac.authorization.k8s.io/v1","metadata":{"name":"agg","creationTimestamp":null},"rules":null,"aggregationRule":{"clusterRoleSelectors":[{"matchLabels":{"rbac.example.com/aggregate":"true"}}]}}',
+  },
+  {
+    command: 'create clusterrolebinding crb --clusterrole=ns-reader --user=erin --group=ops',
+    body:
+      'azhzAAoyChxyYmFjLmF1dGhvcml6YXRpb24uazhzLmlvL3YxEhJDbHVzdGVyUm9sZUJpbmRpbmcSoAEKEwoDY3Ji' +
+      'EgAaACIAKgAyADgAQgASKQoEVXNlchIZcmJhYy5hdXRob3JpemF0aW9uLms4cy5pbxoEZXJpbiIAEikKBUdyb3Vw' +
+      'EhlyYmFjLmF1dGhvcml6YXRpb24uazhzLmlvGgNvcHMiABozChlyYmFjLmF1dGhvcml6YXRpb24uazhzLmlvEgtD' +
+      'bHVzdGVyUm9sZRoJbnMtcmVhZGVyGgAiAA==',
+    json: '{"kind":"ClusterRoleBinding","apiVersion":"rbac.authorization.k8s.io/v1","metadata":{"name":"crb","creationTimestamp":null},"subjects":[{"kind":"User","apiGroup":"rbac.authorization.k8s.io","name":"erin"},{"kind":"Group","apiGroup":"rbac.authorization.k8s.io","name":"ops"}],"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"ns-reader"}}',
+  },
+  {
+    command: 'create clusterrole ns-reader --verb=get,list,watch --resource=namespaces',
+    body:
+      'azhzAAorChxyYmFjLmF1dGhvcml6YXRpb24uazhzLmlvL3YxEgtDbHVzdGVyUm9sZRI9ChkKCW5zLXJlYWRlchIA' +
+      'GgAiACoAMgA4AEIAEiAKA2dldAoEbGlzdAoFd2F0Y2gSABoKbmFtZXNwYWNlcxoAIgA=',
+    json: '{"kind":"ClusterRole","apiVersion":"rbac.authorization.k8s.io/v1","metadata":{"name":"ns-reader","creationTimestamp":null},"rules":[{"verbs":["get","list","watch"],"apiGroups":[""],"resources":["namespaces"]}]}',
+  },
+  {
+    command:
+      'create clusterrole health --verb=get --non-resource-url=/healthz --non-resource-url=/readyz',
+    body:
+      'azhzAAorChxyYmFjLmF1dGhvcml6YXRpb24uazhzLmlvL3YxEgtDbHVzdGVyUm9sZRIyChYKBmhlYWx0aBIAGgAi' +
+      'ACoAMgA4AEIAEhgKA2dldCoIL2hlYWx0aHoqBy9yZWFkeXoaACIA',
+    json: '{"kind":"ClusterRole","apiVersion":"rbac.authorization.k8s.io/v1","metadata":{"name":"health","creationTimestamp":null},"rules":[{"verbs":["get"],"nonResourceURLs":["/healthz","/readyz"]}]}',
+  },
+  {
+    command: 'create poddisruptionbudget pdb --selector=app=web --min-available=50% -n demo',
+    body:
+      'azhzAAogCglwb2xpY3kvdjESE1BvZERpc3J1cHRpb25CdWRnZXQSQAoXCgNwZGISABoEZGVtbyIAKgAyADgAQgAS' +
+      'GQoJCAEQABoDNTAlEgwKCgoDYXBwEgN3ZWIaCggAGAAgACgAMAAaACIA',
+    json: '{"kind":"PodDisruptionBudget","apiVersion":"policy/v1","metadata":{"name":"pdb","namespace":"demo","creationTimestamp":null},"spec":{"minAvailable":"50%","selector":{"matchLabels":{"app":"web"}}},"status":{"disruptionsAllowed":0,"currentHealthy":0,"desiredHealthy":0,"expectedPods":0}}',
+  },
+  {
+    command: 'create secret generic s --from-literal=a=b -n demo',
+    body: 'azhzAAoMCgJ2MRIGU2VjcmV0EiEKFQoBcxIAGgRkZW1vIgAqADIAOABCABIGCgFhEgFiGgAaACIA',
+    json: '{"kind":"Secret","apiVersion":"v1","metadata":{"name":"s","namespace":"demo","creationTimestamp":null},"data":{"a":"Yg=="}}',
+  },
+  {
+    command: 'create serviceaccount sa -n demo',
+    body: 'azhzAAoUCgJ2MRIOU2VydmljZUFjY291bnQSGAoWCgJzYRIAGgRkZW1vIgAqADIAOABCABoAIgA=',
+    json: '{"kind":"ServiceAccount","apiVersion":"v1","metadata":{"name":"sa","namespace":"demo","creationTimestamp":null}}',
+  },
+];
+
 /** `kubectl auth …` has no dry run; the expected JSON is Kubernetes' shape for the review. */
 export const REVIEWS: KubectlFixture[] = [
   {
@@ -146,4 +226,4 @@ export const REVIEWS: KubectlFixture[] = [
 ];
 
 /** Every captured body, for the fuzz tests. */
-export const CAPTURED_BODIES = [...FIXTURES, ...REVIEWS].map((f) => f.body);
+export const CAPTURED_BODIES = [...FIXTURES, ...FIXTURES_133, ...REVIEWS].map((f) => f.body);
