@@ -37,6 +37,8 @@ async function checkPostgres() {
 (async () => {
   await checkPostgres();
   run(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', 'tsconfig.build.json']);
+  // The protobuf tables in libs/core are generated; fail if they differ from their inputs.
+  run(process.execPath, [path.join(root, 'scripts/gen-protobuf.js'), '--check']);
   // The dashboard's static build (the API serves it at /ui; e2e/dashboard drives it).
   run('npm', ['run', 'build', '--silent', '-w', '@berth/admin']);
   const jest = require.resolve('jest/bin/jest');
