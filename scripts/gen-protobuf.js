@@ -131,8 +131,8 @@ function readGoTypes(pkg) {
     if (!fieldName && /(^|\.)TypeMeta$/.test(goType) && jsonOpts.includes('inline')) {
       current.kind = true;
     }
-    if (!pb) continue;
-    const number = Number(pb[1].split(',')[1]);
+    const number = pb ? Number(pb[1].split(',')[1]) : NaN;
+    if (!Number.isInteger(number)) continue;
     current.fields.set(number, {
       goName: fieldName ?? goType.replace(/^\*?(\w+\.)?/, ''),
       goType,
@@ -194,8 +194,19 @@ async function main() {
   }
 
   const files = new Map();
+  const moduleImports = new Map();
   for (const [mod, types] of byModule) {
-    files.set(`${mod}.ts`, await format(renderModule(mod, types)));
+    const { text, imports } = renderModule(mod, types);
+    moduleImports.set(mod, imports);
+    files.set(`${mod}.ts`, await format(text));
+  }
+  // The tables are plain `const`s: modules that import each other would see `undefined`.
+  const reaches = (from, to, seen = new Set()) =>
+    [...(moduleImports.get(from) ?? [])].some(
+      (m) => m === to || (!seen.has(m) && seen.add(m) && reaches(m, to, seen)),
+    );
+  for (const mod of moduleImports.keys()) {
+    if (reaches(mod, mod)) throw new Error(`generated modules import each other through ${mod}`);
   }
   files.set('kinds.ts', await format(renderKinds(kinds)));
 
@@ -292,7 +303,7 @@ function renderModule(mod, types) {
     ...[...imports].sort().map((m) => `import * as ${moduleAlias(m)} from './${m}';`),
     '',
   ];
-  return `${header.join('\n')}\n${body.join('\n')}`;
+  return { text: `${header.join('\n')}\n${body.join('\n')}`, imports };
 }
 
 function renderField(type, field, goField, mod, imports) {
