@@ -136,6 +136,21 @@ describe.each(kubectlVersions())('kubectl %s create <kind> against Berth', (vers
     expect(port.nodePort).toBeLessThanOrEqual(32767);
   });
 
+  it('create service loadbalancer', () => {
+    create('service', 'loadbalancer', 'lb', '--tcp=443:8443', '-n', ns);
+    const svc = getJson('service', 'lb', '-n', ns);
+    expect(svc.spec.type).toBe('LoadBalancer');
+    expect(svc.spec.ports).toMatchObject([
+      { name: '443-8443', protocol: 'TCP', port: 443, targetPort: 8443 },
+    ]);
+  });
+
+  it('create service externalname', () => {
+    create('service', 'externalname', 'ext', '--external-name=example.com', '-n', ns);
+    const svc = getJson('service', 'ext', '-n', ns);
+    expect(svc.spec).toMatchObject({ type: 'ExternalName', externalName: 'example.com' });
+  });
+
   it('create quota', () => {
     create('quota', 'q', '--hard=cpu=2,memory=1Gi,pods=10', '-n', ns);
     const quota = getJson('resourcequota', 'q', '-n', ns);
@@ -156,7 +171,7 @@ describe.each(kubectlVersions())('kubectl %s create <kind> against Berth', (vers
     const client = JSON.parse(run('version', '--client', '-o', 'json').stdout);
     const minor = Number.parseInt(client.clientVersion.minor, 10);
     const expected = minor >= 32 ? 'application/vnd.kubernetes.protobuf' : 'application/json';
-    expect(Object.keys(sent)).toHaveLength(9);
+    expect(Object.keys(sent)).toHaveLength(11);
     for (const [command, type] of Object.entries(sent)) {
       expect(`${command}: ${type}`).toBe(`${command}: ${expected}`);
     }
