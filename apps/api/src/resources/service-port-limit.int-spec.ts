@@ -37,7 +37,8 @@ describe('ports per Service (real API and PostgreSQL)', () => {
         status: 'Failure',
         reason: 'Invalid',
         code: 422,
-        message: 'Service "huge" is invalid: spec.ports: Too many: 20000: must have at most 100 ports',
+        message:
+          'Service "huge" is invalid: spec.ports: Too many: 20000: must have at most 100 ports',
         details: {
           name: 'huge',
           kind: 'Service',
