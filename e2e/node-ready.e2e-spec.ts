@@ -2,10 +2,14 @@
  * A developer cannot take a node NotReady through the node proxy (issue 18, item 2), with
  * real processes: the built API server, a worker (node lifecycle with a short grace
  * period) and an agent started with a low open-file limit (`ulimit -n 1024`, so its
- * proxy budget is 256 listeners). A Service with 20,000 ports is refused; ten Services of
- * 100 ports (1,000 listeners, within the per-Service limit) are served only in part, an
+ * proxy budget is 256 listeners). A Service with 20,000 ports is refused; twenty Services
+ * of 100 ports (2,000 listeners, within the per-Service limit) are served only in part, an
  * Event on each one left out says so, and the node stays Ready: its Lease keeps being
  * renewed and its Ready condition stays True the whole time.
+ *
+ * Before the fix the 20,000 ports were accepted, and the same agent tried to listen on all
+ * 2,000 ports, ran out of descriptors (EMFILE), stopped renewing its Lease and went
+ * Ready=Unknown within the grace period.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -33,7 +37,7 @@ const NODE = 'node-fd';
 const HEARTBEAT_MS = 6000;
 const GRACE_MS = 15_000;
 const OPEN_FILE_LIMIT = 1024;
-const SERVICES = 10;
+const SERVICES = 20;
 const PORTS = 100;
 
 /** Whether a TCP connection to host:port is accepted (true) or refused (false). */
@@ -154,7 +158,7 @@ describe('a Service cannot take its node NotReady (API, worker, agent as process
     expect((await asDev('GET', `/api/v1/namespaces/${NS}/services/huge`)).status).toBe(404);
   });
 
-  it('serves only what fits of 1,000 listeners, says so in Events, and the node stays Ready', async () => {
+  it('serves only what fits of 2,000 listeners, says so in Events, and the node stays Ready', async () => {
     // The agent's budget: a quarter of its open-file limit (see apps/agent/src/proxy/fd-budget.ts).
     const budget = OPEN_FILE_LIMIT / 4;
     const served = Math.floor(budget / PORTS);
@@ -208,14 +212,18 @@ describe('a Service cannot take its node NotReady (API, worker, agent as process
       const events = (
         await asDev(
           'GET',
-          `/api/v1/namespaces/${NS}/events?fieldSelector=involvedObject.name=svc-09`,
+          `/api/v1/namespaces/${NS}/events?fieldSelector=involvedObject.name=${created[SERVICES - 1].name}`,
         )
       ).json.items as JsonBody[];
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({
         type: 'Warning',
         reason: 'ProxyListenerBudgetExceeded',
-        involvedObject: { kind: 'Service', name: 'svc-09', uid: created[9].uid },
+        involvedObject: {
+          kind: 'Service',
+          name: created[SERVICES - 1].name,
+          uid: created[SERVICES - 1].uid,
+        },
         source: { component: 'kube-proxy', host: NODE },
       });
       expect(events[0].message).toContain(
