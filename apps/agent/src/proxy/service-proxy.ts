@@ -248,7 +248,9 @@ export class ServiceProxy {
       if (!ready()) return;
       const changed = this.plan();
       changed.add(key);
-      for (const k of changed) this.sync(k);
+      // Listeners of Services left out close before those of Services let in open.
+      for (const k of changed) if (!this.served.has(k)) this.sync(k);
+      for (const k of changed) if (this.served.has(k)) this.sync(k);
     };
     const onEndpointsChange = (key: string) => {
       if (ready()) this.sync(key);
