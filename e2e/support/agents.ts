@@ -20,6 +20,8 @@ export interface AgentProcessOptions {
   runtime?: 'process' | 'simulated';
   nodeIP?: string;
   extraArgs?: string[];
+  /** Started with this soft and hard RLIMIT_NOFILE (`ulimit -n`) instead of the test's. */
+  openFileLimit?: number;
 }
 
 /** Starts the built node agent (`apps/agent/dist/main.js`) as a real process. */
@@ -56,6 +58,9 @@ export async function startAgentProcess(opts: AgentProcessOptions): Promise<Agen
     'node registered',
     `agent ${opts.nodeName}`,
     15_000,
+    opts.openFileLimit === undefined
+      ? []
+      : ['/bin/sh', '-c', `ulimit -n ${opts.openFileLimit} && exec "$0" "$@"`],
   );
   return { name: opts.nodeName, ...agent };
 }

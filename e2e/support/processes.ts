@@ -242,6 +242,8 @@ export async function startWorkerProcess(
 /**
  * Spawns a built entry point with Node, collecting its output, and waits until the output
  * shows `readyText`; `kill` is SIGKILL, `stop` SIGTERM with SIGKILL after `stopGraceMs`.
+ * `wrap` is a command that execs Node with its arguments (`"$0" "$@"` in a shell), e.g. to
+ * set a limit first: the process keeps its pid.
  */
 export async function startBuiltProcess(
   main: string,
@@ -250,9 +252,11 @@ export async function startBuiltProcess(
   readyText: string,
   what: string,
   stopGraceMs: number,
+  wrap: string[] = [],
 ): Promise<WorkerProcess> {
   let out = '';
-  const child = spawn(process.execPath, [main, ...args], {
+  const command = [...wrap, process.execPath, main, ...args];
+  const child = spawn(command[0], command.slice(1), {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,6 +2,12 @@
  * The agent process: one node (with the `process` or `simulated` runtime), or in hollow
  * mode N simulated nodes `<name>-0…N-1` sharing one connection pool, each with its own
  * credential, Lease, pod watch and runtime state under `<dataDir>/nodes/<node>/`.
+ *
+ * Three connection pools: one for the heartbeats (Lease renewals, Node status,
+ * registration), one for the pod watches, status writes and log-server key, and one for
+ * the service proxy (its watches and Events). Nothing the proxy or the pods do can queue a
+ * heartbeat behind them, and the proxy's descriptors are budgeted (proxy/fd-budget.ts) so
+ * that a heartbeat always finds one.
  */
 import path from 'node:path';
 import * as runtimes from '@berth/runtime';
@@ -11,6 +17,7 @@ import type { AgentConfig } from './config';
 import { createLogger, type Logger } from './log';
 import { LogServer } from './log-server';
 import { NodeAgent } from './node-agent';
+import { openFileLimit, proxyBudget } from './proxy/fd-budget';
 import { ServiceProxy, tokenFromFile } from './proxy/service-proxy';
 
 export interface RunningAgent {
@@ -56,6 +63,7 @@ export function nodeNames(config: AgentConfig): string[] {
 export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
   const logger = log ?? createLogger(config.logLevel);
   const client = new ApiClient({ url: config.apiUrl, caFile: config.caFile });
+  const heartbeats = new ApiClient({ url: config.apiUrl, caFile: config.caFile });
   const nodes: NodeAgent[] = [];
   const byNode = new Map<string, Runtime>();
   const logServer = new LogServer({
@@ -122,20 +130,45 @@ export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
         kubeletPort,
         runtime,
         client,
+        heartbeatClient: heartbeats,
         log: logger,
       }),
     );
   }
   for (const n of nodes) n.start();
-  // The node proxy, with the (first) node's credential.
-  const proxy = config.proxy
-    ? new ServiceProxy({
-        client,
-        token: tokenFromFile(path.join(config.dataDir, 'nodes', nodes[0].name, 'node-token')),
-        nodeIP: config.nodeIP,
-        log: logger,
-      })
-    : undefined;
+  // The node proxy, with the (first) node's credential, its own connection pool, and
+  // descriptors within the open-file limit.
+  let proxyClient: ApiClient | undefined;
+  let proxy: ServiceProxy | undefined;
+  if (config.proxy) {
+    const limit = openFileLimit();
+    const budget = proxyBudget(
+      { listeners: config.proxyMaxListeners, connections: config.proxyMaxConnections },
+      limit.limit,
+    );
+    const fields = {
+      maxListeners: budget.listeners,
+      maxConnections: budget.connections,
+      openFileLimit: limit.limit,
+      openFileLimitFrom: limit.source,
+    };
+    if (budget.lowered)
+      logger.warn('service proxy budget lowered to fit in half of the open-file limit', {
+        ...fields,
+        asked: { listeners: config.proxyMaxListeners, connections: config.proxyMaxConnections },
+      });
+    else logger.info('service proxy budget', fields);
+    proxyClient = new ApiClient({ url: config.apiUrl, caFile: config.caFile, maxSockets: 4 });
+    proxy = new ServiceProxy({
+      client: proxyClient,
+      token: tokenFromFile(path.join(config.dataDir, 'nodes', nodes[0].name, 'node-token')),
+      nodeIP: config.nodeIP,
+      nodeName: nodes[0].name,
+      maxListeners: budget.listeners,
+      maxConnections: budget.connections,
+      log: logger,
+    });
+  }
   proxy?.start();
   logger.info('agent started', {
     nodes: nodes.length,
@@ -155,6 +188,8 @@ export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
         await Promise.all([...byNode.values()].map((r) => r.close()));
         await logServer.close();
         client.close();
+        heartbeats.close();
+        proxyClient?.close();
         logger.info('agent stopped');
       })();
       return stopping;

@@ -1,7 +1,8 @@
 /**
  * A small HTTP(S) client for the API server: JSON requests with a bearer token, and
- * Kubernetes watch streams (one JSON event per line). One keep-alive connection pool is
- * shared by every node of the process.
+ * Kubernetes watch streams (one JSON event per line). Each client is one keep-alive
+ * connection pool, shared by every node of the process; the agent keeps separate ones for
+ * heartbeats, pods and the service proxy (see agent.ts).
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -33,6 +34,8 @@ export interface ApiClientOptions {
   caFile?: string;
   /** A request without an answer within this is abandoned (not watches). Default 15 s. */
   timeoutMs?: number;
+  /** Connections open at once, at most (requests beyond wait for one). Default: no limit. */
+  maxSockets?: number;
 }
 
 export interface RequestOptions {
@@ -50,13 +53,15 @@ export class ApiClient {
   constructor(opts: ApiClientOptions) {
     this.base = new URL(opts.url);
     this.timeoutMs = opts.timeoutMs ?? 15_000;
+    const maxSockets = opts.maxSockets ?? Infinity;
     this.agent =
       this.base.protocol === 'https:'
         ? new https.Agent({
             keepAlive: true,
+            maxSockets,
             ca: opts.caFile ? readFileSync(opts.caFile) : undefined,
           })
-        : new http.Agent({ keepAlive: true });
+        : new http.Agent({ keepAlive: true, maxSockets });
   }
 
   async request<T = Record<string, unknown>>(

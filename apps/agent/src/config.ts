@@ -46,6 +46,13 @@ export interface AgentConfig {
    * process; default on for one node, off in hollow mode.
    */
   proxy: boolean;
+  /**
+   * The proxy's listener budget: cluster IP ports and node ports served at most (whole
+   * Services, oldest first); at most a quarter of the open-file limit.
+   */
+  proxyMaxListeners: number;
+  /** Proxied connections open at once, at most; at most an eighth of the open-file limit. */
+  proxyMaxConnections: number;
 }
 
 export class AgentConfigError extends Error {}
@@ -77,6 +84,8 @@ Options (flags win over the environment):
   --sim-restart-rate P       BERTH_SIM_RESTART_RATE   probability it exits 0 and restarts (default 0)
   --log-level LEVEL          BERTH_LOG_LEVEL          error|warn|info|debug (default info)
   --proxy, --no-proxy        BERTH_PROXY=true|false   the service proxy (default: on, off in hollow mode)
+  --proxy-max-listeners N    BERTH_PROXY_MAX_LISTENERS    Service ports the proxy listens on at most (default 2048)
+  --proxy-max-connections N  BERTH_PROXY_MAX_CONNECTIONS  proxied connections open at once (default 1024)
   -h, --help                 this text
 
 Logs are JSON lines on stdout. SIGTERM/SIGINT: stops within 10 s; pods keep running and are
@@ -105,6 +114,8 @@ const FLAGS: Record<string, string> = {
   'sim-restart-rate': 'BERTH_SIM_RESTART_RATE',
   'log-level': 'BERTH_LOG_LEVEL',
   proxy: 'BERTH_PROXY',
+  'proxy-max-listeners': 'BERTH_PROXY_MAX_LISTENERS',
+  'proxy-max-connections': 'BERTH_PROXY_MAX_CONNECTIONS',
 };
 
 /** Flags without a value: `--proxy`, `--no-proxy`. */
@@ -253,5 +264,7 @@ export function loadAgentConfig(
     },
     logLevel,
     proxy: bool(v, 'BERTH_PROXY', simulatedNodes === 0),
+    proxyMaxListeners: int(v, 'BERTH_PROXY_MAX_LISTENERS', 2048, 1),
+    proxyMaxConnections: int(v, 'BERTH_PROXY_MAX_CONNECTIONS', 1024, 1),
   };
 }

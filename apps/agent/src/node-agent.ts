@@ -43,6 +43,11 @@ export interface NodeAgentOptions {
   kubeletPort?: Promise<number>;
   runtime: Runtime;
   client: ApiClient;
+  /**
+   * The connection pool of the heartbeats (registration, Node, Lease), kept apart from
+   * the pod watches and the service proxy. Default: `client`.
+   */
+  heartbeatClient?: ApiClient;
   log: Logger;
   /** Server-side watch timeout (a new watch from the last version follows). Default 300 s. */
   watchTimeoutSeconds?: number;
@@ -81,6 +86,7 @@ export class NodeAgent {
   private readonly log: Logger;
   private readonly runtime: Runtime;
   private readonly client: ApiClient;
+  private readonly heartbeats: ApiClient;
   private readonly abort = new AbortController();
   private stopped = false;
   private token?: string;
@@ -117,6 +123,7 @@ export class NodeAgent {
     this.log = opts.log.with({ node: opts.nodeName });
     this.runtime = opts.runtime;
     this.client = opts.client;
+    this.heartbeats = opts.heartbeatClient ?? opts.client;
   }
 
   /** Starts the loops; registration and everything else retry until they succeed. */
@@ -235,10 +242,14 @@ export class NodeAgent {
             ? 'the node credential was rejected and no bootstrap token is configured'
             : 'no node credential yet and no bootstrap token to register with',
         );
-      const res = await this.client.request<{ token?: string }>('POST', '/auth/nodes/register', {
-        token: bootstrap,
-        body: { nodeName: this.name },
-      });
+      const res = await this.heartbeats.request<{ token?: string }>(
+        'POST',
+        '/auth/nodes/register',
+        {
+          token: bootstrap,
+          body: { nodeName: this.name },
+        },
+      );
       if (!ok(res) || !res.body?.token) throw new ApiRefused('registration refused', res);
       this.token = res.body.token;
       writeFileSync(this.tokenFile, this.token + '\n', { mode: 0o600 });
@@ -260,12 +271,13 @@ export class NodeAgent {
     url: string,
     body?: unknown,
     contentType?: string,
+    via: ApiClient = this.client,
   ): Promise<ApiResponse<T>> {
     const token = await this.credential();
-    let res = await this.client.request<T>(method, url, { token, body, contentType });
+    let res = await via.request<T>(method, url, { token, body, contentType });
     if (res.status === 401) {
       const fresh = await this.register(token);
-      res = await this.client.request<T>(method, url, { token: fresh, body, contentType });
+      res = await via.request<T>(method, url, { token: fresh, body, contentType });
     }
     this.reachable();
     return res;
@@ -273,14 +285,24 @@ export class NodeAgent {
 
   // ---- Node and Lease --------------------------------------------------------------------
 
+  /** A call of the heartbeat's own (Node, Lease), through its own connection pool. */
+  private beat<T = Record<string, unknown>>(
+    method: string,
+    url: string,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<ApiResponse<T>> {
+    return this.call<T>(method, url, body, contentType, this.heartbeats);
+  }
+
   private nodePath(sub = ''): string {
     return `/api/v1/nodes/${encodeURIComponent(this.name)}${sub}`;
   }
 
   private async ensureNode(): Promise<void> {
-    const got = await this.call<NodeObject>('GET', this.nodePath());
+    const got = await this.beat<NodeObject>('GET', this.nodePath());
     if (got.status === 404) {
-      const created = await this.call<NodeObject>('POST', '/api/v1/nodes', this.newNode());
+      const created = await this.beat<NodeObject>('POST', '/api/v1/nodes', this.newNode());
       if (created.status === 409) return this.ensureNode();
       if (!ok(created)) throw new ApiRefused('create the Node', created);
       this.nodeUid = created.body.metadata.uid;
@@ -293,7 +315,7 @@ export class NodeAgent {
     const labels = this.wantedLabels();
     const missing = Object.entries(labels).filter(([k, v]) => got.body.metadata.labels?.[k] !== v);
     if (missing.length) {
-      const patched = await this.call(
+      const patched = await this.beat(
         'PATCH',
         this.nodePath(),
         { metadata: { labels: Object.fromEntries(missing) } },
@@ -385,7 +407,7 @@ export class NodeAgent {
   }
 
   private async postNodeStatus(current: NodeObject): Promise<void> {
-    const res = await this.call(
+    const res = await this.beat(
       'PATCH',
       this.nodePath('/status'),
       { status: this.nodeStatus(current) },
@@ -411,7 +433,7 @@ export class NodeAgent {
       leaseDurationSeconds: LEASE_DURATION_SECONDS,
       renewTime: new Date().toISOString(),
     };
-    const res = await this.call(
+    const res = await this.beat(
       'PATCH',
       this.leasePath(this.name),
       { spec },
@@ -419,7 +441,7 @@ export class NodeAgent {
     );
     if (ok(res)) return;
     if (res.status !== 404) throw new ApiRefused('renew the Lease', res);
-    const created = await this.call('POST', this.leasePath(), {
+    const created = await this.beat('POST', this.leasePath(), {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
       metadata: {
@@ -449,7 +471,7 @@ export class NodeAgent {
           this.nodeStatusDue ||
           Date.now() - this.lastNodeStatusAt >= this.opts.nodeStatusReportMs
         ) {
-          const got = await this.call<NodeObject>('GET', this.nodePath());
+          const got = await this.beat<NodeObject>('GET', this.nodePath());
           if (got.status === 404) await this.ensureNode();
           else if (ok(got)) await this.postNodeStatus(got.body);
           else throw new ApiRefused('read the Node', got);

@@ -31,6 +31,7 @@ Environment:
   BERTH_TLS_SANS               extra certificate names, comma-separated
   BERTH_SERVICE_CIDR           IPv4 range of Services' cluster IPs (default 127.96.0.0/12)
   BERTH_SERVICE_NODE_PORT_RANGE  node ports of NodePort Services (default 30000-32767)
+  BERTH_SERVICE_MAX_PORTS      most ports one Service may have (default 100)
   BERTH_LOG_LEVEL              error|warn|log|debug|verbose (default log)
   BERTH_LOG_FORMAT             json|text (default json)
 `;

@@ -425,6 +425,7 @@ export class Registry {
     delete meta.deletionGracePeriodSeconds;
     delete (meta as Record<string, unknown>).selfLink;
     const object = def.applyDefaults(this.resetStatusForCreate(def, incoming));
+    if (isService(def)) this.services.assertPortCount(object, undefined);
     this.assertValid(def, object);
     if (def.namespaced) await this.assertNamespaceAcceptsContent(def, namespace, requestedName);
     const charged = def.namespaced
@@ -733,6 +734,7 @@ export class Registry {
       // A write that changes nothing is no write (no new revision, no watch event), as in
       // Kubernetes' GuaranteedUpdate. Compared as JSON: a property set to undefined is absent.
       if (sameJson(next, current)) return current;
+      if (isService(def)) this.services.assertPortCount(next, current);
       this.assertValid(def, next, current);
       await opts.admit?.(next, current);
       const allocates = isService(def) && needsAllocation(next, current);

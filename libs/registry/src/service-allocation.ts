@@ -8,12 +8,14 @@
  */
 import {
   allocateServiceValues,
+  DEFAULT_MAX_SERVICE_PORTS,
   DEFAULT_NODE_PORT_RANGE,
   DEFAULT_SERVICE_CIDR,
   errors,
   PortRange,
   serviceAllocations,
   ServiceIPRange,
+  servicePortCountCauses,
   type AllocationRanges,
   type KubeObject,
 } from '@berth/core';
@@ -24,6 +26,8 @@ export interface ServiceAllocationOptions {
   serviceCIDR?: string;
   /** Node ports, e.g. `30000-32767` (the default). */
   nodePortRange?: string;
+  /** The most ports one Service may have (default 100; see libs/core port-limit.ts). */
+  maxPorts?: number;
 }
 
 /** Reads the Services as they are (in the writing transaction, or a snapshot for dry runs). */
@@ -31,12 +35,23 @@ export type ServiceSource = () => Promise<StoredObject[]>;
 
 export class ServiceAllocator {
   readonly ranges: AllocationRanges;
+  readonly maxPorts: number;
 
   constructor(opts: ServiceAllocationOptions = {}) {
     this.ranges = {
       ips: ServiceIPRange.parse(opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR),
       nodePorts: PortRange.parse(opts.nodePortRange ?? DEFAULT_NODE_PORT_RANGE),
     };
+    this.maxPorts = opts.maxPorts ?? DEFAULT_MAX_SERVICE_PORTS;
+  }
+
+  /**
+   * 422 when `next` has more ports than allowed (and, on updates, more than `current`).
+   * Checked before the rest of validation: one cause, not one per port.
+   */
+  assertPortCount(next: KubeObject, current: KubeObject | undefined): void {
+    const causes = servicePortCountCauses(next, current, this.maxPorts);
+    if (causes.length) throw errors.invalid('Service', next.metadata.name ?? '', causes);
   }
 
   /**

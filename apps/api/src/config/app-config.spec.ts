@@ -32,7 +32,10 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toMatchObject({
       serviceCIDR: '127.96.0.0/12',
       nodePortRange: '30000-32767',
+      serviceMaxPorts: 100,
     });
+    expect(loadConfig({ BERTH_SERVICE_MAX_PORTS: '500' }).serviceMaxPorts).toBe(500);
+    expect(() => loadConfig({ BERTH_SERVICE_MAX_PORTS: '0' })).toThrow(/BERTH_SERVICE_MAX_PORTS/);
     expect(() => loadConfig({ BERTH_SERVICE_CIDR: '127.0.0.1' })).toThrow(/BERTH_SERVICE_CIDR/);
     expect(() => loadConfig({ BERTH_SERVICE_NODE_PORT_RANGE: '9-1' })).toThrow(
       /BERTH_SERVICE_NODE_PORT_RANGE/,

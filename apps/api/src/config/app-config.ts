@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import {
+  DEFAULT_MAX_SERVICE_PORTS,
   DEFAULT_NODE_PORT_RANGE,
   DEFAULT_SERVICE_CIDR,
   PortRange,
@@ -59,6 +60,8 @@ export interface AppConfig {
   serviceCIDR: string;
   /** Node ports of NodePort Services, inclusive (default 30000-32767). */
   nodePortRange: string;
+  /** The most ports one Service may have (BERTH_SERVICE_MAX_PORTS, default 100). */
+  serviceMaxPorts: number;
 }
 
 export class ConfigError extends Error {}
@@ -131,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       .filter(Boolean),
     serviceCIDR,
     nodePortRange,
+    serviceMaxPorts: int(env, 'BERTH_SERVICE_MAX_PORTS', DEFAULT_MAX_SERVICE_PORTS, 1),
   };
 }
 

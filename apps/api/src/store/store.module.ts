@@ -85,7 +85,11 @@ export class StoreLifecycle implements OnModuleInit, OnApplicationShutdown {
       inject: [ObjectRepository, APP_CONFIG],
       useFactory: (repo: ObjectRepository, config: AppConfig) =>
         new Registry(repo, {
-          services: { serviceCIDR: config.serviceCIDR, nodePortRange: config.nodePortRange },
+          services: {
+            serviceCIDR: config.serviceCIDR,
+            nodePortRange: config.nodePortRange,
+            maxPorts: config.serviceMaxPorts,
+          },
         }),
     },
     StoreLifecycle,

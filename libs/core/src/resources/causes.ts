@@ -40,6 +40,12 @@ export const fe = {
     field,
     message: `Forbidden: ${detail}`,
   }),
+  /** A list longer than allowed (field.TooMany): `Too many: 20000: must have at most 100 items`. */
+  tooMany: (field: string, actual: number, max: number, items = 'items'): StatusCause => ({
+    reason: 'FieldValueTooMany',
+    field,
+    message: `Too many: ${actual}: must have at most ${max} ${items}`,
+  }),
 };
 
 export const PORT_RANGE = 'must be between 1 and 65535, inclusive';
