@@ -1,5 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -157,4 +166,37 @@ describe('npm start with no PostgreSQL or Redis running', () => {
     expect(await answers(pgPort)).toBe(false);
     expect(existsSync(path.join(work, 'data', 'postgres'))).toBe(false);
   }, 60_000);
+
+  // As root the server runs as the user postgres; a checkout it cannot reach (under /root,
+  // say: 0700) gets its data kept in /var/lib/berth-postgres, linked from .data/postgres.
+  (process.getuid?.() === 0 ? it : it.skip)(
+    'as root, keeps the data where the postgres user can reach it',
+    async () => {
+      const closed = path.join(work, 'closed');
+      const dataDir = path.join(closed, 'checkout', '.data', 'postgres');
+      mkdirSync(path.dirname(dataDir), { recursive: true });
+      chmodSync(closed, 0o700);
+      const port = await freePort();
+      const script = `require('./scripts/services').startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, port: ${port} })
+        .then(async (pg) => { console.log(JSON.stringify({ dataDir: pg.dataDir })); await pg.stop(); })
+        .catch((e) => { console.error(e.message); process.exit(1); });`;
+      const run = spawnSync(process.execPath, ['-e', script], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+      const used = JSON.parse(run.stdout.trim().split('\n').pop()!).dataDir as string;
+      try {
+        expect(path.dirname(used)).toBe('/var/lib/berth-postgres');
+        expect(lstatSync(dataDir).isSymbolicLink()).toBe(true);
+        expect(realpathSync(dataDir)).toBe(used);
+        expect(existsSync(path.join(used, 'PG_VERSION'))).toBe(true);
+        expect(await answers(port)).toBe(false);
+      } finally {
+        rmSync(used, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 });

