@@ -39,6 +39,7 @@ import {
   type ObjectKey,
   type StoredObject,
 } from '@berth/store';
+import { PodSecurityAdmission } from './pod-security-admission';
 import { QuotaAdmission } from './quota-admission';
 import { ServiceAllocator, type ServiceAllocationOptions } from './service-allocation';
 import { toApiError } from './store-errors';
@@ -221,6 +222,7 @@ export function patchSchemaFor(def: ResourceDefinition): PatchSchema {
 export class Registry {
   private readonly quota: QuotaAdmission;
   private readonly services: ServiceAllocator;
+  private readonly podSecurity: PodSecurityAdmission;
 
   constructor(
     readonly repo: ObjectRepository,
@@ -230,6 +232,7 @@ export class Registry {
       fieldsOf(findResourceByKind(o.apiVersion, o.kind)!, o),
     );
     this.services = new ServiceAllocator(options.services);
+    this.podSecurity = new PodSecurityAdmission(repo);
   }
 
   /**
@@ -427,6 +430,7 @@ export class Registry {
     const object = def.applyDefaults(this.resetStatusForCreate(def, incoming));
     this.assertValid(def, object);
     if (def.namespaced) await this.assertNamespaceAcceptsContent(def, namespace, requestedName);
+    await this.podSecurity.admit(def, object);
     const charged = def.namespaced
       ? await this.quota.prepare(object, namespace, def.group === '' && def.plural === 'pods')
       : false;
@@ -734,6 +738,7 @@ export class Registry {
       // Kubernetes' GuaranteedUpdate. Compared as JSON: a property set to undefined is absent.
       if (sameJson(next, current)) return current;
       this.assertValid(def, next, current);
+      await this.podSecurity.admit(def, next, current);
       await opts.admit?.(next, current);
       const allocates = isService(def) && needsAllocation(next, current);
       if (opts.dryRun) {
