@@ -58,8 +58,6 @@ async function startAgents(httpUrl, adminToken) {
         path.join(root, 'apps/agent/dist/main.js'),
         '--api-url',
         httpUrl,
-        '--bootstrap-token',
-        token,
         '--node-name',
         name,
         '--node-ip',
@@ -71,7 +69,8 @@ async function startAgents(httpUrl, adminToken) {
         '--log-level',
         'warn',
       ],
-      { cwd: root, env, stdio: 'inherit' },
+      // The bootstrap token in the environment: a command line is readable by every process.
+      { cwd: root, env: { ...env, BERTH_BOOTSTRAP_TOKEN: token }, stdio: 'inherit' },
     );
     agent.on('exit', (code) => {
       if (!stopping) console.error(`berth-agent ${name} exited with code ${code}`);

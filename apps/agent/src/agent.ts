@@ -3,6 +3,7 @@
  * mode N simulated nodes `<name>-0…N-1` sharing one connection pool, each with its own
  * credential, Lease, pod watch and runtime state under `<dataDir>/nodes/<node>/`.
  */
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import * as runtimes from '@berth/runtime';
 import type { Runtime } from '@berth/runtime';
@@ -29,6 +30,14 @@ interface ProcessRuntimeOptions {
   dataDir: string;
   nodeIP: string;
   log: Logger;
+  podsDir?: string;
+  podUsers?: { uidRange?: [number, number] };
+}
+
+/** A directory for the agent's eyes only (made so, too, when an older version left it open). */
+export function privateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
 }
 
 type ProcessRuntimeFactory = (opts: ProcessRuntimeOptions) => Runtime;
@@ -79,16 +88,25 @@ export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
           'no Docker engine answers (DOCKER_HOST or /var/run/docker.sock): pods bound to this node cannot start',
         );
     });
+  // Node credentials and runtime state (pods' specs, env included): 0700, files 0600.
+  privateDir(config.dataDir);
+  privateDir(path.join(config.dataDir, 'nodes'));
+  const root = process.getuid?.() === 0;
   for (const name of nodeNames(config)) {
     const stateDir = path.join(config.dataDir, 'nodes', name);
+    privateDir(stateDir);
     let runtime: Runtime;
     if (config.runtime === 'process') {
       const make = processRuntimeFactory();
       if (!make) throw new Error('the process runtime is not part of this build');
+      const podsRoot = config.podsDir ?? (root ? '/var/lib/berth/pods' : undefined);
       runtime = make({
         dataDir: stateDir,
         nodeIP: config.nodeIP,
         log: logger.with({ node: name }),
+        ...(podsRoot ? { podsDir: path.join(podsRoot, name) } : {}),
+        // As root, every pod runs as a user of its own; otherwise as the agent's.
+        ...(root ? { podUsers: { uidRange: config.podUidRange } } : {}),
       });
     } else if (config.runtime === 'docker') {
       // The Docker Engine at DOCKER_HOST or /var/run/docker.sock; published ports are
