@@ -147,7 +147,7 @@ async function ready(url, deadline) {
     : '    (demo seeding failed; see above)';
   console.log(`
   Berth is up: API server, worker (scheduler + controllers) and node agents ${nodes.join(', ') || '(none)'}
-  (process runtime: pods run as real processes on this machine; logs in .data/agents).
+  (process runtime: pods run as real processes on this machine${process.getuid && process.getuid() === 0 ? ', each as a user of its own, in /var/lib/berth/pods' : ', as your user, in .data/agents'}).
 
     API (HTTPS, for kubectl):   https://127.0.0.1:${port}
     API (plain HTTP, loopback): ${httpUrl}
