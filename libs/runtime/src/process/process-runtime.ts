@@ -350,7 +350,10 @@ export class ProcessRuntime implements Runtime {
     try {
       if (!(await this.allocatePorts(p))) return;
     } catch (e) {
-      if (this.pods.get(pod.uid) === p && !p.stopping) this.pods.delete(pod.uid);
+      if (this.pods.get(pod.uid) === p && !p.stopping) {
+        this.pods.delete(pod.uid);
+        if (p.identity?.allocated) this.users?.allocator.release(p.identity.uid, pod.uid);
+      }
       throw e;
     }
     for (const c of p.containers) this.startContainer(p, c);
