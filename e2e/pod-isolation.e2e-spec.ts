@@ -8,7 +8,15 @@
  * directory works.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { killProcessesWith, startAgentProcess, type AgentProcess } from './support/agents';
@@ -69,6 +77,16 @@ console.log('REPORT ' + JSON.stringify({
 setInterval(() => {}, 1000);
 `;
 
+/** The API's secrets (admin-token and admin-password as the demo seed writes them). */
+const API_SECRETS = [
+  'admin-token',
+  'admin-password',
+  'jwt-secret',
+  'pki/ca.key',
+  'pki/apiserver.key',
+  'kubeconfig/admin.kubeconfig',
+];
+
 const VICTIM = `require('fs').writeFileSync(process.env.HOME + '/secret', 'victim-secret'); console.log('victim-log-line'); setInterval(() => {}, 1000);`;
 
 describe('pods cannot read the host (process runtime, agent as root)', () => {
@@ -109,6 +127,17 @@ describe('pods cannot read the host (process runtime, agent as root)', () => {
     workDir = mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-iso-'));
     podsDir = path.join(os.tmpdir(), 'berth-e2e-pods');
     api = await startApiProcess();
+    // What an older version (or the demo seed) left behind, open to everyone: the API
+    // closes it again when it starts.
+    chmodSync(api.dataDir, 0o755);
+    chmodSync(path.join(api.dataDir, 'pki'), 0o755);
+    chmodSync(path.join(api.dataDir, 'pki', 'ca.key'), 0o644);
+    for (const f of ['admin-token', 'admin-password']) {
+      writeFileSync(path.join(api.dataDir, f), `${api.token}\n`);
+      chmodSync(path.join(api.dataDir, f), 0o644);
+    }
+    await api.halt();
+    await api.restart();
     worker = await startWorkerProcess(api.db.url, `berth-e2e-iso-${marker}`, 'iso-1');
     for (const team of ['a', 'b']) {
       const user = `${team}-dev`;
@@ -167,13 +196,7 @@ describe('pods cannot read the host (process runtime, agent as root)', () => {
       // What there is to steal, as root sees it.
       const apiFiles = walk(api.dataDir);
       const agentFiles = walk(path.join(workDir, 'agent'));
-      for (const f of [
-        'jwt-secret',
-        'pki/ca.key',
-        'pki/apiserver.key',
-        'kubeconfig/admin.kubeconfig',
-      ])
-        expect(apiFiles).toContain(path.join(api.dataDir, f));
+      for (const f of [...API_SECRETS]) expect(apiFiles).toContain(path.join(api.dataDir, f));
       for (const f of ['node-token', 'process-runtime.json'])
         expect(agentFiles).toContain(path.join(workDir, 'agent', 'nodes', node, f));
       const targets = [
@@ -190,12 +213,7 @@ describe('pods cannot read the host (process runtime, agent as root)', () => {
       // Modes, as the issue asks: data directories 0700, secrets 0600.
       for (const dir of [api.dataDir, path.join(api.dataDir, 'pki'), path.join(workDir, 'agent')])
         expect((statSync(dir).mode & 0o777).toString(8)).toBe('700');
-      for (const f of [
-        'jwt-secret',
-        'pki/ca.key',
-        'pki/apiserver.key',
-        'kubeconfig/admin.kubeconfig',
-      ])
+      for (const f of [...API_SECRETS])
         expect((statSync(path.join(api.dataDir, f)).mode & 0o777).toString(8)).toBe('600');
 
       await as(tokens.a, 'POST', '/api/v1/namespaces/a1/pods', {
