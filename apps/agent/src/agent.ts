@@ -92,6 +92,10 @@ export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
   privateDir(config.dataDir);
   privateDir(path.join(config.dataDir, 'nodes'));
   const root = process.getuid?.() === 0;
+  if (config.runtime === 'process' && !root)
+    logger.warn(
+      'the agent is not root: pods run as its own user and can read what it can, its node credential and runtime state included (README: "Isolation of the process runtime")',
+    );
   for (const name of nodeNames(config)) {
     const stateDir = path.join(config.dataDir, 'nodes', name);
     privateDir(stateDir);
