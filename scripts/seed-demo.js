@@ -26,7 +26,7 @@ const TEAMS = [
 function persistent(dataDir, file, make) {
   const at = path.join(dataDir, file);
   if (fs.existsSync(at)) return fs.readFileSync(at, 'utf8').trim();
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const value = make();
   fs.writeFileSync(at, value + '\n', { mode: 0o600 });
   return value;
@@ -127,6 +127,7 @@ async function seedDemo({ httpUrl, adminToken, dataDir, adminKubeconfig }) {
       ];
       config['current-context'] = name;
       fs.writeFileSync(file, YAML.stringify(config), { mode: 0o600 });
+      fs.chmodSync(file, 0o600); // an older one may have been left readable
     }
     kubeconfigs[team.tenant] = file;
   }

@@ -124,8 +124,6 @@ async function startAgents(httpUrl, adminToken) {
         path.join(root, 'apps/agent/dist/main.js'),
         '--api-url',
         httpUrl,
-        '--bootstrap-token',
-        token,
         '--node-name',
         name,
         '--node-ip',
@@ -137,7 +135,8 @@ async function startAgents(httpUrl, adminToken) {
         '--log-level',
         'warn',
       ],
-      { cwd: root, env, stdio: 'inherit' },
+      // The bootstrap token in the environment: a command line is readable by every process.
+      { cwd: root, env: { ...env, BERTH_BOOTSTRAP_TOKEN: token }, stdio: 'inherit' },
     );
     agent.on('exit', (code) => {
       if (!stopping) console.error(`berth-agent ${name} exited with code ${code}`);
@@ -223,7 +222,7 @@ async function ready(url, deadline) {
     : '    (demo seeding failed; see above)';
   console.log(`
   Berth is up: API server, worker (scheduler + controllers) and node agents ${nodes.join(', ') || '(none)'}
-  (process runtime: pods run as real processes on this machine; logs in .data/agents).
+  (process runtime: pods run as real processes on this machine${process.getuid && process.getuid() === 0 ? ', each as a user of its own, in /var/lib/berth/pods' : ', as your user, in .data/agents'}).
 
     API (HTTPS, for kubectl):   https://127.0.0.1:${port}
     API (plain HTTP, loopback): ${httpUrl}

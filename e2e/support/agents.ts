@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ROOT, startBuiltProcess } from './processes';
 
@@ -22,6 +23,8 @@ export interface AgentProcessOptions {
   extraArgs?: string[];
   /** Started with this soft and hard RLIMIT_NOFILE (`ulimit -n`) instead of the test's. */
   openFileLimit?: number;
+  /** Default: <tmp>/berth-e2e-pods. */
+  podsDir?: string;
 }
 
 /** Starts the built node agent (`apps/agent/dist/main.js`) as a real process. */
@@ -34,8 +37,6 @@ export async function startAgentProcess(opts: AgentProcessOptions): Promise<Agen
     [
       '--api-url',
       opts.apiUrl,
-      '--bootstrap-token',
-      opts.bootstrapToken,
       '--node-name',
       opts.nodeName,
       '--node-ip',
@@ -46,6 +47,10 @@ export async function startAgentProcess(opts: AgentProcessOptions): Promise<Agen
       opts.runtime ?? 'process',
       '--data-dir',
       opts.dataDir,
+      // As root, pods' directories must be reachable by their users: not under the 0700
+      // data directory (each pod's own is <pods-dir>/<node>/<pod uid>).
+      '--pods-dir',
+      opts.podsDir ?? path.join(os.tmpdir(), 'berth-e2e-pods'),
       '--heartbeat-interval',
       '1000',
       '--cpu',
@@ -54,7 +59,9 @@ export async function startAgentProcess(opts: AgentProcessOptions): Promise<Agen
       '8Gi',
       ...(opts.extraArgs ?? []),
     ],
-    { BERTH_LOG_LEVEL: 'info' },
+    // The bootstrap token in the environment, not on the command line that every process of
+    // the host (pods included) can read in /proc.
+    { BERTH_LOG_LEVEL: 'info', BERTH_BOOTSTRAP_TOKEN: opts.bootstrapToken },
     'node registered',
     `agent ${opts.nodeName}`,
     15_000,

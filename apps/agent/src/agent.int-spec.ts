@@ -308,6 +308,8 @@ describe('node agents with the simulated runtime (real PostgreSQL, Redis, BullMQ
       ...agentConfig(name),
       runtime: 'process',
       taints: [{ key: 'test/only', value: 'x', effect: 'NoSchedule' }],
+      // As root, pods' directories cannot be under the 0700 data directory.
+      podsDir: `${dataDir}-pods`,
     };
     agents.set(name, startAgent(config, createLogger(config.logLevel)));
     const foreign = net.createServer();
@@ -356,6 +358,7 @@ describe('node agents with the simulated runtime (real PostgreSQL, Redis, BullMQ
       for (const podName of ['blocked', 'fine'])
         await api().delete(`/api/v1/namespaces/w/pods/${podName}`);
       await stopNode(name);
+      rmSync(`${dataDir}-pods`, { recursive: true, force: true });
     }
   }, 60_000);
 });

@@ -9,6 +9,7 @@
  * heartbeat behind them, and the proxy's descriptors are budgeted (proxy/fd-budget.ts) so
  * that a heartbeat always finds one.
  */
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import * as runtimes from '@berth/runtime';
 import type { Runtime } from '@berth/runtime';
@@ -36,6 +37,14 @@ interface ProcessRuntimeOptions {
   dataDir: string;
   nodeIP: string;
   log: Logger;
+  podsDir?: string;
+  podUsers?: { uidRange?: [number, number] };
+}
+
+/** A directory for the agent's eyes only (made so, too, when an older version left it open). */
+export function privateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
 }
 
 type ProcessRuntimeFactory = (opts: ProcessRuntimeOptions) => Runtime;
@@ -87,16 +96,29 @@ export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
           'no Docker engine answers (DOCKER_HOST or /var/run/docker.sock): pods bound to this node cannot start',
         );
     });
+  // Node credentials and runtime state (pods' specs, env included): 0700, files 0600.
+  privateDir(config.dataDir);
+  privateDir(path.join(config.dataDir, 'nodes'));
+  const root = process.getuid?.() === 0;
+  if (config.runtime === 'process' && !root)
+    logger.warn(
+      'the agent is not root: pods run as its own user and can read what it can, its node credential and runtime state included (README: "Isolation of the process runtime")',
+    );
   for (const name of nodeNames(config)) {
     const stateDir = path.join(config.dataDir, 'nodes', name);
+    privateDir(stateDir);
     let runtime: Runtime;
     if (config.runtime === 'process') {
       const make = processRuntimeFactory();
       if (!make) throw new Error('the process runtime is not part of this build');
+      const podsRoot = config.podsDir ?? (root ? '/var/lib/berth/pods' : undefined);
       runtime = make({
         dataDir: stateDir,
         nodeIP: config.nodeIP,
         log: logger.with({ node: name }),
+        ...(podsRoot ? { podsDir: path.join(podsRoot, name) } : {}),
+        // As root, every pod runs as a user of its own; otherwise as the agent's.
+        ...(root ? { podUsers: { uidRange: config.podUidRange } } : {}),
       });
     } else if (config.runtime === 'docker') {
       // The Docker Engine at DOCKER_HOST or /var/run/docker.sock; published ports are

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_POD_UID_RANGE, parseUidRange } from '@berth/runtime';
 
 export type RuntimeName = 'process' | 'simulated' | 'docker';
 
@@ -53,6 +54,17 @@ export interface AgentConfig {
   proxyMaxListeners: number;
   /** Proxied connections open at once, at most; at most an eighth of the open-file limit. */
   proxyMaxConnections: number;
+  /**
+   * Process runtime as root: the uids (and gids) pods run as, one per pod (setpriv, no
+   * capabilities, no_new_privs).
+   */
+  podUidRange: [number, number];
+  /**
+   * Where the process runtime keeps pods' working and log directories (`<podsDir>/<node>/`).
+   * Unset: `<dataDir>/nodes/<node>/pods`, or `/var/lib/berth/pods` as root (pods must
+   * reach their own directory, and the data directory is 0700).
+   */
+  podsDir?: string;
 }
 
 export class AgentConfigError extends Error {}
@@ -65,7 +77,8 @@ Usage: node apps/agent/dist/main.js [options]
 Options (flags win over the environment):
   --api-url URL              BERTH_API_URL            API server (default https://127.0.0.1:6443)
   --ca-file FILE             BERTH_CA_FILE            CA of the API's certificate (<api data dir>/pki/ca.crt)
-  --bootstrap-token TOKEN    BERTH_BOOTSTRAP_TOKEN    traded for a node credential (POST /auth/bootstrap-tokens)
+  --bootstrap-token TOKEN    BERTH_BOOTSTRAP_TOKEN    traded for a node credential (POST /auth/bootstrap-tokens);
+                                                      prefer the variable: every process (pods too) reads command lines
   --node-name NAME           BERTH_NODE_NAME          node name (default: the host name)
   --labels k=v,k2=v2         BERTH_NODE_LABELS        extra node labels
   --taints k=v:Effect,...    BERTH_NODE_TAINTS        taints registered with a new Node
@@ -86,7 +99,18 @@ Options (flags win over the environment):
   --proxy, --no-proxy        BERTH_PROXY=true|false   the service proxy (default: on, off in hollow mode)
   --proxy-max-listeners N    BERTH_PROXY_MAX_LISTENERS    Service ports the proxy listens on at most (default 2048)
   --proxy-max-connections N  BERTH_PROXY_MAX_CONNECTIONS  proxied connections open at once (default 1024)
+  --pod-uid-range A-B        BERTH_POD_UID_RANGE      process runtime as root: each pod runs as a uid/gid of
+                                                      its own from A-B (default 200000-265535; or its
+                                                      securityContext.runAsUser), via setpriv (util-linux),
+                                                      without capabilities, with no_new_privs
+  --pods-dir DIR             BERTH_PODS_DIR           pods' working and log directories, <DIR>/<node>/<pod uid>
+                                                      (default <data-dir>/nodes/<node>/pods; as root
+                                                      /var/lib/berth/pods: it must not be under a 0700 directory)
   -h, --help                 this text
+
+The data directory is kept 0700 and its files 0600. As a non-root user the agent cannot
+switch users: pods run as the agent's user and can read what it can (see the README,
+"Isolation of the process runtime").
 
 Logs are JSON lines on stdout. SIGTERM/SIGINT: stops within 10 s; pods keep running and are
 re-adopted by the next start.
@@ -116,6 +140,8 @@ const FLAGS: Record<string, string> = {
   proxy: 'BERTH_PROXY',
   'proxy-max-listeners': 'BERTH_PROXY_MAX_LISTENERS',
   'proxy-max-connections': 'BERTH_PROXY_MAX_CONNECTIONS',
+  'pod-uid-range': 'BERTH_POD_UID_RANGE',
+  'pods-dir': 'BERTH_PODS_DIR',
 };
 
 /** Flags without a value: `--proxy`, `--no-proxy`. */
@@ -171,6 +197,15 @@ function rate(vars: Record<string, string>, name: string): number {
   if (!(value >= 0 && value <= 1))
     throw new AgentConfigError(`${name} must be a probability between 0 and 1, got "${raw}"`);
   return value;
+}
+
+function uidRange(raw: string | undefined): [number, number] {
+  if (!raw) return DEFAULT_POD_UID_RANGE;
+  try {
+    return parseUidRange(raw);
+  } catch (e) {
+    throw new AgentConfigError(`BERTH_POD_UID_RANGE: ${(e as Error).message}`);
+  }
 }
 
 export function parseLabels(raw: string | undefined): Record<string, string> {
@@ -266,5 +301,7 @@ export function loadAgentConfig(
     proxy: bool(v, 'BERTH_PROXY', simulatedNodes === 0),
     proxyMaxListeners: int(v, 'BERTH_PROXY_MAX_LISTENERS', 2048, 1),
     proxyMaxConnections: int(v, 'BERTH_PROXY_MAX_CONNECTIONS', 1024, 1),
+    podUidRange: uidRange(v.BERTH_POD_UID_RANGE),
+    ...(v.BERTH_PODS_DIR ? { podsDir: path.resolve(v.BERTH_PODS_DIR) } : {}),
   };
 }

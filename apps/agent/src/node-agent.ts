@@ -5,7 +5,7 @@
  * when it changed. When the API is unreachable, pods keep running, every loop retries with
  * back-off, and everything is reported again once the API answers.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { PodStatusReport, Runtime } from '@berth/runtime';
@@ -128,7 +128,9 @@ export class NodeAgent {
 
   /** Starts the loops; registration and everything else retry until they succeed. */
   start(): void {
-    mkdirSync(this.opts.stateDir, { recursive: true });
+    mkdirSync(this.opts.stateDir, { recursive: true, mode: 0o700 });
+    // A credential written by an older version, or copied in by hand, is the agent's only.
+    if (existsSync(this.tokenFile)) chmodSync(this.tokenFile, 0o600);
     this.runtime.onChange((uid) => this.markDirty(uid));
     this.loops.push(this.run());
     const resync = () => {

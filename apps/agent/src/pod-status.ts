@@ -27,6 +27,7 @@ export interface ApiPod {
     containers?: ContainerSpec[];
     restartPolicy?: string;
     terminationGracePeriodSeconds?: number;
+    securityContext?: PodSpecForRuntime['securityContext'];
   };
   status?: PodStatus;
 }
@@ -74,6 +75,7 @@ export function toRuntimeSpec(pod: ApiPod): PodSpecForRuntime {
     containers: (pod.spec?.containers ?? []).map((c) => ({ ...c })),
     restartPolicy: policy === 'OnFailure' || policy === 'Never' ? policy : 'Always',
     terminationGracePeriodSeconds: pod.spec?.terminationGracePeriodSeconds ?? 30,
+    ...(pod.spec?.securityContext ? { securityContext: pod.spec.securityContext } : {}),
   };
 }
 

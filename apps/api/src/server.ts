@@ -17,6 +17,7 @@ import { hostName, type AppConfig } from './config/app-config';
 import { OpenApiService } from './openapi/openapi.service';
 import { ensureSystemNamespaces } from './store/system-namespaces';
 import { ensureTlsMaterial, type TlsMaterial } from './tls/certificates';
+import { secureDataDir } from './tls/data-dir';
 import { writeKubeconfig } from './tls/kubeconfig';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -39,7 +40,7 @@ function resolveSecret(given: string, dataDir: string, file: string): string {
   if (given) return given;
   const at = path.join(dataDir, file);
   if (existsSync(at)) return readFileSync(at, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(at, secret + '\n', { mode: 0o600 });
   return secret;
@@ -101,6 +102,8 @@ function listen(server: http.Server | https.Server, port: number, host: string):
  * HTTP on loopback when configured), and an admin kubeconfig.
  */
 export async function startApiServer(input: AppConfig): Promise<ApiServer> {
+  // Secrets live here: 0700, and 0600 for what an older version may have left open.
+  secureDataDir(input.dataDir);
   const config = {
     ...input,
     adminToken: resolveAdminToken(input),

@@ -39,6 +39,7 @@ import {
   type ObjectKey,
   type StoredObject,
 } from '@berth/store';
+import { PodSecurityAdmission } from './pod-security-admission';
 import { QuotaAdmission } from './quota-admission';
 import { ServiceAllocator, type ServiceAllocationOptions } from './service-allocation';
 import { toApiError } from './store-errors';
@@ -221,6 +222,7 @@ export function patchSchemaFor(def: ResourceDefinition): PatchSchema {
 export class Registry {
   private readonly quota: QuotaAdmission;
   private readonly services: ServiceAllocator;
+  private readonly podSecurity: PodSecurityAdmission;
 
   constructor(
     readonly repo: ObjectRepository,
@@ -230,6 +232,7 @@ export class Registry {
       fieldsOf(findResourceByKind(o.apiVersion, o.kind)!, o),
     );
     this.services = new ServiceAllocator(options.services);
+    this.podSecurity = new PodSecurityAdmission(repo);
   }
 
   /**
@@ -428,6 +431,7 @@ export class Registry {
     if (isService(def)) this.services.assertPortCount(object, undefined);
     this.assertValid(def, object);
     if (def.namespaced) await this.assertNamespaceAcceptsContent(def, namespace, requestedName);
+    await this.podSecurity.admit(def, object);
     const charged = def.namespaced
       ? await this.quota.prepare(object, namespace, def.group === '' && def.plural === 'pods')
       : false;
@@ -736,6 +740,7 @@ export class Registry {
       if (sameJson(next, current)) return current;
       if (isService(def)) this.services.assertPortCount(next, current);
       this.assertValid(def, next, current);
+      await this.podSecurity.admit(def, next, current);
       await opts.admit?.(next, current);
       const allocates = isService(def) && needsAllocation(next, current);
       if (opts.dryRun) {

@@ -22,6 +22,13 @@ export interface ProbeSpec {
   failureThreshold?: number;
 }
 
+/** The `securityContext` fields the runtimes act on (pod or container level). */
+export interface RuntimeSecurityContext {
+  runAsUser?: number;
+  runAsGroup?: number;
+  privileged?: boolean;
+}
+
 /** A container of the pod spec, as the runtime needs it. */
 export interface ContainerSpec {
   name: string;
@@ -42,6 +49,7 @@ export interface ContainerSpec {
   livenessProbe?: ProbeSpec;
   readinessProbe?: ProbeSpec;
   startupProbe?: ProbeSpec;
+  securityContext?: RuntimeSecurityContext;
 }
 
 /** A pod the agent wants running (from the API object; `uid` is the identity). */
@@ -52,6 +60,7 @@ export interface PodSpecForRuntime {
   containers: ContainerSpec[];
   restartPolicy: 'Always' | 'OnFailure' | 'Never';
   terminationGracePeriodSeconds: number;
+  securityContext?: RuntimeSecurityContext;
 }
 
 /** Kubernetes' ContainerState: exactly one of the three is set. */

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import forge from 'node-forge';
@@ -97,6 +97,7 @@ function coversAll(certPem: string, sans: string[]): boolean {
 export function ensureTlsMaterial(dataDir: string, sans: string[]): TlsMaterial {
   const dir = path.join(dataDir, 'pki');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
   const file = (name: string) => path.join(dir, name);
   if (!existsSync(file('ca.crt')) || !existsSync(file('ca.key'))) {
     const ca = createCa();

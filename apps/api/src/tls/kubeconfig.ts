@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 
@@ -42,7 +42,9 @@ export function renderKubeconfig(input: KubeconfigInput): string {
 }
 
 export function writeKubeconfig(file: string, input: KubeconfigInput): string {
-  mkdirSync(path.dirname(file), { recursive: true });
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  chmodSync(path.dirname(file), 0o700);
   writeFileSync(file, renderKubeconfig(input), { mode: 0o600 });
+  chmodSync(file, 0o600); // the mode above applies only to a new file
   return file;
 }

@@ -38,6 +38,16 @@ export const tenantSchema = z.strictObject({
        * lifted; what runs keeps running.
        */
       suspended: z.boolean().optional(),
+      /**
+       * What the tenant's pods may ask for beyond an unprivileged user of their own
+       * (tenancy/pod-security.ts); cluster admins only.
+       */
+      podSecurity: z
+        .strictObject({
+          allowPrivileged: z.boolean().optional(),
+          allowRunAsRoot: z.boolean().optional(),
+        })
+        .optional(),
     })
     .optional(),
   status: z

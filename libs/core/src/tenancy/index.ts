@@ -1,2 +1,3 @@
 export * from './access';
 export * from './node-access';
+export * from './pod-security';

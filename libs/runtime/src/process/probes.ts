@@ -17,6 +17,8 @@ export interface ProbeTarget {
   cwd: string;
   /** Resolves an exec probe's executable (PATH lookup), undefined when not found. */
   resolveExecutable(cmd: string): string | undefined;
+  /** How an exec probe's command is started (as the container's user): `[file, args]`. */
+  launch?(exe: string, args: string[]): [string, string[]];
 }
 
 export type { ProbeResult };
@@ -96,7 +98,8 @@ function execProbe(
     );
     try {
       // Its own process group, so that a timeout kills what it started too.
-      child = spawn(exe, command.slice(1), {
+      const [file, args] = target.launch?.(exe, command.slice(1)) ?? [exe, command.slice(1)];
+      child = spawn(file, args, {
         env: target.env,
         cwd: target.cwd,
         stdio: 'ignore',

@@ -37,13 +37,24 @@
  *   died meanwhile. The exit code of a process that was not this runtime's child cannot be
  *   known: its termination is reported as kubelet reports a lost container, reason
  *   `ContainerStatusUnknown` and exit code 137.
- * - No isolation: containers run as the agent's user and see its files, network and
- *   processes. Surviving the agent needs a supervisor that kills only the agent (systemd:
- *   `KillMode=process`; the default `control-group` takes the containers along).
+ * - Users (`podUsers`, which the agent sets when it runs as root; see identity.ts): each
+ *   pod runs as an unprivileged uid/gid of its own (or its `runAsUser`/`runAsGroup`) with
+ *   no capabilities and `no_new_privs`, through setpriv. Pods' directories are then
+ *   `<podsDir>` and `<podsDir>/<uid>` (0711 root: reachable, not listable),
+ *   `<uid>/work` (0700, the pod's user) and `<uid>/logs` (0700 root: the child writes its
+ *   log through the descriptor the runtime opened, so a pod cannot swap its log file for a
+ *   link to something the agent would then read or truncate). The state directory is 0700
+ *   and the state file 0600. Without `podUsers`, containers run as the agent's user.
+ * - No other isolation: pods share the node's network (loopback included), see every
+ *   file their user may read and every process. Surviving the agent needs a supervisor
+ *   that kills only the agent (systemd: `KillMode=process`; the default `control-group`
+ *   takes the containers along).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   accessSync,
+  chmodSync,
+  chownSync,
   closeSync,
   constants as fsConstants,
   mkdirSync,
@@ -71,6 +82,18 @@ import type {
 } from '../types';
 import { CgroupV2 } from './cgroup';
 import { buildEnv, expandVars } from '../expand';
+import {
+  containerIdentity,
+  DEFAULT_POD_UID_RANGE,
+  DEFAULT_UID_CLAIMS_DIR,
+  findSetpriv,
+  killUser,
+  podIdentity,
+  setprivArgs,
+  UidAllocator,
+  type ContainerIdentity,
+  type PodIdentity,
+} from './identity';
 import { InstanceLog, LOG_TICK_MS, formatLine, removeInstanceLogs } from './log-files';
 import { PortAllocator } from './ports';
 import { probeTimings, runProbe, type ProbeTarget } from './probes';
@@ -113,6 +136,19 @@ export interface ProcessRuntimeOptions {
   path?: string;
   /** Use cgroup v2 for memory limits when possible. Default true. */
   cgroups?: boolean;
+  /**
+   * Where pods' working and log directories are (`<podsDir>/<pod uid>/`). Default
+   * `<dataDir>/pods`. With `podUsers` every directory above it must be searchable by
+   * others (pods reach their own directory by its path), so it cannot be under a 0700
+   * data directory.
+   */
+  podsDir?: string;
+  /**
+   * Run each pod as an unprivileged user of its own (identity.ts): needs root and setpriv.
+   * `uidRange` default 200000–265535; `claimsDir` (host-wide uid claims) default
+   * /run/berth/pod-uids.
+   */
+  podUsers?: { uidRange?: [number, number]; claimsDir?: string };
 }
 
 type ProbeKind = 'startup' | 'liveness' | 'readiness';
@@ -165,6 +201,8 @@ interface ProcPod {
   spec: PodSpecForRuntime;
   startTime: string;
   dir: string;
+  /** With `podUsers`: the pod's uid/gid. */
+  identity?: PodIdentity;
   containers: ProcContainer[];
   stopping?: Promise<void>;
 }
@@ -176,7 +214,12 @@ type StoredContainer = Omit<
 
 interface StoredState {
   version: 1;
-  pods: Array<{ spec: PodSpecForRuntime; startTime: string; containers: StoredContainer[] }>;
+  pods: Array<{
+    spec: PodSpecForRuntime;
+    startTime: string;
+    identity?: PodIdentity;
+    containers: StoredContainer[];
+  }>;
 }
 
 const ADOPTED_POLL_MS = 500;
@@ -202,6 +245,8 @@ export class ProcessRuntime implements Runtime {
     path: string;
   };
   private readonly cgroup?: CgroupV2;
+  private readonly podsDir: string;
+  private readonly users?: { allocator: UidAllocator; setpriv: string };
   private readonly tickers: NodeJS.Timeout[] = [];
   private closed = false;
   private closing?: Promise<void>;
@@ -220,7 +265,27 @@ export class ProcessRuntime implements Runtime {
       path: opts.path ?? process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     };
     this.ports = new PortAllocator(opts.portRange ?? [40000, 44999]);
-    mkdirSync(path.join(opts.dataDir, 'pods'), { recursive: true });
+    // The state file holds every pod's spec (its env too): for the agent's eyes only.
+    mkdirSync(this.opts.dataDir, { recursive: true, mode: 0o700 });
+    chmodSync(this.opts.dataDir, 0o700);
+    this.podsDir = path.resolve(opts.podsDir ?? path.join(this.opts.dataDir, 'pods'));
+    if (opts.podUsers) {
+      if (process.getuid?.() !== 0)
+        throw new Error('the process runtime can run pods as users of their own only as root');
+      this.users = {
+        setpriv: findSetpriv(this.cfg.path),
+        allocator: new UidAllocator(
+          opts.podUsers.uidRange ?? DEFAULT_POD_UID_RANGE,
+          opts.podUsers.claimsDir ?? DEFAULT_UID_CLAIMS_DIR,
+          this.opts.dataDir,
+        ),
+      };
+      mkdirSync(this.podsDir, { recursive: true, mode: 0o711 });
+      chmodSync(this.podsDir, 0o711);
+      assertSearchable(path.dirname(this.podsDir));
+    } else {
+      mkdirSync(this.podsDir, { recursive: true, mode: 0o700 });
+    }
     const { cgroup, reason } =
       opts.cgroups === false ? { reason: 'cgroups disabled' } : CgroupV2.detect();
     this.cgroup = cgroup;
@@ -255,7 +320,7 @@ export class ProcessRuntime implements Runtime {
     const p: ProcPod = {
       spec: structuredClone(pod),
       startTime: now(),
-      dir: path.join(this.opts.dataDir, 'pods', pod.uid),
+      dir: path.join(this.podsDir, pod.uid),
       containers: pod.containers.map((spec) => ({
         spec: structuredClone(spec),
         state: { waiting: { reason: 'ContainerCreating' } },
@@ -270,13 +335,25 @@ export class ProcessRuntime implements Runtime {
         probes: new Map(),
       })),
     };
+    try {
+      if (this.users)
+        p.identity = podIdentity(pod.securityContext, () =>
+          this.users!.allocator.allocate(pod.uid),
+        );
+      this.preparePodDirs(p);
+    } catch (e) {
+      if (p.identity?.allocated) this.users?.allocator.release(p.identity.uid, pod.uid);
+      throw e;
+    }
     this.pods.set(pod.uid, p);
-    mkdirSync(p.dir, { recursive: true });
     for (const c of p.containers) c.memoryLimit = this.memoryLimit(p, c);
     try {
       if (!(await this.allocatePorts(p))) return;
     } catch (e) {
-      if (this.pods.get(pod.uid) === p && !p.stopping) this.pods.delete(pod.uid);
+      if (this.pods.get(pod.uid) === p && !p.stopping) {
+        this.pods.delete(pod.uid);
+        if (p.identity?.allocated) this.users?.allocator.release(p.identity.uid, pod.uid);
+      }
       throw e;
     }
     for (const c of p.containers) this.startContainer(p, c);
@@ -332,6 +409,12 @@ export class ProcessRuntime implements Runtime {
       for (const c of p.containers) {
         c.log?.finish();
         for (const port of Object.values(c.hostPorts)) this.ports.release(port);
+      }
+      // What the pod left running outside its groups goes too, before its uid is freed.
+      if (p.identity?.allocated) {
+        for (let i = 0; i < 100 && killUser(p.identity.uid) > 0; i++)
+          await new Promise((r) => setTimeout(r, 20));
+        this.users?.allocator.release(p.identity.uid, uid);
       }
       this.pods.delete(uid);
       rmSync(p.dir, { recursive: true, force: true });
@@ -441,6 +524,13 @@ export class ProcessRuntime implements Runtime {
       }
       command = ['node'];
     }
+    const who = this.containerIdentity(p, c);
+    if (typeof who === 'string') {
+      c.state = { waiting: { reason: 'CreateContainerConfigError', message: who } };
+      this.persist();
+      this.changed(p.spec.uid);
+      return;
+    }
     const workDir = path.resolve(p.dir, 'work', spec.workingDir ?? '');
     const env = this.containerEnv(p, c, workDir);
     const argv = [...command, ...(spec.args ?? [])].map((s) => expandVars(s, env));
@@ -455,8 +545,8 @@ export class ProcessRuntime implements Runtime {
     const logDir = path.join(p.dir, 'logs', spec.name);
     let fd: number;
     try {
-      mkdirSync(workDir, { recursive: true });
-      mkdirSync(logDir, { recursive: true });
+      this.makeWorkDir(p, who, workDir, env);
+      mkdirSync(logDir, { recursive: true, mode: 0o700 });
       removeInstanceLogs(
         logDir,
         [no, c.prevInstanceNo ?? -1, c.lastInstanceNo],
@@ -481,8 +571,9 @@ export class ProcessRuntime implements Runtime {
     }
     let child;
     try {
-      child = spawn(exe, argv.slice(1), {
-        argv0: argv[0],
+      const [file, args, argv0] = this.launch(who, exe, argv.slice(1), argv[0]);
+      child = spawn(file, args, {
+        argv0,
         cwd: workDir,
         env: Object.fromEntries(env),
         stdio: ['ignore', fd, fd],
@@ -579,6 +670,104 @@ export class ProcessRuntime implements Runtime {
     for (const port of ports)
       base[`BERTH_PORT_${port.containerPort}`] = String(c.hostPorts[port.containerPort]);
     return buildEnv(base, c.spec.env);
+  }
+
+  // ---- users and directories -------------------------------------------------------------
+
+  /**
+   * Who the container runs as, or why it cannot start (CreateContainerConfigError): a
+   * `runAsUser` in the node's own range (another pod's, perhaps), or any other user than
+   * the agent's when the agent cannot switch.
+   */
+  private containerIdentity(p: ProcPod, c: ProcContainer): ContainerIdentity | string {
+    const podContext = p.spec.securityContext;
+    const own = c.spec.securityContext;
+    if (!this.users || !p.identity) {
+      if (own?.privileged === true) return { agent: true };
+      const me = process.getuid?.();
+      const wanted = own?.runAsUser ?? podContext?.runAsUser;
+      if (wanted !== undefined && me !== undefined && wanted !== me)
+        return `runAsUser ${wanted}: the node agent runs as uid ${me}, not root, and runs every container as itself`;
+      return { agent: true };
+    }
+    const who = containerIdentity(p.identity, podContext, own);
+    const range = this.users.allocator.range;
+    if (
+      !who.agent &&
+      this.users.allocator.inRange(who.uid) &&
+      !(p.identity.allocated && who.uid === p.identity.uid)
+    )
+      return `runAsUser ${who.uid} is in the range this node gives its pods (${range[0]}-${range[1]}): choose a user outside it, or none`;
+    return who;
+  }
+
+  /** `[file, args, argv0]` that start `exe args` as `who`. */
+  private launch(
+    who: ContainerIdentity,
+    exe: string,
+    args: string[],
+    argv0: string,
+  ): [string, string[], string] {
+    if (who.agent || !this.users) return [exe, args, argv0];
+    return [this.users.setpriv, setprivArgs(who, exe, args), 'setpriv'];
+  }
+
+  /** The pod's directory (0711 root), work (0700, the pod's user) and logs (0700 root). */
+  private preparePodDirs(p: ProcPod): void {
+    const work = path.join(p.dir, 'work');
+    if (!this.users || !p.identity) {
+      mkdirSync(work, { recursive: true, mode: 0o700 });
+      return;
+    }
+    mkdirSync(p.dir, { recursive: true, mode: 0o711 });
+    chmodSync(p.dir, 0o711);
+    mkdirSync(path.join(p.dir, 'logs'), { recursive: true, mode: 0o700 });
+    chmodSync(path.join(p.dir, 'logs'), 0o700);
+    mkdirSync(work, { recursive: true, mode: 0o700 });
+    chownSync(work, p.identity.uid, p.identity.gid);
+    chmodSync(work, 0o700);
+  }
+
+  /**
+   * A container's working directory. Below the pod's own work directory (which its user
+   * owns) it is made as the container's user, never as root: a pod's symlinks cannot make
+   * the agent create directories elsewhere.
+   */
+  private makeWorkDir(
+    p: ProcPod,
+    who: ContainerIdentity,
+    workDir: string,
+    env: Map<string, string>,
+  ): void {
+    if (workDir === path.join(p.dir, 'work') || who.agent || !this.users) {
+      mkdirSync(workDir, { recursive: true });
+      return;
+    }
+    execFileSync(this.users.setpriv, setprivArgs(who, 'mkdir', ['-p', '--', workDir]), {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { PATH: env.get('PATH') ?? this.cfg.path },
+      timeout: 10_000,
+    });
+  }
+
+  /** A re-adopted pod keeps its uid (claimed again); one from before users gets one now. */
+  private restoreIdentity(p: ProcPod, stored: PodIdentity | undefined): void {
+    const users = this.users!;
+    if (stored) {
+      p.identity = stored;
+      if (stored.allocated && !users.allocator.claim(stored.uid, p.spec.uid))
+        this.log.error("a re-adopted pod's uid is claimed by another runtime of this host", {
+          pod: `${p.spec.namespace}/${p.spec.name}`,
+          uid: stored.uid,
+        });
+      return;
+    }
+    p.identity = podIdentity(p.spec.securityContext, () => users.allocator.allocate(p.spec.uid));
+    try {
+      this.preparePodDirs(p);
+    } catch (e) {
+      this.log.error("cannot prepare a re-adopted pod's directories", { error: String(e) });
+    }
   }
 
   private memoryLimit(p: ProcPod, c: ProcContainer): number | undefined {
@@ -845,7 +1034,17 @@ export class ProcessRuntime implements Runtime {
   private probeTarget(p: ProcPod, c: ProcContainer): ProbeTarget {
     const workDir = path.resolve(p.dir, 'work', c.spec.workingDir ?? '');
     const env = this.containerEnv(p, c, workDir);
+    const who = this.containerIdentity(p, c);
     return {
+      launch: (exe, args) => {
+        const [file, all] = this.launch(
+          typeof who === 'string' ? { agent: true } : who,
+          exe,
+          args,
+          exe,
+        );
+        return [file, all];
+      },
       host: '127.0.0.1',
       cwd: workDir,
       env: Object.fromEntries(env),
@@ -927,6 +1126,7 @@ export class ProcessRuntime implements Runtime {
       pods: [...this.pods.values()].map((p) => ({
         spec: p.spec,
         startTime: p.startTime,
+        ...(p.identity ? { identity: p.identity } : {}),
         containers: p.containers.map((c) => ({
           name: c.spec.name,
           state: c.state,
@@ -957,7 +1157,7 @@ export class ProcessRuntime implements Runtime {
     };
     try {
       const tmp = `${this.stateFile}.tmp`;
-      writeFileSync(tmp, JSON.stringify(state));
+      writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
       renameSync(tmp, this.stateFile);
     } catch (e) {
       this.log.error('cannot write the process runtime state', { error: String(e) });
@@ -980,9 +1180,10 @@ export class ProcessRuntime implements Runtime {
       const p: ProcPod = {
         spec: sp.spec,
         startTime: sp.startTime,
-        dir: path.join(this.opts.dataDir, 'pods', sp.spec.uid),
+        dir: path.join(this.podsDir, sp.spec.uid),
         containers: [],
       };
+      if (this.users) this.restoreIdentity(p, sp.identity);
       this.pods.set(sp.spec.uid, p);
       const toStart: ProcContainer[] = [];
       for (const spec of sp.spec.containers) {
@@ -1033,6 +1234,7 @@ export class ProcessRuntime implements Runtime {
       if (ported) for (const c of toStart) this.scheduleStart(p, c, 0);
       else unported.push(p);
     }
+    this.users?.allocator.prune(new Set(this.pods.keys()));
     for (const { p, c, inst } of exited) this.instanceExited(p, c, inst, 'unknown');
     for (const p of unported)
       void this.allocatePorts(p).then(
@@ -1040,6 +1242,21 @@ export class ProcessRuntime implements Runtime {
         (e) => this.log.error('cannot give a pod its ports', { uid: p.spec.uid, error: String(e) }),
       );
     this.persist();
+  }
+}
+
+/**
+ * Pods reach their working directory by its path: every directory above `<podsDir>` must
+ * be searchable by others (0711 or 0755) — a 0700 data directory is not.
+ */
+function assertSearchable(dir: string): void {
+  for (let d = dir; ; d = path.dirname(d)) {
+    const mode = statSync(d).mode;
+    if ((mode & 0o001) === 0)
+      throw new Error(
+        `pods' directories must be under directories that their users can search, but ${d} is mode ${(mode & 0o777).toString(8).padStart(4, '0')}: choose a pods directory outside the agent's and the API's data directories (--pods-dir)`,
+      );
+    if (d === path.dirname(d)) return;
   }
 }
 
