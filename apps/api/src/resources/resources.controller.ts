@@ -364,6 +364,9 @@ export class ResourcesController {
     const body = decodeBody(req);
     if (body === undefined)
       throw errors.badRequest(`the request body is empty: send the ${def.kind} to create as JSON`);
+    // A create that fails (e.g. the database is out) still names its object on the trail.
+    const named = (body as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+    if (typeof named === 'string' && res.locals.audit) (res.locals.audit as AuditNote).name = named;
     const result = await this.resources.create(def, namespace, body, this.writeOptions(req));
     await this.policyCache.settle(def);
     this.respond(req, res, def, 201, result.object, result.warnings);
