@@ -56,7 +56,7 @@ describe('a PostgreSQL restart under load (private PostgreSQL, real API)', () =>
 
   afterAll(async () => {
     await t?.close();
-    pg?.destroy();
+    await pg?.destroy();
   });
 
   it('loses no acknowledged write and no audit event, and answers only 503 while it is out', async () => {
@@ -134,7 +134,7 @@ describe('a PostgreSQL restart under load (private PostgreSQL, real API)', () =>
     try {
       await waitUntil(() => acked() >= 40, '40 acknowledged writes before the outage', 60_000);
       const outageAt = Date.now();
-      pg.stop('immediate');
+      await pg.stop('immediate');
       await waitUntil(
         () =>
           ready.some((r) => r.at > outageAt && r.status === 503) &&
@@ -142,7 +142,7 @@ describe('a PostgreSQL restart under load (private PostgreSQL, real API)', () =>
         '/readyz and three writes answering 503 while PostgreSQL is down',
         30_000,
       );
-      pg.start();
+      await pg.start();
       const backAt = Date.now();
       await waitUntil(
         () => ready.some((r) => r.at > backAt && r.status === 200),

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -15,12 +15,13 @@ export interface PrivatePostgres {
   url: string;
   port: number;
   /** Stops the server; `immediate` is a crash (no checkpoint; recovery at the next start). */
-  stop(mode?: 'fast' | 'immediate'): void;
-  start(): void;
+  stop(mode?: 'fast' | 'immediate'): Promise<void>;
+  /** Starts it and waits until it accepts connections. */
+  start(): Promise<void>;
   /** The server's log so far (for failure messages). */
   log(): string;
   /** Stops it and removes its folder. */
-  destroy(): void;
+  destroy(): Promise<void>;
 }
 
 /** The newest PostgreSQL binaries installed (Debian puts them under /usr/lib/postgresql/<v>/bin). */
@@ -56,17 +57,20 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
     chownSync(dir, uid, gid);
   }
-  const run = (file: string, args: string[]) => {
+  // Asynchronous: an API server in the same process keeps serving while pg_ctl waits.
+  const run = (file: string, args: string[]): Promise<void> => {
     const [cmd, argv] = asRoot
       ? ['runuser', ['-u', 'postgres', '--', path.join(bin, file), ...args]]
       : [path.join(bin, file), args];
-    const res = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 60_000 });
-    if (res.status !== 0)
-      throw new Error(
-        `${file} ${args.join(' ')} failed (${res.status ?? res.signal}): ${res.stderr}${res.stdout}`,
-      );
+    return new Promise((resolve, reject) => {
+      execFile(cmd, argv, { encoding: 'utf8', timeout: 90_000 }, (err, stdout, stderr) => {
+        if (err)
+          reject(new Error(`${file} ${args.join(' ')} failed: ${err.message} ${stderr}${stdout}`));
+        else resolve();
+      });
+    });
   };
-  run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync']);
+  await run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync']);
   const port = await freePort();
   const options = [
     `-p ${port}`,
@@ -79,25 +83,25 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const server: PrivatePostgres = {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
     port,
-    start() {
-      run('pg_ctl', ['-D', data, '-l', logFile, '-o', options, '-w', '-t', '60', 'start']);
+    async start() {
+      await run('pg_ctl', ['-D', data, '-l', logFile, '-o', options, '-w', '-t', '60', 'start']);
       running = true;
     },
-    stop(mode = 'fast') {
-      run('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
+    async stop(mode = 'fast') {
+      await run('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
       running = false;
     },
     log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
-    destroy() {
+    async destroy() {
       try {
-        if (running) server.stop('immediate');
+        if (running) await server.stop('immediate');
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
     },
   };
   try {
-    server.start();
+    await server.start();
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
