@@ -12,7 +12,7 @@ import express from 'express';
 import { Registry } from '@berth/registry';
 import { applyMigrations, ensureDatabase } from '@berth/store';
 import { AppModule } from './app.module';
-import { installClientErrorHandler, SERVER_OPTIONS, uriLengthCheck } from './common/edge';
+import { installClientErrorHandler, SERVER_OPTIONS, requestLineChecks } from './common/edge';
 import { bodyParserError, sendStatus } from './common/http';
 import { hostName, type AppConfig } from './config/app-config';
 import { OpenApiService } from './openapi/openapi.service';
@@ -123,7 +123,7 @@ export async function startApiServer(input: AppConfig): Promise<ApiServer> {
   const expressApp = express();
   expressApp.disable('x-powered-by');
   expressApp.set('etag', false);
-  expressApp.use(uriLengthCheck);
+  expressApp.use(requestLineChecks);
   const raw = express.raw({ type: () => true, limit: config.maxBodyBytes });
   expressApp.use((req, res, next) => {
     raw(req, res, (err?: unknown) => {

@@ -168,7 +168,8 @@ describe('the edge of the API (real API and PostgreSQL)', () => {
   });
 
   it('answers an unknown method with a 405 Status', async () => {
-    for (const method of ['FOO', 'BREW']) {
+    // FOO is refused by Node's parser, the others (known to it) by the app.
+    for (const method of ['FOO', 'BREW', 'PROPFIND', 'PURGE', 'SEARCH', 'LINK']) {
       const res = await raw(
         t.server.httpUrl!,
         `${method} /api/v1/namespaces HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,

@@ -16,8 +16,18 @@ export const MAX_URI_BYTES = 16 * 1024;
 const NUL = '\u0000';
 const ENCODED_NUL = /%00/i;
 
-/** The first check of every request, before anything reads it: the URI's length (414). */
-export function uriLengthCheck(req: Request, res: Response, next: NextFunction): void {
+/** The methods served (Node's parser knows more, e.g. PROPFIND or PURGE). */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const METHOD_NOT_ALLOWED =
+  'the request method is not supported: use GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS';
+
+/**
+ * The first check of every request, before anything reads it: the method (405) and the
+ * URI's length (414).
+ */
+export function requestLineChecks(req: Request, res: Response, next: NextFunction): void {
+  if (!METHODS.has(req.method))
+    return sendStatus(res, errors.methodNotAllowed(METHOD_NOT_ALLOWED).toStatus());
   const bytes = Buffer.byteLength(req.url);
   if (bytes > MAX_URI_BYTES)
     return sendStatus(
@@ -68,11 +78,7 @@ export class NulCheckMiddleware implements NestMiddleware {
 export function parserErrorStatus(err: NodeJS.ErrnoException & { rawPacket?: Buffer }): Status {
   switch (err.code) {
     case 'HPE_INVALID_METHOD':
-      return errors
-        .methodNotAllowed(
-          'the request method is not supported: use GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS',
-        )
-        .toStatus();
+      return errors.methodNotAllowed(METHOD_NOT_ALLOWED).toStatus();
     case 'HPE_HEADER_OVERFLOW': {
       // The URI is the long part when the request line is (or the limit was hit amid a line).
       const head = err.rawPacket?.toString('latin1') ?? '';
