@@ -9,6 +9,7 @@ import { AuditController } from './audit/audit.controller';
 import { AuditMiddleware } from './audit/audit.middleware';
 import { AuditService } from './audit/audit.service';
 import { AuthModule } from './auth/auth.module';
+import { NulCheckMiddleware } from './common/edge';
 import { StatusExceptionFilter } from './common/status-exception.filter';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { DashboardController } from './dashboard/dashboard.controller';
@@ -62,6 +63,8 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestMetricsMiddleware, AuditMiddleware).forRoutes('*path');
+    consumer
+      .apply(RequestMetricsMiddleware, AuditMiddleware, NulCheckMiddleware)
+      .forRoutes('*path');
   }
 }

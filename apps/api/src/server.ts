@@ -12,6 +12,7 @@ import express from 'express';
 import { Registry } from '@berth/registry';
 import { applyMigrations, ensureDatabase } from '@berth/store';
 import { AppModule } from './app.module';
+import { installClientErrorHandler, SERVER_OPTIONS, requestLineChecks } from './common/edge';
 import { bodyParserError, sendStatus } from './common/http';
 import { hostName, type AppConfig } from './config/app-config';
 import { OpenApiService } from './openapi/openapi.service';
@@ -125,6 +126,7 @@ export async function startApiServer(input: AppConfig): Promise<ApiServer> {
   const expressApp = express();
   expressApp.disable('x-powered-by');
   expressApp.set('etag', false);
+  expressApp.use(requestLineChecks);
   const raw = express.raw({ type: () => true, limit: config.maxBodyBytes });
   expressApp.use((req, res, next) => {
     raw(req, res, (err?: unknown) => {
@@ -148,13 +150,18 @@ export async function startApiServer(input: AppConfig): Promise<ApiServer> {
   await app.init();
   await ensureSystemNamespaces(app.get(Registry));
 
-  const httpsServer = https.createServer({ key: tls.keyPem, cert: tls.certPem }, expressApp);
+  const httpsServer = https.createServer(
+    { key: tls.keyPem, cert: tls.certPem, ...SERVER_OPTIONS },
+    expressApp,
+  );
+  installClientErrorHandler(httpsServer);
   const port = await listen(httpsServer, config.port, config.host);
   const url = `https://127.0.0.1:${port}`;
   let httpServer: http.Server | undefined;
   let httpUrl: string | undefined;
   if (config.httpPort !== undefined) {
-    httpServer = http.createServer(expressApp);
+    httpServer = http.createServer(SERVER_OPTIONS, expressApp);
+    installClientErrorHandler(httpServer);
     const p = await listen(httpServer, config.httpPort, '127.0.0.1');
     httpUrl = `http://127.0.0.1:${p}`;
   }

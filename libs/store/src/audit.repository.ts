@@ -2,6 +2,8 @@ import type { PrismaClient } from './database';
 import type { JsonObject } from './types';
 
 export interface AuditRecord {
+  /** When it happened (default: when it is written). */
+  time?: Date;
   user: string;
   verb: string;
   apiGroup?: string;
@@ -20,7 +22,7 @@ export interface AuditRecord {
   after?: JsonObject;
 }
 
-export interface AuditEntry extends AuditRecord {
+export interface AuditEntry extends Omit<AuditRecord, 'time'> {
   id: string;
   time: string;
 }
@@ -37,6 +39,7 @@ export interface AuditQuery {
 
 function row(r: AuditRecord) {
   return {
+    ...(r.time ? { time: r.time } : {}),
     user: r.user,
     verb: r.verb,
     apiGroup: r.apiGroup ?? '',

@@ -54,6 +54,12 @@ export async function query<T extends QueryResultRow>(
 async function withConnection<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // A checked-out client has no 'error' listener of the pool's: without this one, the
+  // server going away between two queries (a restart) would be an uncaught error.
+  const onError = (err: Error) => {
+    broken = err;
+  };
+  client.on('error', onError);
   try {
     return await fn(client);
   } catch (err) {
@@ -62,6 +68,7 @@ async function withConnection<T>(pool: Pool, fn: (client: PoolClient) => Promise
     });
     throw err;
   } finally {
+    client.removeListener('error', onError);
     client.release(broken);
   }
 }

@@ -133,6 +133,49 @@ describe('audit trail (real API and PostgreSQL)', () => {
     expect([...ids].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0))).toEqual(ids);
   });
 
+  it('keeps every event when requests with NUL bytes come in the same batch', async () => {
+    // On the trail with the others (written in one batch): one bad event must not drop them.
+    const [good, ...bad] = await Promise.all([
+      t
+        .api()
+        .post('/api/v1/namespaces')
+        .send({ metadata: { name: 'nul-neighbour' } }),
+      t
+        .api()
+        .post('/api/v1/namespaces/bad%00ns/services')
+        .send({ metadata: { name: 's' } }),
+      t
+        .api()
+        .post('/api/v1/namespaces')
+        .send({ metadata: { name: 'nul\u0000name' } }),
+      t
+        .anonymous()
+        .post('/auth/login')
+        .set('User-Agent', 'probe')
+        .send({ username: 'a-dev\u0000', password: 'x' }),
+      t.api().delete('/api/v1/namespaces/nul%00gone'),
+    ]);
+    expect(good.status).toBe(201);
+    await eventuallyTrue(
+      async () => (await all()).some((e) => e.name === 'nul-neighbour' && e.code === 201),
+      'the create written in the same batch as the NUL requests on the trail',
+      5000,
+    );
+    for (const res of bad) {
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
+    }
+    await eventuallyTrue(
+      async () =>
+        (await all()).filter((e) => e.code === 400 && /NUL/.test(e.message)).length >= bad.length,
+      'the four refusals on the trail',
+    );
+    const metrics = (await t.anonymous().get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/^berth_apiserver_audit_events_dropped_total\{reason="rejected"\} 0$/m);
+    expect(metrics).toMatch(/^berth_apiserver_audit_write_failures_total\{cause="rejected"\} 0$/m);
+    expect(metrics).toMatch(/^berth_apiserver_audit_events_written_total [1-9]/m);
+  });
+
   it('keeps the before and after of quota and membership changes', async () => {
     const events = await all();
     const quotaPatch = events.find((e) => e.resource === 'resourcequotas' && e.verb === 'patch')!;

@@ -8,16 +8,19 @@ import {
   type RequestInfo,
 } from '@berth/core';
 import { AuditRepository, type AuditRecord, type PrismaClient } from '@berth/store';
+import { isUnavailable } from '../common/status-exception.filter';
+import { MetricsService } from '../metrics/metrics.service';
 import { callerOf } from '../auth/authorizer';
 import { PolicyCache } from '../auth/policy-cache';
 import type { Principal } from '../auth/principal';
 import { PRISMA } from '../store/store.module';
+import { AuditWriter } from './audit-writer';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** Buffered records are written at least this often… */
-const FLUSH_MS = 100;
-/** …or as soon as this many wait. */
-const FLUSH_AT = 200;
+/** Audit events kept at most while the database cannot take them. */
+const MAX_BUFFERED = 100_000;
+/** How long a shutdown keeps trying to write what waits. */
+const SHUTDOWN_FLUSH_MS = 5000;
 
 /** Kinds whose before and after go into the trail (quotas, memberships, roles, bindings). */
 const TRACKED = new Set([
@@ -77,56 +80,83 @@ function verbOf(method: string): string {
 export class AuditService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Audit');
   readonly repo: AuditRepository;
-  /** Records waiting to be written: one multi-row insert per FLUSH_MS, not one per request. */
-  private buffer: AuditRecord[] = [];
-  private flushTimer?: NodeJS.Timeout;
-  private flushing: Promise<void> = Promise.resolve();
+  /** Writes records in batches (one multi-row insert per 100 ms), retried until written. */
+  readonly writer: AuditWriter;
+  /** Buffer overflows since the last log line about them (logged at most once a second). */
+  private overflowed = 0;
+  private overflowLogAt = 0;
 
   constructor(
     @Inject(PRISMA) prisma: PrismaClient,
     private readonly cache: PolicyCache,
+    metrics: MetricsService,
   ) {
     this.repo = new AuditRepository(prisma);
+    this.writer = new AuditWriter({
+      write: (records) => this.repo.appendMany(records),
+      isUnavailable,
+      maxBuffered: MAX_BUFFERED,
+      events: {
+        written: (count) => metrics.auditEventsWritten.inc(count),
+        writeFailed: (err, count, unavailable) => {
+          metrics.auditWriteFailures.inc({ cause: unavailable ? 'unavailable' : 'rejected' });
+          const why = err.message.split('\n').filter(Boolean).pop();
+          if (unavailable)
+            this.logger.warn(`could not write ${count} audit event(s), will retry: ${why}`);
+          else this.logger.error(`the database refused ${count} audit event(s): ${why}`);
+        },
+        dropped: (count, reason, err) => {
+          metrics.auditEventsDropped.inc({ reason }, count);
+          if (reason === 'buffer_full') return this.overflow(count);
+          this.logger.error(
+            `dropped ${count} audit event(s) (${reason})${err ? `: ${err.message}` : ''}`,
+          );
+        },
+      },
+    });
+    metrics.auditBuffered = () => this.writer.buffered;
   }
 
   /** Hooks the request's end (Express middleware). */
   watch(req: Request, res: Response): void {
     if (!MUTATING.has(req.method)) return;
+    const time = new Date();
     res.on('finish', () => {
       const info = res.locals.requestInfo as RequestInfo | undefined;
       if (isHeartbeat(req.user as Principal | undefined, info, res.statusCode)) return;
+      let record: AuditRecord;
       try {
-        this.buffer.push(this.record(req, res));
+        record = this.record(req, res, time);
       } catch (err) {
         this.logger.error(`could not record an audit event: ${(err as Error).message}`);
         return;
       }
-      if (this.buffer.length >= FLUSH_AT) void this.flush();
-      else this.flushTimer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+      this.writer.push(record);
     });
   }
 
-  /** Writes what is buffered (also on shutdown, so nothing recorded is lost). */
+  /** Writes what is buffered now (a failure leaves it buffered, retried later). */
   flush(): Promise<void> {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    const batch = this.buffer;
-    this.buffer = [];
-    this.flushing = this.flushing.then(() =>
-      this.repo
-        .appendMany(batch)
-        .catch((err: Error) =>
-          this.logger.error(`could not write ${batch.length} audit event(s): ${err.message}`),
-        ),
-    );
-    return this.flushing;
+    return this.writer.flush();
   }
 
+  /** On shutdown, what is buffered is written (retried for a few seconds if need be). */
   beforeApplicationShutdown(): Promise<void> {
-    return this.flush();
+    return this.writer.close(SHUTDOWN_FLUSH_MS);
   }
 
-  private record(req: Request, res: Response): AuditRecord {
+  private overflow(count: number): void {
+    this.overflowed += count;
+    const now = Date.now();
+    if (now - this.overflowLogAt < 1000) return;
+    this.overflowLogAt = now;
+    this.logger.error(
+      `the audit buffer is full (${MAX_BUFFERED} events wait for the database): dropped ${this.overflowed} event(s)`,
+    );
+    this.overflowed = 0;
+  }
+
+  private record(req: Request, res: Response, time: Date): AuditRecord {
     const principal = req.user as Principal | undefined;
     const info = res.locals.requestInfo as RequestInfo | undefined;
     const note = (res.locals.audit ?? {}) as AuditNote;
@@ -138,6 +168,7 @@ export class AuditService implements BeforeApplicationShutdown {
       if (typeof attempted === 'string') user = attempted;
     }
     const record: AuditRecord = {
+      time,
       user,
       verb: info?.isResourceRequest ? info.verb : verbOf(req.method),
       code,

@@ -100,6 +100,40 @@ describe('authentication (real API, PostgreSQL, Redis)', () => {
     expect(missing.status).toBe(400);
   });
 
+  it('takes a bearer token from the Authorization header only, never from the query string or the body', async () => {
+    await t
+      .api()
+      .post('/auth/users')
+      .send({ username: 'quinn', password: 'quinn-pass-1' })
+      .expect(201);
+    const session = (await login('quinn', 'quinn-pass-1')).body.token as string;
+    const created = await bearer(session).post('/auth/tokens').send({ name: 'in-url' });
+    const token = created.body.token as string;
+    for (const valid of [session, token, 'test-admin-token-0123456789']) {
+      // The header works…
+      expect((await bearer(valid).get('/auth/whoami')).status).toBe(200);
+      // …the query string and a body field do not (tokens in URLs end up in logs).
+      const inQuery = await t.anonymous().get(`/auth/whoami?access_token=${valid}`);
+      expect(inQuery.status).toBe(401);
+      expect(inQuery.body).toMatchObject({ kind: 'Status', reason: 'Unauthorized' });
+      const post = await t
+        .anonymous()
+        .post(`/auth/tokens?access_token=${encodeURIComponent(valid)}`)
+        .send({ name: 'x' });
+      expect(post.status).toBe(401);
+      const inBody = await t
+        .anonymous()
+        .post('/auth/tokens')
+        .send({ name: 'x', access_token: valid });
+      expect(inBody.status).toBe(401);
+      expect((await t.anonymous().get(`/api/v1/namespaces?access_token=${valid}`)).status).toBe(
+        401,
+      );
+    }
+    // A header with a stray query token is still the header's.
+    expect((await bearer(token).get('/auth/whoami?access_token=nonsense')).status).toBe(200);
+  });
+
   it('denies a plain user everything RBAC does not grant (deny by default)', async () => {
     const token = (await login('alice', 'alice-pass-1')).body.token;
     // A namespace she has nothing in does not exist for her.

@@ -15,6 +15,14 @@ export class BearerStrategy extends PassportStrategy(BearerStrategyBase, 'berth-
     super();
   }
 
+  /**
+   * The header only: passport-http-bearer also takes `access_token` from the query string
+   * and the body, and a token in a URL ends up in access logs, proxies and browser history.
+   */
+  override authenticate(req: Request, options?: object): void {
+    super.authenticate({ headers: req.headers } as Request, options);
+  }
+
   validate(token: string): Promise<Principal> {
     return this.identity.authenticate(token);
   }

@@ -7,6 +7,7 @@ import {
   isKubernetesProtobuf,
   type Status,
 } from '@berth/core';
+import { refuseNulInBody } from './nul';
 
 /** Writes a Kubernetes Status as the response. */
 export function sendStatus(res: Response, status: Status): void {
@@ -61,6 +62,13 @@ export function mediaTypeOf(req: Request): string {
  * types. `allowed` lists extra media types that carry JSON (the patch types).
  */
 export function decodeBody(req: Request, allowed: string[] = []): unknown {
+  const body = decodeRawBody(req, allowed);
+  // PostgreSQL stores no NUL in text or jsonb: refuse it here, for every kind of body.
+  refuseNulInBody(body);
+  return body;
+}
+
+function decodeRawBody(req: Request, allowed: string[]): unknown {
   const raw = req.body as unknown;
   if (!Buffer.isBuffer(raw) || raw.length === 0) return undefined;
   const type = mediaTypeOf(req);

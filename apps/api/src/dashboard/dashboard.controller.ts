@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { errors } from '@berth/core';
+import { sendStatus } from '../common/http';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 
 function isFile(file: string): boolean {
@@ -18,6 +19,8 @@ export const DASHBOARD_DIR = path.resolve(__dirname, '..', '..', '..', 'admin', 
  */
 @Controller()
 export class DashboardController {
+  private readonly logger = new Logger('Dashboard');
+
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   @Get('')
@@ -52,16 +55,37 @@ export class DashboardController {
     if (!existsSync(index))
       throw errors.notFound(
         'dashboard',
-        `${DASHBOARD_DIR} (build it: npm run build, or npm run build -w @berth/admin)`,
+        'index.html (build it: npm run build, or npm run build -w @berth/admin)',
       );
-    const rel = path.normalize(decodeURIComponent(req.path.slice('/ui/'.length)));
+    let rel: string;
+    try {
+      rel = path.normalize(decodeURIComponent(req.path.slice('/ui/'.length)));
+    } catch {
+      throw errors.badRequest('the path is not valid percent-encoded UTF-8');
+    }
     const file = path.join(DASHBOARD_DIR, rel);
-    if (!rel.startsWith('..') && file.startsWith(DASHBOARD_DIR) && isFile(file)) {
+    if (
+      !rel.includes('\0') &&
+      !rel.startsWith('..') &&
+      file.startsWith(DASHBOARD_DIR) &&
+      isFile(file)
+    ) {
       if (rel.startsWith('assets/'))
         res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-      return res.sendFile(file, { dotfiles: 'deny' });
+      return res.sendFile(file, { dotfiles: 'deny' }, (err) => this.sent(res, err));
     }
     res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(index);
+    res.sendFile(index, (err) => this.sent(res, err));
+  }
+
+  /** A file that could not be sent: logged with its path; the client gets a plain Status. */
+  private sent(res: Response, err: Error | undefined): void {
+    if (!err) return;
+    this.logger.warn(`could not send a dashboard file: ${err.message}`);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendStatus(res, errors.notFound('dashboard', 'file').toStatus());
   }
 }

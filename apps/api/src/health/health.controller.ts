@@ -1,10 +1,15 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Logger, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ObjectRepository } from '@berth/store';
 
-/** Kubernetes-style probes: plain-text `ok`, or 500 with the failing check. */
+/**
+ * Kubernetes-style probes: plain-text `ok`, or 503 with the failing check (its cause goes
+ * to the log, not to the caller).
+ */
 @Controller()
 export class HealthController {
+  private readonly logger = new Logger('Health');
+
   constructor(private readonly repo: ObjectRepository) {}
 
   @Get(['healthz', 'livez'])
@@ -18,10 +23,12 @@ export class HealthController {
       await this.repo.revision();
       res.status(200).type('text/plain').send('ok');
     } catch (err) {
+      this.logger.warn(`readyz: postgres check failed: ${(err as Error).message}`);
       res
-        .status(500)
+        .status(503)
+        .setHeader('Retry-After', '1')
         .type('text/plain')
-        .send(`[-]postgres failed: ${(err as Error).message}\nreadyz check failed`);
+        .send('[-]postgres failed: the database cannot be reached\nreadyz check failed');
     }
   }
 }

@@ -40,7 +40,9 @@ export class RequestMetricsMiddleware implements NestMiddleware {
       if (watching) this.metrics.longRunning.dec({ resource: info?.resource ?? '' });
       else this.metrics.requestDuration.observe(labels, seconds);
       const line = `${req.method} ${req.originalUrl} ${res.statusCode} ${(seconds * 1000).toFixed(1)}ms`;
-      if (res.statusCode >= 500) this.logger.error(line);
+      // A 503 (the database is out, Retry-After sent) is a state, not a fault of the server.
+      if (res.statusCode === 503) this.logger.warn(line);
+      else if (res.statusCode >= 500) this.logger.error(line);
       else this.logger.debug(line);
     });
     next();

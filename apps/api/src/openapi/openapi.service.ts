@@ -190,7 +190,10 @@ export class OpenApiService {
           tags: ['operations'],
           summary: 'Readiness (checks PostgreSQL)',
           operationId: 'getReadyz',
-          responses: { '200': { description: 'ok' }, '500': { description: 'not ready' } },
+          responses: {
+            '200': { description: 'ok' },
+            '503': { description: 'not ready (the database cannot be reached)' },
+          },
         },
       },
       '/metrics': {

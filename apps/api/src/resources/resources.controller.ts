@@ -1,4 +1,4 @@
-import { All, Controller, Req, Res, UseGuards } from '@nestjs/common';
+import { All, Controller, Logger, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import {
   ApiError,
@@ -36,6 +36,9 @@ import { desiredReplicas, toScale, withReplicas } from './scale';
 import { renderTable, type IncludeObject } from './table';
 import { WatchService } from './watch.service';
 import { KubeletClient } from '../nodes/kubelet-client';
+import { serverError } from '../common/status-exception.filter';
+
+const WATCH_LOGGER = new Logger('Watch');
 
 const PODS = findResource('', 'v1', 'pods')!;
 const NODES = findResource('', 'v1', 'nodes')!;
@@ -348,14 +351,7 @@ export class ResourcesController {
       );
     } catch (err) {
       // Headers are out: report the failure as a watch ERROR event (as Kubernetes does).
-      const status =
-        err instanceof ApiError
-          ? err
-          : new ApiError(
-              500,
-              'InternalError',
-              `the watch could not start: ${(err as Error).message}`,
-            );
+      const status = err instanceof ApiError ? err : serverError(err, WATCH_LOGGER);
       write('ERROR', status.toStatus());
       res.end();
       return;
@@ -368,6 +364,9 @@ export class ResourcesController {
     const body = decodeBody(req);
     if (body === undefined)
       throw errors.badRequest(`the request body is empty: send the ${def.kind} to create as JSON`);
+    // A create that fails (e.g. the database is out) still names its object on the trail.
+    const named = (body as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+    if (typeof named === 'string' && res.locals.audit) (res.locals.audit as AuditNote).name = named;
     const result = await this.resources.create(def, namespace, body, this.writeOptions(req));
     await this.policyCache.settle(def);
     this.respond(req, res, def, 201, result.object, result.warnings);

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
-  ApiError,
   errors,
   matchesFields,
   matchesLabels,
@@ -18,6 +17,7 @@ import {
   type FeedIndex,
   type Subscription,
 } from '@berth/store';
+import { serverError } from '../common/status-exception.filter';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { fieldsOf } from '@berth/registry';
 
@@ -91,7 +91,7 @@ export class WatchService implements OnApplicationShutdown {
       const apiErr =
         err instanceof StoreError && err.code === 'Expired'
           ? errors.expired(err.message)
-          : new ApiError(500, 'InternalError', err.message);
+          : serverError(err, this.logger);
       sink.send({ type: 'ERROR', object: apiErr.toStatus() as unknown as Record<string, unknown> });
       stop();
     };

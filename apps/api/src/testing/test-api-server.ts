@@ -21,11 +21,17 @@ export interface TestApiServer {
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export type TestAgent = Record<Method, (url: string) => request.Test>;
 
+export interface TestApiServerOptions {
+  /** The PostgreSQL server to make the fresh database on (default: the shared test server). */
+  databaseServerUrl?: string;
+}
+
 /** A real API server on a fresh database, on free ports, with its own data directory. */
 export async function startTestApiServer(
   overrides: Partial<AppConfig> = {},
+  options: TestApiServerOptions = {},
 ): Promise<TestApiServer> {
-  const db = await createTestDatabase();
+  const db = await createTestDatabase('berth_test', options.databaseServerUrl);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'berth-api-test-'));
   const config: AppConfig = {
     ...loadConfig({}),

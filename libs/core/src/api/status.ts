@@ -14,6 +14,8 @@ export type StatusReason =
   | 'Expired'
   | 'Invalid'
   | 'RequestEntityTooLarge'
+  | 'RequestURITooLong'
+  | 'RequestHeaderFieldsTooLarge'
   | 'UnsupportedMediaType'
   | 'MethodNotAllowed'
   | 'NotAcceptable'
@@ -133,6 +135,8 @@ export const errors = {
   notAcceptable: (message: string) => new ApiError(406, 'NotAcceptable', message),
   tooManyRequests: (message: string, retryAfterSeconds: number) =>
     new ApiError(429, 'TooManyRequests', message, { retryAfterSeconds }),
+  serviceUnavailable: (message: string, retryAfterSeconds: number) =>
+    new ApiError(503, 'ServiceUnavailable', message, { retryAfterSeconds }),
 };
 
 export function successStatus(details?: StatusDetails): Status {

@@ -15,9 +15,15 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database with a unique name; `drop()` removes it. */
-export async function createTestDatabase(prefix = 'berth_test'): Promise<TestDatabase> {
-  const url = new URL(testServerUrl());
+/**
+ * A fresh, migrated database with a unique name (on `serverUrl`, else the test server);
+ * `drop()` removes it.
+ */
+export async function createTestDatabase(
+  prefix = 'berth_test',
+  serverUrl = testServerUrl(),
+): Promise<TestDatabase> {
+  const url = new URL(serverUrl);
   url.pathname = `/${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const dbUrl = url.toString();
   await ensureDatabase(dbUrl);
