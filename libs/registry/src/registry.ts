@@ -77,6 +77,7 @@ export interface ListQuery {
 
 export interface DeleteOptions {
   propagationPolicy?: string;
+  /** Compared when present (an empty string too), as Kubernetes' Preconditions. */
   preconditions?: { uid?: string; resourceVersion?: string };
   gracePeriodSeconds?: number;
 }
@@ -575,7 +576,7 @@ export class Registry {
       if (!stored) throw errors.notFound(def.plural, name, def.group || undefined);
       const current = stored.object as KubeObject;
       const pre = options.preconditions;
-      if (pre?.uid && pre.uid !== current.metadata.uid) {
+      if (pre?.uid !== undefined && pre.uid !== current.metadata.uid) {
         throw errors.conflict(
           def.plural,
           name,
@@ -583,7 +584,10 @@ export class Registry {
           def.group || undefined,
         );
       }
-      if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
+      if (
+        pre?.resourceVersion !== undefined &&
+        pre.resourceVersion !== current.metadata.resourceVersion
+      ) {
         throw errors.conflict(
           def.plural,
           name,

@@ -440,6 +440,180 @@ describe('Kubernetes-shaped REST API (real PostgreSQL)', () => {
       await t.api().get('/api/v1/namespaces/apps/pods/precond').expect(200);
     });
 
+    describe('DeleteOptions (body, else query parameters)', () => {
+      const svc = (name: string) => ({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name },
+        spec: { selector: { app: name }, ports: [{ port: 80 }] },
+      });
+      const get = (path: string) => t.api().get(path);
+
+      it('a dry run in the body deletes nothing, for every kind and for deletecollection', async () => {
+        await t.api().post('/api/v1/namespaces').send(ns('dry-ns')).expect(201);
+        await t.api().post('/api/v1/namespaces/apps/services').send(svc('dry-svc')).expect(201);
+        await t
+          .api()
+          .post('/apis/apps/v1/namespaces/apps/deployments')
+          .send(deployment('dry-deploy'))
+          .expect(201);
+        await t
+          .api()
+          .post('/api/v1/namespaces/apps/pods')
+          .send({ ...pod('dry-held'), metadata: { name: 'dry-held', finalizers: ['x.io/hold'] } })
+          .expect(201);
+        const targets = [
+          '/api/v1/namespaces/apps/services/dry-svc',
+          '/apis/apps/v1/namespaces/apps/deployments/dry-deploy',
+          '/api/v1/namespaces/apps/pods/dry-held',
+          '/api/v1/namespaces/dry-ns',
+        ];
+        const before = await Promise.all(targets.map((p) => get(p).expect(200)));
+        for (const path of targets) {
+          // What kubectl delete --dry-run=server sends.
+          const res = await t
+            .api()
+            .delete(path)
+            .send({ kind: 'DeleteOptions', apiVersion: 'v1', dryRun: ['All'] });
+          expect(res.status).toBe(200);
+          await t.api().delete(`${path}?dryRun=All`).expect(200);
+          await t
+            .api()
+            .delete(`${path}?dryRun=All`)
+            .send({ propagationPolicy: 'Orphan' })
+            .expect(200);
+        }
+        await t
+          .api()
+          .delete('/api/v1/namespaces/apps/services')
+          .send({ dryRun: ['All'] })
+          .expect(200);
+        await t.api().delete('/api/v1/namespaces/apps/pods?dryRun=All').expect(200);
+        for (const [i, path] of targets.entries()) {
+          const after = await get(path).expect(200);
+          expect(after.body.metadata.resourceVersion).toBe(before[i].body.metadata.resourceVersion);
+          expect(after.body.metadata.deletionTimestamp).toBeUndefined();
+        }
+      });
+
+      it('refuses malformed options with a Status and deletes nothing', async () => {
+        await t.api().post('/api/v1/namespaces/apps/services').send(svc('kept-svc')).expect(201);
+        const path = '/api/v1/namespaces/apps/services/kept-svc';
+        const before = await get(path).expect(200);
+        const cases: Array<[string, unknown, number, string]> = [
+          ['', { preconditions: 'x' }, 400, 'preconditions must be an object'],
+          ['', { preconditions: { uid: 5 } }, 400, 'preconditions.uid must be a string'],
+          ['', { gracePeriodSeconds: 'abc' }, 400, 'gracePeriodSeconds must be an integer'],
+          ['', { gracePeriodSeconds: 1.5 }, 400, 'gracePeriodSeconds must be an integer'],
+          ['', { dryRun: 'All' }, 400, 'dryRun must be a list of strings'],
+          ['', { orphanDependents: 'yes' }, 400, 'orphanDependents must be true or false'],
+          ['', { kind: 'Pod' }, 400, 'must be DeleteOptions'],
+          ['', [1], 400, 'must be DeleteOptions'],
+          ['', { dryRun: ['Bogus'] }, 422, 'dryRun: Unsupported value: ["Bogus"]'],
+          ['', { dryRun: ['All', 'Bogus'] }, 422, 'dryRun: Unsupported value'],
+          [
+            '',
+            { propagationPolicy: 'Bogus' },
+            422,
+            'propagationPolicy: Unsupported value: "Bogus"',
+          ],
+          [
+            '',
+            { propagationPolicy: 'Orphan', orphanDependents: true },
+            422,
+            'orphanDependents and deletionPropagation cannot be both set',
+          ],
+          ['?gracePeriodSeconds=abc', undefined, 400, 'gracePeriodSeconds'],
+          ['?gracePeriodSeconds=1e3', undefined, 400, 'gracePeriodSeconds'],
+          ['?orphanDependents=maybe', undefined, 400, 'orphanDependents'],
+          ['?dryRun=Bogus', undefined, 422, 'dryRun: Unsupported value'],
+          ['?propagationPolicy=Bogus', undefined, 422, 'propagationPolicy'],
+          [
+            '?propagationPolicy=Orphan&orphanDependents=false',
+            undefined,
+            422,
+            'cannot be both set',
+          ],
+        ];
+        for (const [query, body, code, message] of cases) {
+          const req = t.api().delete(`${path}${query}`);
+          const res = body === undefined ? await req : await req.send(body as object);
+          expectStatus(res, code, code === 422 ? 'Invalid' : 'BadRequest');
+          expect(res.body.message).toContain(message);
+          if (code === 422) {
+            expect(res.body.details).toMatchObject({ kind: 'DeleteOptions', group: 'meta.k8s.io' });
+            expect(res.body.details.causes.length).toBeGreaterThan(0);
+          }
+          const after = await get(path).expect(200);
+          expect(after.body.metadata.resourceVersion).toBe(before.body.metadata.resourceVersion);
+        }
+        // deletecollection reads the same options.
+        const res = await t
+          .api()
+          .delete('/api/v1/namespaces/apps/services')
+          .send({ dryRun: ['x'] });
+        expectStatus(res, 422, 'Invalid');
+        await get(path).expect(200);
+      });
+
+      it('a resourceVersion precondition that does not match is 409; one that matches deletes', async () => {
+        await t.api().post('/api/v1/namespaces/apps/services').send(svc('rv-svc')).expect(201);
+        const path = '/api/v1/namespaces/apps/services/rv-svc';
+        const current = await get(path).expect(200);
+        const stale = await t
+          .api()
+          .delete(path)
+          .send({ preconditions: { resourceVersion: '1' } });
+        expectStatus(stale, 409, 'Conflict');
+        expect(stale.body.message).toContain('ResourceVersion in precondition: 1');
+        await get(path).expect(200);
+        await t
+          .api()
+          .delete(path)
+          .send({
+            preconditions: {
+              uid: current.body.metadata.uid,
+              resourceVersion: current.body.metadata.resourceVersion,
+            },
+          })
+          .expect(200);
+        await get(path).expect(404);
+      });
+
+      it('orphanDependents: true orphans (the orphan finalizer), false answers 202 while the object is kept', async () => {
+        await t
+          .api()
+          .post('/apis/apps/v1/namespaces/apps/deployments')
+          .send(deployment('orphaner'))
+          .expect(201);
+        const path = '/apis/apps/v1/namespaces/apps/deployments/orphaner';
+        const orphaned = await t.api().delete(path).send({ orphanDependents: true }).expect(200);
+        expect(orphaned.body.metadata.finalizers).toEqual(['orphan']);
+        expect(orphaned.body.metadata.deletionTimestamp).toBeDefined();
+
+        await t
+          .api()
+          .post('/api/v1/namespaces/apps/pods')
+          .send({ ...pod('held-202'), metadata: { name: 'held-202', finalizers: ['x.io/hold'] } })
+          .expect(201);
+        const res = await t
+          .api()
+          .delete('/api/v1/namespaces/apps/pods/held-202?orphanDependents=false')
+          .expect(202);
+        expect(res.body.metadata.deletionTimestamp).toBeDefined();
+      });
+
+      it('a negative gracePeriodSeconds is taken as 1 (Kubernetes BeforeDelete), not refused', async () => {
+        await t.api().post('/api/v1/namespaces/apps/pods').send(pod('negative-grace')).expect(201);
+        await t
+          .api()
+          .delete('/api/v1/namespaces/apps/pods/negative-grace')
+          .send({ gracePeriodSeconds: -5 })
+          .expect(200);
+        await get('/api/v1/namespaces/apps/pods/negative-grace').expect(404);
+      });
+    });
+
     it('deleting a namespace marks it Terminating and keeps its content for the namespace controller', async () => {
       // No worker runs here: the API only marks the namespace, as Kubernetes' does; the
       // namespace controller (apps/worker, namespace.int-spec.ts) empties and removes it.
