@@ -848,6 +848,13 @@ export class Registry {
       metadata: body.metadata ?? {},
     };
     const result = def.validateSchema(withType);
+    if (result.decodeErrors?.length) {
+      // As kube-apiserver: a number out of its Go type's range fails to decode (400).
+      throw errors.badRequest(
+        `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: ${result.decodeErrors.map((c) => c.message).join(', ')}`,
+        result.decodeErrors,
+      );
+    }
     const warnings: string[] = [];
     if (result.unknownFields.length > 0) {
       const fields = result.unknownFields.map((f) => `unknown field "${f}"`);

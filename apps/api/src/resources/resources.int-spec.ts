@@ -144,6 +144,58 @@ describe('Kubernetes-shaped REST API (real PostgreSQL)', () => {
       );
     });
 
+    it('refuses integers beyond int32 as kube-apiserver does (400, the field named) and writes nothing', async () => {
+      const path = '/apis/apps/v1/namespaces/apps/deployments';
+      for (const replicas of [10000000000, 2147483648]) {
+        const bad = deployment('huge', 'nginx:1.25', replicas);
+        const res = await t.api().post(path).send(bad);
+        expectStatus(res, 400, 'BadRequest');
+        expect(res.body.message).toBe(
+          `Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal number ${replicas} into Go struct field spec.replicas of type int32 (-2147483648 to 2147483647)`,
+        );
+        expect(res.body.details.causes).toEqual([
+          expect.objectContaining({ field: 'spec.replicas', reason: 'FieldValueTypeInvalid' }),
+        ]);
+        await t.api().get(`${path}/huge`).expect(404);
+      }
+      await t
+        .api()
+        .post(path)
+        .send(deployment('fits', 'nginx:1.25', 1))
+        .expect(201);
+      const patched = await t
+        .api()
+        .patch(`${path}/fits`)
+        .set('Content-Type', 'application/merge-patch+json')
+        .send({ spec: { replicas: 2147483648 } });
+      expectStatus(patched, 400, 'BadRequest');
+      const scaled = await t
+        .api()
+        .put(`${path}/fits/scale`)
+        .send({
+          kind: 'Scale',
+          apiVersion: 'autoscaling/v1',
+          metadata: { name: 'fits' },
+          spec: { replicas: 2147483648 },
+        });
+      expectStatus(scaled, 400, 'BadRequest');
+      expect(scaled.body.message).toContain('spec.replicas of type int32');
+      const svc = await t
+        .api()
+        .post('/api/v1/namespaces/apps/services')
+        .send({
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'bigport' },
+          spec: { ports: [{ port: 80, targetPort: 30000000000 }] },
+        });
+      expectStatus(svc, 400, 'BadRequest');
+      expect(svc.body.message).toContain('spec.ports[0].targetPort of type int32');
+      const got = await t.api().get(`${path}/fits`).expect(200);
+      expect(got.body.spec.replicas).toBe(1);
+      await t.api().get('/api/v1/namespaces/apps/services/bigport').expect(404);
+    });
+
     it('rejects a malformed quantity', async () => {
       const bad = deployment('qty');
       bad.spec.template.spec.containers[0].resources.requests.cpu = '1.2.3';
