@@ -2,6 +2,7 @@ export * from './api/types';
 export * from './api/status';
 export * from './api/request-info';
 export * from './api/delete-options';
+export * from './api/list-options';
 export * from './resources';
 export * from './selectors';
 export * from './patch';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   applyPatch,
+  checkResourceVersion,
   cloneJson,
   errors,
   finalizerForPropagation,
@@ -28,6 +29,7 @@ import {
   type KubeObject,
   type PatchSchema,
   type PropagationPolicy,
+  type ResourceVersionQuery,
   type ResourceDefinition,
   type StatusCause,
 } from '@berth/core';
@@ -73,6 +75,8 @@ export interface ListQuery {
   continueToken?: string;
   /** What the caller may see: only these namespaces, names, or label sets (authorization). */
   scope?: { namespaces?: string[]; names?: string[]; labelsAnyOf?: Array<Record<string, string>> };
+  /** The `resourceVersion`/`resourceVersionMatch` asked for (checked against the list's revision). */
+  resourceVersion?: ResourceVersionQuery;
 }
 
 export interface DeleteOptions {
@@ -348,6 +352,10 @@ export class Registry {
         continueToken: query.continueToken,
         ...query.scope,
       });
+      const refused = query.resourceVersion
+        ? checkResourceVersion(query.resourceVersion, result.revision)
+        : undefined;
+      if (refused) throw refused;
       return {
         apiVersion: groupVersion(def),
         kind: def.listKind,
@@ -360,6 +368,11 @@ export class Registry {
     } catch (err) {
       throw toApiError(err, def, '');
     }
+  }
+
+  /** The store's current revision (what a resourceVersion asked for is compared with). */
+  async currentRevision(): Promise<bigint> {
+    return (await this.repo.revision()).current;
   }
 
   parseSelectors(def: ResourceDefinition, labelSelector: string, fieldSelector: string) {

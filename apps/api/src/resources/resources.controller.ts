@@ -4,7 +4,10 @@ import {
   ApiError,
   errors,
   findResource,
+  assertPathSegments,
+  checkResourceVersion,
   parseDeleteOptions,
+  parseListParameters,
   parseRequestInfo,
   PATCH_CONTENT_TYPES,
   type DeleteRequestOptions,
@@ -95,6 +98,7 @@ export class ResourcesController {
       sendJson(res, 201, this.reviews.review(principal, review.plural, decodeBody(req)));
       return;
     }
+    assertPathSegments(info.namespace, info.name);
     const def = findResource(info.group, info.version, info.resource);
     if (!def) throw this.notServed(req);
     if (!def.namespaced && info.namespace && info.resource !== 'namespaces')
@@ -245,12 +249,27 @@ export class ResourcesController {
     namespace: string,
     info: RequestInfo,
   ) {
+    // GetOptions.resourceVersion: "" or "0" read the most recent; N must exist already.
+    const rv = parseListParameters({ resourceVersion: queryString(req, 'resourceVersion') }, false);
+    if (rv.resourceVersion !== undefined) {
+      const refused = checkResourceVersion(rv, await this.resources.currentRevision());
+      if (refused) throw refused;
+    }
     const object = await this.resources.get(def, namespace, info.name);
     if (info.subresource === 'scale') return sendJson(res, 200, toScale(def, object));
     this.respond(req, res, def, 200, object);
   }
 
   private async list(req: Request, res: Response, def: ResourceDefinition, info: RequestInfo) {
+    const resourceVersion = parseListParameters(
+      {
+        resourceVersion: queryString(req, 'resourceVersion'),
+        resourceVersionMatch: queryString(req, 'resourceVersionMatch'),
+        continue: queryString(req, 'continue'),
+        sendInitialEvents: queryString(req, 'sendInitialEvents'),
+      },
+      false,
+    );
     const list = await this.resources.list(
       def,
       def.namespaced && info.namespace ? info.namespace : undefined,
@@ -260,6 +279,7 @@ export class ResourcesController {
         limit: queryInt(req, 'limit'),
         continueToken: queryString(req, 'continue') || undefined,
         scope: (res.locals.access as Access).scope,
+        resourceVersion,
       },
     );
     if (wantsTable(req)) {
@@ -283,11 +303,14 @@ export class ResourcesController {
       fieldSelectorRaw,
     );
     const rvRaw = queryString(req, 'resourceVersion') ?? '';
-    if (rvRaw !== '' && !/^\d{1,19}$/.test(rvRaw)) {
-      throw errors.badRequest(
-        `resourceVersion must be a number this server returned, got "${rvRaw}"`,
-      );
-    }
+    parseListParameters(
+      {
+        resourceVersion: rvRaw,
+        resourceVersionMatch: queryString(req, 'resourceVersionMatch'),
+        sendInitialEvents: queryString(req, 'sendInitialEvents'),
+      },
+      true,
+    );
     const timeoutSeconds = queryInt(req, 'timeoutSeconds');
     const scope = (res.locals.access as Access).scope;
     const table = wantsTable(req);

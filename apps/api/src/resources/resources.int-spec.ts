@@ -707,6 +707,144 @@ describe('Kubernetes-shaped REST API (real PostgreSQL)', () => {
     });
   });
 
+  describe('resourceVersion, continue, selectors and path segments are checked as Kubernetes does', () => {
+    const pods = '/api/v1/namespaces/apps/pods';
+    let current: bigint;
+
+    beforeAll(async () => {
+      await t
+        .api()
+        .post(pods)
+        .send(pod('rv-target', { tier: 'x' }))
+        .expect(201);
+      current = BigInt((await t.api().get(pods).expect(200)).body.metadata.resourceVersion);
+    });
+
+    it('refuses an unparsable resourceVersion on get, list and watch (400)', async () => {
+      for (const url of [
+        `${pods}/rv-target?resourceVersion=garbage`,
+        `${pods}?resourceVersion=garbage`,
+        `${pods}?resourceVersion=-1`,
+        `${pods}?watch=true&resourceVersion=garbage`,
+      ]) {
+        const res = await t.api().get(url);
+        expectStatus(res, 400, 'BadRequest');
+        expect(res.body.message).toContain('invalid resource version');
+      }
+    });
+
+    it('validates resourceVersionMatch as ValidateListOptions (422 on ListOptions)', async () => {
+      const cases: Array<[string, string]> = [
+        ['resourceVersionMatch=Bogus&resourceVersion=1', 'Unsupported value: "Bogus"'],
+        ['resourceVersionMatch=Exact', 'forbidden unless resourceVersion is provided'],
+        ['resourceVersionMatch=Exact&resourceVersion=0', 'forbidden for resourceVersion "0"'],
+        ['watch=true&resourceVersionMatch=NotOlderThan', 'forbidden for watch'],
+        ['sendInitialEvents=true', 'sendInitialEvents is forbidden for list'],
+      ];
+      for (const [query, message] of cases) {
+        const res = await t.api().get(`${pods}?${query}`);
+        expectStatus(res, 422, 'Invalid');
+        expect(res.body.message).toContain(message);
+        expect(res.body.details).toMatchObject({ kind: 'ListOptions', group: 'meta.k8s.io' });
+      }
+    });
+
+    it('a revision from the future is 504 Too large resource version with Retry-After', async () => {
+      const future = (current + 1000n).toString();
+      for (const url of [
+        `${pods}?resourceVersion=${future}&resourceVersionMatch=Exact`,
+        `${pods}?resourceVersion=${future}&resourceVersionMatch=NotOlderThan`,
+        `${pods}?resourceVersion=${future}`,
+        `${pods}/rv-target?resourceVersion=${future}`,
+      ]) {
+        const res = await t.api().get(url);
+        expectStatus(res, 504, 'Timeout');
+        expect(res.body.message).toContain(`Too large resource version: ${future}, current: `);
+        expect(res.body.details).toMatchObject({
+          causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+          retryAfterSeconds: 1,
+        });
+        expect(res.headers['retry-after']).toBe('1');
+      }
+    });
+
+    it('serves what it has: NotOlderThan a past revision, Exact the current one; an older Exact is 410', async () => {
+      const now = (await t.api().get(pods).expect(200)).body.metadata.resourceVersion;
+      await t.api().get(`${pods}?resourceVersion=1`).expect(200);
+      await t.api().get(`${pods}?resourceVersion=0`).expect(200);
+      await t.api().get(`${pods}/rv-target?resourceVersion=1`).expect(200);
+      await t.api().get(`${pods}?resourceVersion=1&resourceVersionMatch=NotOlderThan`).expect(200);
+      const exact = await t.api().get(`${pods}?resourceVersion=${now}&resourceVersionMatch=Exact`);
+      expect(exact.status).toBe(200);
+      expect(exact.body.metadata.resourceVersion).toBe(now);
+      const old = await t.api().get(`${pods}?resourceVersion=1&resourceVersionMatch=Exact`);
+      expectStatus(old, 410, 'Expired');
+    });
+
+    it('refuses a forged continue token, and a resourceVersion beside continue (400)', async () => {
+      const forged = Buffer.from(
+        JSON.stringify({ v: 1, rv: 'abc', ns: 'apps', name: 'a' }),
+      ).toString('base64url');
+      const res = await t.api().get(`${pods}?limit=1&continue=${forged}`);
+      expectStatus(res, 400, 'BadRequest');
+      expect(res.body.message).toContain('continue key is not valid');
+      const page = await t.api().get(`${pods}?limit=1`).expect(200);
+      expect(page.body.metadata.continue).toBeDefined();
+      const both = await t
+        .api()
+        .get(`${pods}?limit=1&resourceVersion=5&continue=${page.body.metadata.continue}`);
+      expectStatus(both, 400, 'BadRequest');
+      expect(both.body.message).toBe(
+        'specifying resource version is not allowed when using continue',
+      );
+    });
+
+    it('"a notin ()" means what Kubernetes parses it to: a not in {""}', async () => {
+      // labels.Parse reads "()" as the set {""} (parseValues), so Kubernetes accepts it.
+      const res = await t.api().get(`${pods}?labelSelector=${encodeURIComponent('tier notin ()')}`);
+      expect(res.status).toBe(200);
+      expect(res.body.items.map((p: { metadata: { name: string } }) => p.metadata.name)).toContain(
+        'rv-target',
+      );
+      const none = await t.api().get(`${pods}?labelSelector=${encodeURIComponent('tier in ()')}`);
+      expect(none.status).toBe(200);
+      expect(none.body.items).toEqual([]);
+    });
+
+    it('refuses "." and ".." (however encoded) as a namespace or a name (400)', async () => {
+      for (const url of [
+        '/api/v1/namespaces/%2e%2e/pods',
+        '/api/v1/namespaces/%2E%2E/pods/x',
+        '/api/v1/namespaces/%2e/pods',
+        '/api/v1/namespaces/apps/pods/%2e%2e',
+        '/api/v1/namespaces/apps/pods/a%2Fb',
+        '/api/v1/namespaces/%2e%2e',
+      ]) {
+        const res = await t.api().get(url);
+        expectStatus(res, 400, 'BadRequest');
+        expect(res.body.message).toMatch(/parameter invalid: ".*": may not (be|contain)/);
+      }
+      const write = await t.api().post('/api/v1/namespaces/%2e%2e/pods').send(pod('dots'));
+      expectStatus(write, 400, 'BadRequest');
+    });
+
+    it('a watch with a negative timeoutSeconds ends at once, as in Kubernetes', async () => {
+      const res = await t
+        .api()
+        .get(`${pods}?watch=true&timeoutSeconds=-1`)
+        .buffer(true)
+        .parse((stream, done) => {
+          let text = '';
+          stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          stream.on('end', () => done(null, text));
+        })
+        .timeout(10_000);
+      expect(res.status).toBe(200);
+      const lines = String(res.body).trim().split('\n');
+      expect(lines.some((l) => l.includes('rv-target'))).toBe(true);
+    });
+  });
+
   describe('list', () => {
     beforeAll(async () => {
       await t.api().post('/api/v1/namespaces').send(ns('listing')).expect(201);
