@@ -226,6 +226,32 @@ describe('the real kubectl against Berth', () => {
     );
   });
 
+  it('kubectl delete --dry-run=server leaves the Service and the Deployment in place', () => {
+    expect(k('create', 'service', 'clusterip', 'dry', '--tcp=80:8080', '-n', 'demo').code).toBe(0);
+    const uid = (kind: string, name: string) =>
+      k(
+        'get',
+        kind,
+        name,
+        '-n',
+        'demo',
+        '-o',
+        'jsonpath={.metadata.uid}/{.metadata.resourceVersion}',
+      ).stdout;
+    const before = { svc: uid('svc', 'dry'), deploy: uid('deploy', 'web') };
+    expect(before.svc).toMatch(/.+\/\d+/);
+    expect(before.deploy).toMatch(/.+\/\d+/);
+    const svc = k('delete', 'svc', 'dry', '-n', 'demo', '--dry-run=server');
+    expect(svc).toMatchObject({ code: 0, stdout: 'service "dry" deleted (server dry run)\n' });
+    const deploy = k('delete', 'deploy', 'web', '-n', 'demo', '--dry-run=server');
+    expect(deploy).toMatchObject({
+      code: 0,
+      stdout: 'deployment.apps "web" deleted (server dry run)\n',
+    });
+    expect({ svc: uid('svc', 'dry'), deploy: uid('deploy', 'web') }).toEqual(before);
+    expect(k('delete', 'svc', 'dry', '-n', 'demo').code).toBe(0);
+  });
+
   it('kubectl delete removes objects and waits for them to go', () => {
     const res = k('delete', 'deploy', 'web', '-n', 'demo');
     expect(res).toMatchObject({ code: 0, stdout: 'deployment.apps "web" deleted\n' });

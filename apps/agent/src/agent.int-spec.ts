@@ -270,19 +270,33 @@ describe('node agents with the simulated runtime (real PostgreSQL, Redis, BullMQ
     expect(readFileSync(path.join(dataDir, 'nodes', 'node-a', 'node-token'), 'utf8')).toBe(token);
   });
 
-  it('registers again when its stored credential is rejected', async () => {
+  it('registers again when its stored credential is rejected, once a cluster admin revoked the live one', async () => {
     const file = path.join(dataDir, 'nodes', 'node-b', 'node-token');
     await stopNode('node-b');
     writeFileSync(file, 'bn_not-a-valid-credential\n');
     startNode('node-b');
+    // node-b still holds a live credential: a bootstrap token cannot get it a second one.
+    await eventually(async () => {
+      const events = (await api().get('/audit/events?limit=1000').expect(200)).body.items as Array<{
+        path?: string;
+        name?: string;
+        code: number;
+      }>;
+      return events.some(
+        (e) => e.path === '/auth/nodes/register' && e.name === 'node-b' && e.code === 409,
+      );
+    }, 'the refused registration of node-b on the audit trail');
+    expect(readFileSync(file, 'utf8')).toContain('not-a-valid');
+    await api().delete('/auth/nodes/node-b/credentials').expect(200);
     await eventually(
       async () =>
         /^bn_/.test(readFileSync(file, 'utf8')) &&
         !readFileSync(file, 'utf8').includes('not-a-valid'),
       'a new node credential',
+      40_000,
     );
     await readyPods(3, '3 ready pods after node-b re-registered');
-  });
+  }, 90_000);
 
   it('a stopped agent makes its node Unknown and its pods come back on the other node', async () => {
     const before = await readyPods(3, '3 ready pods');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   applyPatch,
+  checkResourceVersion,
   cloneJson,
   errors,
   finalizerForPropagation,
@@ -28,6 +29,7 @@ import {
   type KubeObject,
   type PatchSchema,
   type PropagationPolicy,
+  type ResourceVersionQuery,
   type ResourceDefinition,
   type StatusCause,
 } from '@berth/core';
@@ -74,10 +76,13 @@ export interface ListQuery {
   continueToken?: string;
   /** What the caller may see: only these namespaces, names, or label sets (authorization). */
   scope?: { namespaces?: string[]; names?: string[]; labelsAnyOf?: Array<Record<string, string>> };
+  /** The `resourceVersion`/`resourceVersionMatch` asked for (checked against the list's revision). */
+  resourceVersion?: ResourceVersionQuery;
 }
 
 export interface DeleteOptions {
   propagationPolicy?: string;
+  /** Compared when present (an empty string too), as Kubernetes' Preconditions. */
   preconditions?: { uid?: string; resourceVersion?: string };
   gracePeriodSeconds?: number;
 }
@@ -350,6 +355,10 @@ export class Registry {
         continueToken: query.continueToken,
         ...query.scope,
       });
+      const refused = query.resourceVersion
+        ? checkResourceVersion(query.resourceVersion, result.revision)
+        : undefined;
+      if (refused) throw refused;
       return {
         apiVersion: groupVersion(def),
         kind: def.listKind,
@@ -362,6 +371,11 @@ export class Registry {
     } catch (err) {
       throw toApiError(err, def, '');
     }
+  }
+
+  /** The store's current revision (what a resourceVersion asked for is compared with). */
+  async currentRevision(): Promise<bigint> {
+    return (await this.repo.revision()).current;
   }
 
   parseSelectors(def: ResourceDefinition, labelSelector: string, fieldSelector: string) {
@@ -580,7 +594,7 @@ export class Registry {
       if (!stored) throw errors.notFound(def.plural, name, def.group || undefined);
       const current = stored.object as KubeObject;
       const pre = options.preconditions;
-      if (pre?.uid && pre.uid !== current.metadata.uid) {
+      if (pre?.uid !== undefined && pre.uid !== current.metadata.uid) {
         throw errors.conflict(
           def.plural,
           name,
@@ -588,7 +602,10 @@ export class Registry {
           def.group || undefined,
         );
       }
-      if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
+      if (
+        pre?.resourceVersion !== undefined &&
+        pre.resourceVersion !== current.metadata.resourceVersion
+      ) {
         throw errors.conflict(
           def.plural,
           name,
@@ -851,6 +868,13 @@ export class Registry {
       metadata: body.metadata ?? {},
     };
     const result = def.validateSchema(withType);
+    if (result.decodeErrors?.length) {
+      // As kube-apiserver: a number out of its Go type's range fails to decode (400).
+      throw errors.badRequest(
+        `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: ${result.decodeErrors.map((c) => c.message).join(', ')}`,
+        result.decodeErrors,
+      );
+    }
     const warnings: string[] = [];
     if (result.unknownFields.length > 0) {
       const fields = result.unknownFields.map((f) => `unknown field "${f}"`);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database, PrismaClient } from './database';
 import { StoreError } from './errors';
 import { Prisma } from './generated/prisma/client';
-import { query } from './sql';
+import { query, transaction } from './sql';
 
 /** A user as the store keeps it (the password hash never leaves the API process). */
 export interface UserRecord {
@@ -260,6 +260,51 @@ export class IdentityRepository {
     });
     if (res.count > 0) return true;
     return (await this.prisma.credential.count({ where: { id } })) > 0;
+  }
+
+  /**
+   * A node credential for `input.nodeName`, unless that node has a live one already (not
+   * revoked, not expired): then that one is returned and nothing is written. Checked and
+   * written under a per-node lock, so two racing registrations never both get one.
+   */
+  async createNodeCredentialIfNone(
+    input: NewCredential & { nodeName: string },
+  ): Promise<{ created?: CredentialRecord; live?: CredentialRecord }> {
+    const columns = Prisma.sql`id, kind, name, user_id AS "userId", node_name AS "nodeName",
+      tenant, role, expires_at AS "expiresAt", revoked_at AS "revokedAt",
+      created_at AS "createdAt", last_used_at AS "lastUsedAt"`;
+    return transaction(this.database.pool, 'BEGIN', async (client) => {
+      await query(
+        client,
+        Prisma.sql`SELECT pg_advisory_xact_lock(hashtext(${`berth:node-credential:${input.nodeName}`}))`,
+      );
+      const live = await query<CredentialRow>(
+        client,
+        Prisma.sql`SELECT ${columns} FROM credentials
+          WHERE kind = 'node' AND node_name = ${input.nodeName} AND revoked_at IS NULL
+            AND (expires_at IS NULL OR expires_at > now())
+          ORDER BY created_at DESC LIMIT 1`,
+      );
+      if (live.length) return { live: credential(live[0]) };
+      const rows = await query<CredentialRow>(
+        client,
+        Prisma.sql`INSERT INTO credentials (id, kind, name, node_name, secret_hash, expires_at)
+          VALUES (${randomUUID()}::uuid, 'node', ${input.name ?? ''}, ${input.nodeName},
+                  ${input.secretHash}, ${input.expiresAt ?? null})
+          RETURNING ${columns}`,
+      );
+      return { created: credential(rows[0]) };
+    });
+  }
+
+  /** The node credentials of `nodeName`, oldest first. */
+  async listNodeCredentials(nodeName: string): Promise<CredentialRecord[]> {
+    const rows = await this.prisma.credential.findMany({
+      where: { kind: 'node', nodeName },
+      select: CREDENTIAL_COLUMNS,
+      orderBy: { createdAt: 'asc' },
+    });
+    return rows.map(credential);
   }
 
   /** Revokes every live node credential of `nodeName` (a node re-registering gets a new one). */

@@ -564,20 +564,26 @@ function encodeContinue(token: ContinueToken): string {
 }
 
 function decodeContinue(raw: string): ContinueToken {
+  let parsed: (Partial<ContinueToken> & { v?: number }) | undefined;
   try {
-    const parsed = JSON.parse(
-      Buffer.from(raw, 'base64url').toString('utf8'),
-    ) as Partial<ContinueToken> & { v?: number };
-    if (
-      parsed.v === 1 &&
-      typeof parsed.ns === 'string' &&
-      typeof parsed.name === 'string' &&
-      typeof parsed.rv === 'string'
-    ) {
-      return { rv: parsed.rv, ns: parsed.ns, name: parsed.name };
-    }
+    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as typeof parsed;
   } catch {
-    // fall through
+    // not JSON: refused below
+  }
+  if (
+    parsed?.v === 1 &&
+    typeof parsed.ns === 'string' &&
+    typeof parsed.name === 'string' &&
+    typeof parsed.rv === 'string'
+  ) {
+    // The revision the first page was read at: a positive integer, as Kubernetes checks.
+    if (!/^[1-9]\d{0,18}$/.test(parsed.rv)) {
+      throw new StoreError(
+        'InvalidContinue',
+        'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+      );
+    }
+    return { rv: parsed.rv, ns: parsed.ns, name: parsed.name };
   }
   throw new StoreError(
     'InvalidContinue',

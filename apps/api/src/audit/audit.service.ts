@@ -188,6 +188,8 @@ export class AuditService implements BeforeApplicationShutdown {
       if (note.after) record.after = note.after as never;
     } else {
       record.path = req.path;
+      // A non-resource write about one named thing (a node's registration) names it.
+      if (note.name) record.name = note.name;
     }
     return record;
   }

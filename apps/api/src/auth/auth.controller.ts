@@ -292,6 +292,8 @@ export class AuthController {
     const body = decodeJsonObject(req);
     const nodeName = optionalString(body, 'nodeName');
     if (!nodeName) throw errors.badRequest('nodeName is required');
+    // The audit trail names the node, for a refused registration too.
+    if (req.res) req.res.locals.audit = { name: nodeName };
     const problems = isDNS1123Subdomain(nodeName);
     if (problems.length)
       throw errors.badRequest(`nodeName "${nodeName}" is invalid: ${problems.join(', ')}`);
@@ -300,5 +302,36 @@ export class AuthController {
       p.credentialId!,
     );
     return { nodeName, token: secret, credential: credentialView(credential) };
+  }
+
+  /** A node's credentials, live and revoked (cluster admins). */
+  @Get('nodes/:name/credentials')
+  @UseGuards(AuthenticatedGuard)
+  async listNodeCredentials(
+    @Req() req: Request,
+    @Param('name') name: string,
+  ): Promise<{ items: CredentialView[] }> {
+    requireClusterAdmin(principalOf(req));
+    const items = await this.identity.listNodeCredentials(name);
+    return { items: items.map((c) => credentialView(c)) };
+  }
+
+  /**
+   * Revokes a node's live credentials (cluster admins): its agent is refused from then on,
+   * and the name can be registered again with a bootstrap token.
+   */
+  @Delete('nodes/:name/credentials')
+  @UseGuards(AuthenticatedGuard)
+  async revokeNodeCredentials(
+    @Req() req: Request,
+    @Param('name') name: string,
+  ): Promise<{ nodeName: string; revoked: number; items: CredentialView[] }> {
+    requireClusterAdmin(principalOf(req));
+    if (req.res) req.res.locals.audit = { name };
+    const known = await this.identity.listNodeCredentials(name);
+    if (!known.length) throw errors.notFound('nodecredentials', name);
+    const revoked = await this.identity.revokeNodeCredentials(name);
+    const items = await this.identity.listNodeCredentials(name);
+    return { nodeName: name, revoked, items: items.map((c) => credentialView(c)) };
   }
 }

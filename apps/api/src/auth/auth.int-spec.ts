@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { eventuallyTrue } from '../testing/eventually';
 import { startTestApiServer, type TestApiServer } from '../testing/test-api-server';
 
 // Authentication against the real app, PostgreSQL and Redis: passwords, sessions, API
@@ -279,13 +280,74 @@ describe('authentication (real API, PostgreSQL, Redis)', () => {
       nodeName: 'n1',
       kind: 'node',
     });
-    // Registering again replaces the node's credential: the old one stops working.
+    // A bootstrap token cannot take over a registered node: no second credential for n1.
+    const taken = await bearer(boot.body.token)
+      .post('/auth/nodes/register')
+      .send({ nodeName: 'n1' });
+    expect(taken.status).toBe(409);
+    expect(taken.body).toMatchObject({
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'AlreadyExists',
+      code: 409,
+      details: { name: 'n1', kind: 'nodes' },
+    });
+    expect(taken.body.message).toContain(
+      'node "n1" is already registered: it holds a live credential',
+    );
+    expect(taken.body.message).toContain('DELETE /auth/nodes/n1/credentials');
+    expect(taken.body.token).toBeUndefined();
+    expect((await bearer(first.body.token).get('/auth/whoami')).status).toBe(200);
+    // Racing registrations of a new name: exactly one gets a credential.
+    const race = await Promise.all(
+      [1, 2, 3, 4].map(() =>
+        bearer(boot.body.token).post('/auth/nodes/register').send({ nodeName: 'n-race' }),
+      ),
+    );
+    expect(race.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+
+    // Only a cluster admin revokes a node's credentials; then the name registers again.
+    const aliceSession = (await login('alice', 'alice-pass-2')).body.token;
+    expect((await bearer(aliceSession).delete('/auth/nodes/n1/credentials')).status).toBe(403);
+    expect((await t.api().delete('/auth/nodes/never-was/credentials')).status).toBe(404);
+    const listed = await t.api().get('/auth/nodes/n1/credentials').expect(200);
+    expect(listed.body.items).toEqual([
+      expect.objectContaining({ id: first.body.credential.id, state: 'Active' }),
+    ]);
+    const revoked = await t.api().delete('/auth/nodes/n1/credentials').expect(200);
+    expect(revoked.body).toMatchObject({ nodeName: 'n1', revoked: 1 });
+    expect(revoked.body.items).toEqual([
+      expect.objectContaining({ id: first.body.credential.id, state: 'Revoked' }),
+    ]);
+    expect((await bearer(first.body.token).get('/auth/whoami')).status).toBe(401);
     const second = await bearer(boot.body.token)
       .post('/auth/nodes/register')
       .send({ nodeName: 'n1' });
     expect(second.status).toBe(201);
-    expect((await bearer(first.body.token).get('/auth/whoami')).status).toBe(401);
     expect((await bearer(second.body.token).get('/auth/whoami')).status).toBe(200);
+
+    // The trail has the refusal, the revocation and the new registration, each naming n1.
+    const expected = [
+      'create /auth/nodes/register 201',
+      'create /auth/nodes/register 409',
+      'delete /auth/nodes/n1/credentials 200',
+      'create /auth/nodes/register 201',
+    ];
+    let about: string[] = [];
+    await eventuallyTrue(async () => {
+      const events = (await t.api().get('/audit/events?limit=1000')).body.items as Array<{
+        path?: string;
+        name?: string;
+        code: number;
+        verb: string;
+      }>;
+      about = events
+        .filter((e) => e.name === 'n1' && e.path?.startsWith('/auth/nodes/'))
+        .map((e) => `${e.verb} ${e.path} ${e.code}`)
+        .reverse();
+      return about.length >= expected.length;
+    }, 'the registrations and the revocation of n1 in the audit trail');
+    expect(about).toEqual(expected);
 
     // A user cannot register nodes; a node cannot mint more node credentials.
     const session = (await login('alice', 'alice-pass-2')).body.token;

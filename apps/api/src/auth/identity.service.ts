@@ -389,13 +389,40 @@ export class IdentityService {
     return this.repo.revokeCredential(id);
   }
 
-  /** A node credential for `nodeName`; earlier credentials of that node stop working. */
+  /**
+   * A node credential for `nodeName`. A name whose node holds a live credential is not
+   * given a second one (409): a bootstrap token must not let anyone take over a running
+   * node. A cluster admin revokes the old credential first ({@link revokeNodeCredentials}).
+   */
   async issueNodeCredential(
     nodeName: string,
     bootstrapId: string,
   ): Promise<{ credential: CredentialRecord; secret: string }> {
-    await this.repo.revokeNodeCredentials(nodeName);
-    return this.createCredential({ kind: 'node', nodeName, name: `bootstrap ${bootstrapId}` });
+    const secret = newSecret('node');
+    const { created, live } = await this.repo.createNodeCredentialIfNone({
+      kind: 'node',
+      nodeName,
+      name: `bootstrap ${bootstrapId}`,
+      secretHash: hashSecret(secret),
+    });
+    if (!created) {
+      throw new ApiError(
+        409,
+        'AlreadyExists',
+        `node "${nodeName}" is already registered: it holds a live credential (id ${live!.id}, issued ${live!.createdAt.toISOString()}). An agent restarted on that node keeps using its stored credential; to register the name anew, a cluster admin first revokes the old one: DELETE /auth/nodes/${nodeName}/credentials`,
+        { name: nodeName, kind: 'nodes' },
+      );
+    }
+    return { credential: created, secret };
+  }
+
+  listNodeCredentials(nodeName: string): Promise<CredentialRecord[]> {
+    return this.repo.listNodeCredentials(nodeName);
+  }
+
+  /** Revokes every live credential of the node; the count revoked. */
+  revokeNodeCredentials(nodeName: string): Promise<number> {
+    return this.repo.revokeNodeCredentials(nodeName);
   }
 }
 

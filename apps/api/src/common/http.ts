@@ -141,3 +141,13 @@ export function queryInt(req: Request, name: string): number | undefined {
     throw errors.badRequest(`query parameter "${name}" must be an integer, got "${value}"`);
   return Number(value);
 }
+
+/** Every value of a repeatable query parameter (`?dryRun=All&dryRun=All`), as strings. */
+export function queryValues(req: Request, name: string): string[] | undefined {
+  const value = req.query[name];
+  if (value === undefined) return undefined;
+  const values = Array.isArray(value) ? value : [value];
+  if (values.some((v) => typeof v === 'object'))
+    throw errors.badRequest(`query parameter "${name}" must be a plain value`);
+  return values.map(String);
+}

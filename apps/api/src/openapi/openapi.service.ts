@@ -143,8 +143,16 @@ export class OpenApiService {
       DeleteOptions: {
         type: 'object',
         properties: {
+          apiVersion: { type: 'string' },
+          kind: { type: 'string' },
+          dryRun: { type: 'array', items: { type: 'string', enum: ['All'] } },
           propagationPolicy: { type: 'string', enum: ['Orphan', 'Background', 'Foreground'] },
-          gracePeriodSeconds: { type: 'integer' },
+          orphanDependents: {
+            type: 'boolean',
+            description:
+              'Deprecated: true means Orphan, false Background; not with propagationPolicy.',
+          },
+          gracePeriodSeconds: { type: 'integer', format: 'int64' },
           preconditions: {
             type: 'object',
             properties: { uid: { type: 'string' }, resourceVersion: { type: 'string' } },

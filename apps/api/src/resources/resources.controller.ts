@@ -4,8 +4,13 @@ import {
   ApiError,
   errors,
   findResource,
+  assertPathSegments,
+  checkResourceVersion,
+  parseDeleteOptions,
+  parseListParameters,
   parseRequestInfo,
   PATCH_CONTENT_TYPES,
+  type DeleteRequestOptions,
   type KubeObject,
   type RequestInfo,
   type ResourceDefinition,
@@ -22,16 +27,12 @@ import {
   queryBool,
   queryInt,
   queryString,
+  queryValues,
   sendJson,
   wantsTable,
 } from '../common/http';
 import { DiscoveryService } from '../discovery/discovery.service';
-import {
-  Registry,
-  type DeleteOptions,
-  type FieldValidation,
-  type WriteOptions,
-} from '@berth/registry';
+import { Registry, type FieldValidation, type WriteOptions } from '@berth/registry';
 import { desiredReplicas, toScale, withReplicas } from './scale';
 import { renderTable, type IncludeObject } from './table';
 import { WatchService } from './watch.service';
@@ -100,6 +101,7 @@ export class ResourcesController {
       sendJson(res, 201, this.reviews.review(principal, review.plural, decodeBody(req)));
       return;
     }
+    assertPathSegments(info.namespace, info.name);
     const def = findResource(info.group, info.version, info.resource);
     if (!def) throw this.notServed(req);
     if (!def.namespaced && info.namespace && info.resource !== 'namespaces')
@@ -190,9 +192,9 @@ export class ResourcesController {
     );
   }
 
-  private writeOptions(req: Request): WriteOptions {
+  private writeOptions(req: Request, checkDryRun = true): WriteOptions {
     const dryRun = queryString(req, 'dryRun');
-    if (dryRun !== undefined && dryRun !== 'All' && dryRun !== '') {
+    if (checkDryRun && dryRun !== undefined && dryRun !== 'All' && dryRun !== '') {
       throw errors.badRequest(`dryRun must be "All" or unset, got "${dryRun}"`);
     }
     const fv = queryString(req, 'fieldValidation') ?? 'Warn';
@@ -250,12 +252,27 @@ export class ResourcesController {
     namespace: string,
     info: RequestInfo,
   ) {
+    // GetOptions.resourceVersion: "" or "0" read the most recent; N must exist already.
+    const rv = parseListParameters({ resourceVersion: queryString(req, 'resourceVersion') }, false);
+    if (rv.resourceVersion !== undefined) {
+      const refused = checkResourceVersion(rv, await this.resources.currentRevision());
+      if (refused) throw refused;
+    }
     const object = await this.resources.get(def, namespace, info.name);
     if (info.subresource === 'scale') return sendJson(res, 200, toScale(def, object));
     this.respond(req, res, def, 200, object);
   }
 
   private async list(req: Request, res: Response, def: ResourceDefinition, info: RequestInfo) {
+    const resourceVersion = parseListParameters(
+      {
+        resourceVersion: queryString(req, 'resourceVersion'),
+        resourceVersionMatch: queryString(req, 'resourceVersionMatch'),
+        continue: queryString(req, 'continue'),
+        sendInitialEvents: queryString(req, 'sendInitialEvents'),
+      },
+      false,
+    );
     const list = await this.resources.list(
       def,
       def.namespaced && info.namespace ? info.namespace : undefined,
@@ -265,6 +282,7 @@ export class ResourcesController {
         limit: queryInt(req, 'limit'),
         continueToken: queryString(req, 'continue') || undefined,
         scope: (res.locals.access as Access).scope,
+        resourceVersion,
       },
     );
     if (wantsTable(req)) {
@@ -288,11 +306,14 @@ export class ResourcesController {
       fieldSelectorRaw,
     );
     const rvRaw = queryString(req, 'resourceVersion') ?? '';
-    if (rvRaw !== '' && !/^\d{1,19}$/.test(rvRaw)) {
-      throw errors.badRequest(
-        `resourceVersion must be a number this server returned, got "${rvRaw}"`,
-      );
-    }
+    parseListParameters(
+      {
+        resourceVersion: rvRaw,
+        resourceVersionMatch: queryString(req, 'resourceVersionMatch'),
+        sendInitialEvents: queryString(req, 'sendInitialEvents'),
+      },
+      true,
+    );
     const timeoutSeconds = queryInt(req, 'timeoutSeconds');
     const scope = (res.locals.access as Access).scope;
     const table = wantsTable(req);
@@ -462,32 +483,21 @@ export class ResourcesController {
     );
   }
 
-  private deleteOptions(req: Request): DeleteOptions {
-    const body = decodeBody(req) as Record<string, unknown> | undefined;
-    const options: DeleteOptions = {};
-    if (body !== undefined) {
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw errors.badRequest('the body of a DELETE must be DeleteOptions (a JSON object)');
-      }
-      if (body.propagationPolicy !== undefined)
-        options.propagationPolicy = String(body.propagationPolicy);
-      if (body.preconditions && typeof body.preconditions === 'object') {
-        options.preconditions = body.preconditions as DeleteOptions['preconditions'];
-      }
-      if (typeof body.gracePeriodSeconds === 'number')
-        options.gracePeriodSeconds = body.gracePeriodSeconds;
-    }
-    const qp = queryString(req, 'propagationPolicy');
-    if (qp) options.propagationPolicy = qp;
-    if (
-      options.propagationPolicy &&
-      !['Orphan', 'Background', 'Foreground'].includes(options.propagationPolicy)
-    ) {
-      throw errors.badRequest(
-        `propagationPolicy must be Orphan, Background or Foreground, got "${options.propagationPolicy}"`,
-      );
-    }
-    return options;
+  /**
+   * The DeleteOptions of a DELETE (body, else query parameters) and the write options they
+   * mean: a dry run writes nothing, whichever way it was asked for.
+   */
+  private deleteRequest(req: Request): { options: DeleteRequestOptions; opts: WriteOptions } {
+    const options = parseDeleteOptions(decodeBody(req), (name) => queryValues(req, name));
+    const fieldValidation = this.writeOptions(req, false).fieldValidation;
+    return {
+      options,
+      opts: {
+        dryRun: options.dryRun,
+        fieldValidation,
+        admit: req.res?.locals.admit as WriteOptions['admit'],
+      },
+    };
   }
 
   private async delete(
@@ -497,18 +507,15 @@ export class ResourcesController {
     namespace: string,
     info: RequestInfo,
   ) {
-    const deleted = await this.resources.delete(
-      def,
-      namespace,
-      info.name,
-      this.deleteOptions(req),
-      this.writeOptions(req),
-    );
+    const { options, opts } = this.deleteRequest(req);
+    const deleted = await this.resources.delete(def, namespace, info.name, options, opts);
     await this.policyCache.settle(def);
+    const kept = Boolean((deleted as KubeObject).metadata?.deletionTimestamp);
     // A delete held by finalizers returns the object (now being deleted): its after state.
-    if (tracked(def.group, def.plural) && (deleted as KubeObject).metadata?.deletionTimestamp)
+    if (tracked(def.group, def.plural) && kept)
       (res.locals.audit as AuditNote).after = deleted as KubeObject;
-    sendJson(res, 200, deleted);
+    // Kubernetes answers 202 when the object is kept and orphanDependents=false was asked.
+    sendJson(res, kept && options.orphanDependents === false ? 202 : 200, deleted);
   }
 
   private async deleteCollection(
@@ -517,6 +524,7 @@ export class ResourcesController {
     def: ResourceDefinition,
     info: RequestInfo,
   ) {
+    const { options, opts } = this.deleteRequest(req);
     const list = await this.resources.deleteCollection(
       def,
       def.namespaced && info.namespace ? info.namespace : undefined,
@@ -524,8 +532,8 @@ export class ResourcesController {
         labelSelector: queryString(req, 'labelSelector'),
         fieldSelector: queryString(req, 'fieldSelector'),
       },
-      this.deleteOptions(req),
-      this.writeOptions(req),
+      options,
+      opts,
     );
     sendJson(res, 200, list);
   }

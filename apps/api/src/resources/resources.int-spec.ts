@@ -144,6 +144,58 @@ describe('Kubernetes-shaped REST API (real PostgreSQL)', () => {
       );
     });
 
+    it('refuses integers beyond int32 as kube-apiserver does (400, the field named) and writes nothing', async () => {
+      const path = '/apis/apps/v1/namespaces/apps/deployments';
+      for (const replicas of [10000000000, 2147483648]) {
+        const bad = deployment('huge', 'nginx:1.25', replicas);
+        const res = await t.api().post(path).send(bad);
+        expectStatus(res, 400, 'BadRequest');
+        expect(res.body.message).toBe(
+          `Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal number ${replicas} into Go struct field spec.replicas of type int32 (-2147483648 to 2147483647)`,
+        );
+        expect(res.body.details.causes).toEqual([
+          expect.objectContaining({ field: 'spec.replicas', reason: 'FieldValueTypeInvalid' }),
+        ]);
+        await t.api().get(`${path}/huge`).expect(404);
+      }
+      await t
+        .api()
+        .post(path)
+        .send(deployment('fits', 'nginx:1.25', 1))
+        .expect(201);
+      const patched = await t
+        .api()
+        .patch(`${path}/fits`)
+        .set('Content-Type', 'application/merge-patch+json')
+        .send({ spec: { replicas: 2147483648 } });
+      expectStatus(patched, 400, 'BadRequest');
+      const scaled = await t
+        .api()
+        .put(`${path}/fits/scale`)
+        .send({
+          kind: 'Scale',
+          apiVersion: 'autoscaling/v1',
+          metadata: { name: 'fits' },
+          spec: { replicas: 2147483648 },
+        });
+      expectStatus(scaled, 400, 'BadRequest');
+      expect(scaled.body.message).toContain('spec.replicas of type int32');
+      const svc = await t
+        .api()
+        .post('/api/v1/namespaces/apps/services')
+        .send({
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'bigport' },
+          spec: { ports: [{ port: 80, targetPort: 30000000000 }] },
+        });
+      expectStatus(svc, 400, 'BadRequest');
+      expect(svc.body.message).toContain('spec.ports[0].targetPort of type int32');
+      const got = await t.api().get(`${path}/fits`).expect(200);
+      expect(got.body.spec.replicas).toBe(1);
+      await t.api().get('/api/v1/namespaces/apps/services/bigport').expect(404);
+    });
+
     it('rejects a malformed quantity', async () => {
       const bad = deployment('qty');
       bad.spec.template.spec.containers[0].resources.requests.cpu = '1.2.3';
@@ -440,6 +492,180 @@ describe('Kubernetes-shaped REST API (real PostgreSQL)', () => {
       await t.api().get('/api/v1/namespaces/apps/pods/precond').expect(200);
     });
 
+    describe('DeleteOptions (body, else query parameters)', () => {
+      const svc = (name: string) => ({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name },
+        spec: { selector: { app: name }, ports: [{ port: 80 }] },
+      });
+      const get = (path: string) => t.api().get(path);
+
+      it('a dry run in the body deletes nothing, for every kind and for deletecollection', async () => {
+        await t.api().post('/api/v1/namespaces').send(ns('dry-ns')).expect(201);
+        await t.api().post('/api/v1/namespaces/apps/services').send(svc('dry-svc')).expect(201);
+        await t
+          .api()
+          .post('/apis/apps/v1/namespaces/apps/deployments')
+          .send(deployment('dry-deploy'))
+          .expect(201);
+        await t
+          .api()
+          .post('/api/v1/namespaces/apps/pods')
+          .send({ ...pod('dry-held'), metadata: { name: 'dry-held', finalizers: ['x.io/hold'] } })
+          .expect(201);
+        const targets = [
+          '/api/v1/namespaces/apps/services/dry-svc',
+          '/apis/apps/v1/namespaces/apps/deployments/dry-deploy',
+          '/api/v1/namespaces/apps/pods/dry-held',
+          '/api/v1/namespaces/dry-ns',
+        ];
+        const before = await Promise.all(targets.map((p) => get(p).expect(200)));
+        for (const path of targets) {
+          // What kubectl delete --dry-run=server sends.
+          const res = await t
+            .api()
+            .delete(path)
+            .send({ kind: 'DeleteOptions', apiVersion: 'v1', dryRun: ['All'] });
+          expect(res.status).toBe(200);
+          await t.api().delete(`${path}?dryRun=All`).expect(200);
+          await t
+            .api()
+            .delete(`${path}?dryRun=All`)
+            .send({ propagationPolicy: 'Orphan' })
+            .expect(200);
+        }
+        await t
+          .api()
+          .delete('/api/v1/namespaces/apps/services')
+          .send({ dryRun: ['All'] })
+          .expect(200);
+        await t.api().delete('/api/v1/namespaces/apps/pods?dryRun=All').expect(200);
+        for (const [i, path] of targets.entries()) {
+          const after = await get(path).expect(200);
+          expect(after.body.metadata.resourceVersion).toBe(before[i].body.metadata.resourceVersion);
+          expect(after.body.metadata.deletionTimestamp).toBeUndefined();
+        }
+      });
+
+      it('refuses malformed options with a Status and deletes nothing', async () => {
+        await t.api().post('/api/v1/namespaces/apps/services').send(svc('kept-svc')).expect(201);
+        const path = '/api/v1/namespaces/apps/services/kept-svc';
+        const before = await get(path).expect(200);
+        const cases: Array<[string, unknown, number, string]> = [
+          ['', { preconditions: 'x' }, 400, 'preconditions must be an object'],
+          ['', { preconditions: { uid: 5 } }, 400, 'preconditions.uid must be a string'],
+          ['', { gracePeriodSeconds: 'abc' }, 400, 'gracePeriodSeconds must be an integer'],
+          ['', { gracePeriodSeconds: 1.5 }, 400, 'gracePeriodSeconds must be an integer'],
+          ['', { dryRun: 'All' }, 400, 'dryRun must be a list of strings'],
+          ['', { orphanDependents: 'yes' }, 400, 'orphanDependents must be true or false'],
+          ['', { kind: 'Pod' }, 400, 'must be DeleteOptions'],
+          ['', [1], 400, 'must be DeleteOptions'],
+          ['', { dryRun: ['Bogus'] }, 422, 'dryRun: Unsupported value: ["Bogus"]'],
+          ['', { dryRun: ['All', 'Bogus'] }, 422, 'dryRun: Unsupported value'],
+          [
+            '',
+            { propagationPolicy: 'Bogus' },
+            422,
+            'propagationPolicy: Unsupported value: "Bogus"',
+          ],
+          [
+            '',
+            { propagationPolicy: 'Orphan', orphanDependents: true },
+            422,
+            'orphanDependents and deletionPropagation cannot be both set',
+          ],
+          ['?gracePeriodSeconds=abc', undefined, 400, 'gracePeriodSeconds'],
+          ['?gracePeriodSeconds=1e3', undefined, 400, 'gracePeriodSeconds'],
+          ['?orphanDependents=maybe', undefined, 400, 'orphanDependents'],
+          ['?dryRun=Bogus', undefined, 422, 'dryRun: Unsupported value'],
+          ['?propagationPolicy=Bogus', undefined, 422, 'propagationPolicy'],
+          [
+            '?propagationPolicy=Orphan&orphanDependents=false',
+            undefined,
+            422,
+            'cannot be both set',
+          ],
+        ];
+        for (const [query, body, code, message] of cases) {
+          const req = t.api().delete(`${path}${query}`);
+          const res = body === undefined ? await req : await req.send(body as object);
+          expectStatus(res, code, code === 422 ? 'Invalid' : 'BadRequest');
+          expect(res.body.message).toContain(message);
+          if (code === 422) {
+            expect(res.body.details).toMatchObject({ kind: 'DeleteOptions', group: 'meta.k8s.io' });
+            expect(res.body.details.causes.length).toBeGreaterThan(0);
+          }
+          const after = await get(path).expect(200);
+          expect(after.body.metadata.resourceVersion).toBe(before.body.metadata.resourceVersion);
+        }
+        // deletecollection reads the same options.
+        const res = await t
+          .api()
+          .delete('/api/v1/namespaces/apps/services')
+          .send({ dryRun: ['x'] });
+        expectStatus(res, 422, 'Invalid');
+        await get(path).expect(200);
+      });
+
+      it('a resourceVersion precondition that does not match is 409; one that matches deletes', async () => {
+        await t.api().post('/api/v1/namespaces/apps/services').send(svc('rv-svc')).expect(201);
+        const path = '/api/v1/namespaces/apps/services/rv-svc';
+        const current = await get(path).expect(200);
+        const stale = await t
+          .api()
+          .delete(path)
+          .send({ preconditions: { resourceVersion: '1' } });
+        expectStatus(stale, 409, 'Conflict');
+        expect(stale.body.message).toContain('ResourceVersion in precondition: 1');
+        await get(path).expect(200);
+        await t
+          .api()
+          .delete(path)
+          .send({
+            preconditions: {
+              uid: current.body.metadata.uid,
+              resourceVersion: current.body.metadata.resourceVersion,
+            },
+          })
+          .expect(200);
+        await get(path).expect(404);
+      });
+
+      it('orphanDependents: true orphans (the orphan finalizer), false answers 202 while the object is kept', async () => {
+        await t
+          .api()
+          .post('/apis/apps/v1/namespaces/apps/deployments')
+          .send(deployment('orphaner'))
+          .expect(201);
+        const path = '/apis/apps/v1/namespaces/apps/deployments/orphaner';
+        const orphaned = await t.api().delete(path).send({ orphanDependents: true }).expect(200);
+        expect(orphaned.body.metadata.finalizers).toEqual(['orphan']);
+        expect(orphaned.body.metadata.deletionTimestamp).toBeDefined();
+
+        await t
+          .api()
+          .post('/api/v1/namespaces/apps/pods')
+          .send({ ...pod('held-202'), metadata: { name: 'held-202', finalizers: ['x.io/hold'] } })
+          .expect(201);
+        const res = await t
+          .api()
+          .delete('/api/v1/namespaces/apps/pods/held-202?orphanDependents=false')
+          .expect(202);
+        expect(res.body.metadata.deletionTimestamp).toBeDefined();
+      });
+
+      it('a negative gracePeriodSeconds is taken as 1 (Kubernetes BeforeDelete), not refused', async () => {
+        await t.api().post('/api/v1/namespaces/apps/pods').send(pod('negative-grace')).expect(201);
+        await t
+          .api()
+          .delete('/api/v1/namespaces/apps/pods/negative-grace')
+          .send({ gracePeriodSeconds: -5 })
+          .expect(200);
+        await get('/api/v1/namespaces/apps/pods/negative-grace').expect(404);
+      });
+    });
+
     it('deleting a namespace marks it Terminating and keeps its content for the namespace controller', async () => {
       // No worker runs here: the API only marks the namespace, as Kubernetes' does; the
       // namespace controller (apps/worker, namespace.int-spec.ts) empties and removes it.
@@ -478,6 +704,144 @@ describe('Kubernetes-shaped REST API (real PostgreSQL)', () => {
       const again = await t.api().delete('/api/v1/namespaces/short-lived').expect(200);
       expect(again.body.metadata.deletionTimestamp).toBe(res.body.metadata.deletionTimestamp);
       expect(again.body.metadata.resourceVersion).toBe(res.body.metadata.resourceVersion);
+    });
+  });
+
+  describe('resourceVersion, continue, selectors and path segments are checked as Kubernetes does', () => {
+    const pods = '/api/v1/namespaces/apps/pods';
+    let current: bigint;
+
+    beforeAll(async () => {
+      await t
+        .api()
+        .post(pods)
+        .send(pod('rv-target', { tier: 'x' }))
+        .expect(201);
+      current = BigInt((await t.api().get(pods).expect(200)).body.metadata.resourceVersion);
+    });
+
+    it('refuses an unparsable resourceVersion on get, list and watch (400)', async () => {
+      for (const url of [
+        `${pods}/rv-target?resourceVersion=garbage`,
+        `${pods}?resourceVersion=garbage`,
+        `${pods}?resourceVersion=-1`,
+        `${pods}?watch=true&resourceVersion=garbage`,
+      ]) {
+        const res = await t.api().get(url);
+        expectStatus(res, 400, 'BadRequest');
+        expect(res.body.message).toContain('invalid resource version');
+      }
+    });
+
+    it('validates resourceVersionMatch as ValidateListOptions (422 on ListOptions)', async () => {
+      const cases: Array<[string, string]> = [
+        ['resourceVersionMatch=Bogus&resourceVersion=1', 'Unsupported value: "Bogus"'],
+        ['resourceVersionMatch=Exact', 'forbidden unless resourceVersion is provided'],
+        ['resourceVersionMatch=Exact&resourceVersion=0', 'forbidden for resourceVersion "0"'],
+        ['watch=true&resourceVersionMatch=NotOlderThan', 'forbidden for watch'],
+        ['sendInitialEvents=true', 'sendInitialEvents is forbidden for list'],
+      ];
+      for (const [query, message] of cases) {
+        const res = await t.api().get(`${pods}?${query}`);
+        expectStatus(res, 422, 'Invalid');
+        expect(res.body.message).toContain(message);
+        expect(res.body.details).toMatchObject({ kind: 'ListOptions', group: 'meta.k8s.io' });
+      }
+    });
+
+    it('a revision from the future is 504 Too large resource version with Retry-After', async () => {
+      const future = (current + 1000n).toString();
+      for (const url of [
+        `${pods}?resourceVersion=${future}&resourceVersionMatch=Exact`,
+        `${pods}?resourceVersion=${future}&resourceVersionMatch=NotOlderThan`,
+        `${pods}?resourceVersion=${future}`,
+        `${pods}/rv-target?resourceVersion=${future}`,
+      ]) {
+        const res = await t.api().get(url);
+        expectStatus(res, 504, 'Timeout');
+        expect(res.body.message).toContain(`Too large resource version: ${future}, current: `);
+        expect(res.body.details).toMatchObject({
+          causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+          retryAfterSeconds: 1,
+        });
+        expect(res.headers['retry-after']).toBe('1');
+      }
+    });
+
+    it('serves what it has: NotOlderThan a past revision, Exact the current one; an older Exact is 410', async () => {
+      const now = (await t.api().get(pods).expect(200)).body.metadata.resourceVersion;
+      await t.api().get(`${pods}?resourceVersion=1`).expect(200);
+      await t.api().get(`${pods}?resourceVersion=0`).expect(200);
+      await t.api().get(`${pods}/rv-target?resourceVersion=1`).expect(200);
+      await t.api().get(`${pods}?resourceVersion=1&resourceVersionMatch=NotOlderThan`).expect(200);
+      const exact = await t.api().get(`${pods}?resourceVersion=${now}&resourceVersionMatch=Exact`);
+      expect(exact.status).toBe(200);
+      expect(exact.body.metadata.resourceVersion).toBe(now);
+      const old = await t.api().get(`${pods}?resourceVersion=1&resourceVersionMatch=Exact`);
+      expectStatus(old, 410, 'Expired');
+    });
+
+    it('refuses a forged continue token, and a resourceVersion beside continue (400)', async () => {
+      const forged = Buffer.from(
+        JSON.stringify({ v: 1, rv: 'abc', ns: 'apps', name: 'a' }),
+      ).toString('base64url');
+      const res = await t.api().get(`${pods}?limit=1&continue=${forged}`);
+      expectStatus(res, 400, 'BadRequest');
+      expect(res.body.message).toContain('continue key is not valid');
+      const page = await t.api().get(`${pods}?limit=1`).expect(200);
+      expect(page.body.metadata.continue).toBeDefined();
+      const both = await t
+        .api()
+        .get(`${pods}?limit=1&resourceVersion=5&continue=${page.body.metadata.continue}`);
+      expectStatus(both, 400, 'BadRequest');
+      expect(both.body.message).toBe(
+        'specifying resource version is not allowed when using continue',
+      );
+    });
+
+    it('"a notin ()" means what Kubernetes parses it to: a not in {""}', async () => {
+      // labels.Parse reads "()" as the set {""} (parseValues), so Kubernetes accepts it.
+      const res = await t.api().get(`${pods}?labelSelector=${encodeURIComponent('tier notin ()')}`);
+      expect(res.status).toBe(200);
+      expect(res.body.items.map((p: { metadata: { name: string } }) => p.metadata.name)).toContain(
+        'rv-target',
+      );
+      const none = await t.api().get(`${pods}?labelSelector=${encodeURIComponent('tier in ()')}`);
+      expect(none.status).toBe(200);
+      expect(none.body.items).toEqual([]);
+    });
+
+    it('refuses "." and ".." (however encoded) as a namespace or a name (400)', async () => {
+      for (const url of [
+        '/api/v1/namespaces/%2e%2e/pods',
+        '/api/v1/namespaces/%2E%2E/pods/x',
+        '/api/v1/namespaces/%2e/pods',
+        '/api/v1/namespaces/apps/pods/%2e%2e',
+        '/api/v1/namespaces/apps/pods/a%2Fb',
+        '/api/v1/namespaces/%2e%2e',
+      ]) {
+        const res = await t.api().get(url);
+        expectStatus(res, 400, 'BadRequest');
+        expect(res.body.message).toMatch(/parameter invalid: ".*": may not (be|contain)/);
+      }
+      const write = await t.api().post('/api/v1/namespaces/%2e%2e/pods').send(pod('dots'));
+      expectStatus(write, 400, 'BadRequest');
+    });
+
+    it('a watch with a negative timeoutSeconds ends at once, as in Kubernetes', async () => {
+      const res = await t
+        .api()
+        .get(`${pods}?watch=true&timeoutSeconds=-1`)
+        .buffer(true)
+        .parse((stream, done) => {
+          let text = '';
+          stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          stream.on('end', () => done(null, text));
+        })
+        .timeout(10_000);
+      expect(res.status).toBe(200);
+      const lines = String(res.body).trim().split('\n');
+      expect(lines.some((l) => l.includes('rv-target'))).toBe(true);
     });
   });
 

@@ -1,4 +1,10 @@
-import { errors, type KubeObject, type ResourceDefinition } from '@berth/core';
+import {
+  errors,
+  INT32_MAX,
+  INT32_MIN,
+  type KubeObject,
+  type ResourceDefinition,
+} from '@berth/core';
 
 /** The `autoscaling/v1` Scale view of a Deployment or ReplicaSet. */
 export function toScale(def: ResourceDefinition, obj: KubeObject): KubeObject {
@@ -34,6 +40,19 @@ export function desiredReplicas(name: string, scale: unknown): number {
         },
       ],
       'autoscaling',
+    );
+  }
+  if (replicas > INT32_MAX || replicas < INT32_MIN) {
+    // As kube-apiserver: ScaleSpec.replicas is an int32; a number beyond it does not decode.
+    throw errors.badRequest(
+      `Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal number ${replicas} into Go struct field spec.replicas of type int32 (${INT32_MIN} to ${INT32_MAX})`,
+      [
+        {
+          reason: 'FieldValueTypeInvalid',
+          field: 'spec.replicas',
+          message: `cannot unmarshal number ${replicas} into Go struct field spec.replicas of type int32`,
+        },
+      ],
     );
   }
   if (replicas < 0) {

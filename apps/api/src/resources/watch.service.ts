@@ -119,12 +119,16 @@ export class WatchService implements OnApplicationShutdown {
     }
     if (finished) subscription.close();
 
-    const seconds = Math.min(
-      opts.timeoutSeconds && opts.timeoutSeconds > 0
-        ? opts.timeoutSeconds
-        : this.config.maxWatchSeconds,
-      this.config.maxWatchSeconds,
-    );
+    // As kube-apiserver: no timeoutSeconds (or 0) is the server's bound, a negative one ends
+    // the watch at once (its timer has already fired); never beyond the server's maximum.
+    const asked = opts.timeoutSeconds;
+    const seconds =
+      asked !== undefined && asked < 0
+        ? 0
+        : Math.min(
+            asked && asked > 0 ? asked : this.config.maxWatchSeconds,
+            this.config.maxWatchSeconds,
+          );
     const timeout = setTimeout(stop, seconds * 1000);
     timeout.unref();
     timers.push(timeout);

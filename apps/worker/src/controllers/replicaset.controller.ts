@@ -3,6 +3,7 @@ import {
   failedCreateEvent,
   reconcileReplicaSet,
   setReplicaFailure,
+  slowStartBatches,
   type KubeObject,
 } from '@berth/core';
 import type { Registry } from '@berth/registry';
@@ -36,21 +37,33 @@ export class ReplicaSetController {
     // Admission (quota, limit ranges) may refuse a pod: stop there, say why on the
     // ReplicaSet (ReplicaFailure, surfaced by its Deployment) and in a FailedCreate event,
     // and try again later rather than in a hot loop.
+    // Kubernetes' slowStartBatch: batches of 1, 2, 4, … created in parallel, stopping after
+    // the first batch with a failure, so a refusing admission costs one pod, not the burst.
     let failure: string | undefined;
-    let created = 0;
-    for (const pod of plan.createPods) {
-      try {
-        await this.registry.create(PODS, namespace, pod, WRITE);
-        created++;
-      } catch (err) {
-        if (!(err instanceof ApiError) || (err.code !== 403 && err.code !== 422)) throw err;
-        failure = err.message;
-        break;
-      }
+    let unexpected: unknown;
+    const made: KubeObject[] = [];
+    let offset = 0;
+    for (const size of slowStartBatches(plan.createPods.length)) {
+      const batch = plan.createPods.slice(offset, offset + size);
+      offset += size;
+      const results = await Promise.allSettled(
+        batch.map((pod) => this.registry.create(PODS, namespace, pod, WRITE)),
+      );
+      results.forEach((r, i) => {
+        if (r.status === 'fulfilled') made.push(batch[i]);
+        else if (r.reason instanceof ApiError && (r.reason.code === 403 || r.reason.code === 422))
+          failure ??= r.reason.message;
+        else unexpected ??= r.reason;
+      });
+      if (failure !== undefined || unexpected !== undefined) break;
     }
+    if (unexpected !== undefined) throw unexpected;
     if (failure !== undefined) {
-      const skipped = plan.createPods.slice(created).map((p) => `Created pod: ${p.metadata.name}`);
-      plan.events = plan.events.filter((e) => !skipped.includes(e.message));
+      const createdEvents = new Set(made.map((p) => `Created pod: ${p.metadata.name}`));
+      plan.events = plan.events.filter(
+        (e) => e.reason !== 'SuccessfulCreate' || createdEvents.has(e.message),
+      );
+      plan.createPods = made;
       plan.events.push(failedCreateEvent(rs, failure));
       plan.status = setReplicaFailure(plan.status, 'FailedCreate', failure, now);
       plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? CREATE_RETRY_MS, CREATE_RETRY_MS);

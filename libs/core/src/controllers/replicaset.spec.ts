@@ -1,4 +1,5 @@
 import {
+  DEFAULT_BURST_REPLICAS,
   rankPodsForDeletion,
   reconcileReplicaSet,
   setReplicaFailure,
@@ -69,6 +70,20 @@ describe('reconcileReplicaSet', () => {
     expect(r.createPods).toEqual([]);
     expect(r.deletePods).toEqual([]);
     expect(r.events).toEqual([]);
+  });
+
+  it('a scale to the largest int32 still creates at most the burst per sync, in slow-start batches', () => {
+    const rs = replicaSet({ replicas: 2147483647 });
+    const r = reconcileReplicaSet(rs, [], T0, { nameSuffix: counterSuffix() });
+    expect(r.createPods).toHaveLength(DEFAULT_BURST_REPLICAS);
+    expect(r.events.filter((e) => e.reason === 'SuccessfulCreate')).toHaveLength(500);
+    const batches = slowStartBatches(r.createPods.length);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(500);
+    expect(batches[0]).toBe(1);
+    expect(Math.max(...batches)).toBeLessThanOrEqual(256);
+    // The next sync, with those 500 pods there, asks for 500 more, never the whole gap.
+    const next = reconcileReplicaSet(rs, r.createPods, T0, { nameSuffix: counterSuffix() });
+    expect(next.createPods).toHaveLength(500);
   });
 
   it('creates at most burstReplicas per reconcile', () => {

@@ -82,7 +82,12 @@ export function defineResource(parts: KindParts): ResourceDefinition {
       if (!isObject(value.metadata)) value.metadata = {};
       let object = value as KubeObject;
       if (result.causes.length === 0) object = applyDefaults(object);
-      return { object, causes: result.causes, unknownFields: result.unknownFields };
+      return {
+        object,
+        causes: result.causes,
+        unknownFields: result.unknownFields,
+        decodeErrors: result.decodeErrors,
+      };
     },
 
     validate(o: KubeObject, old?: KubeObject) {

@@ -28,6 +28,8 @@ export interface SchemaResult {
   causes: StatusCause[];
   /** Dotted paths of fields the schema does not know (e.g. `spec.template.spec.foo`). */
   unknownFields: string[];
+  /** Integers out of their Go type's range (int32…): a 400 decode error in Kubernetes. */
+  decodeErrors?: StatusCause[];
 }
 
 /**

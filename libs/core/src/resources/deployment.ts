@@ -6,7 +6,7 @@ import { defineResource } from './define';
 import { selectorString } from './label-selector';
 import { labelSelectorSchema, conditionSchema, typeMeta } from './meta';
 import { defaultTemplateInPlace, podTemplateSpecSchema } from './pod-spec';
-import { enumOrEmpty, int, intOrString, timestamp } from './schema';
+import { enumOrEmpty, int32, int64, intOrString, timestamp } from './schema';
 import { age, ageColumn, column, containerCells, name, nameColumn } from './table';
 import { isObject, num, obj, str, type JsonObject } from './util';
 import {
@@ -21,7 +21,7 @@ export const deploymentSchema = z.strictObject({
   ...typeMeta('apps/v1', 'Deployment'),
   spec: z
     .strictObject({
-      replicas: int().optional(),
+      replicas: int32().optional(),
       selector: labelSelectorSchema.optional(),
       template: podTemplateSpecSchema.optional(),
       strategy: z
@@ -35,21 +35,21 @@ export const deploymentSchema = z.strictObject({
             .optional(),
         })
         .optional(),
-      minReadySeconds: int().optional(),
-      revisionHistoryLimit: int().optional(),
+      minReadySeconds: int32().optional(),
+      revisionHistoryLimit: int32().optional(),
       paused: z.boolean().optional(),
-      progressDeadlineSeconds: int().optional(),
+      progressDeadlineSeconds: int32().optional(),
     })
     .optional(),
   status: z
     .strictObject({
-      observedGeneration: int().optional(),
-      replicas: int().optional(),
-      updatedReplicas: int().optional(),
-      readyReplicas: int().optional(),
-      availableReplicas: int().optional(),
-      unavailableReplicas: int().optional(),
-      terminatingReplicas: int().optional(),
+      observedGeneration: int64().optional(),
+      replicas: int32().optional(),
+      updatedReplicas: int32().optional(),
+      readyReplicas: int32().optional(),
+      availableReplicas: int32().optional(),
+      unavailableReplicas: int32().optional(),
+      terminatingReplicas: int32().optional(),
       conditions: z
         .array(
           conditionSchema({
@@ -58,7 +58,7 @@ export const deploymentSchema = z.strictObject({
           }),
         )
         .optional(),
-      collisionCount: int().optional(),
+      collisionCount: int32().optional(),
     })
     .optional(),
 });

@@ -7,7 +7,7 @@ import { defineResource } from './define';
 import { objectReferenceSchema, typeMeta } from './meta';
 import { isIP, isIPv6 } from './names';
 import { PROTOCOLS } from './pod-spec';
-import { enumOrEmpty, int } from './schema';
+import { enumOrEmpty, int32 } from './schema';
 import { age, ageColumn, column, name, nameColumn } from './table';
 import { arr, isObject, obj, str, type JsonObject } from './util';
 
@@ -29,7 +29,7 @@ export const endpointsSchema = z.strictObject({
           .array(
             z.strictObject({
               name: z.string().optional(),
-              port: int(),
+              port: int32(),
               protocol: enumOrEmpty(PROTOCOLS).optional(),
               appProtocol: z.string().optional(),
             }),

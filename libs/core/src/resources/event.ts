@@ -4,7 +4,7 @@ import type { KubeObject } from '../api/types';
 import { fe, validateMin } from './causes';
 import { defineResource } from './define';
 import { objectReferenceSchema, typeMeta } from './meta';
-import { int, timestamp } from './schema';
+import { int32, timestamp } from './schema';
 import { column, since } from './table';
 import { isObject, num, obj, str } from './util';
 
@@ -18,11 +18,11 @@ export const eventSchema = z.strictObject({
     .optional(),
   firstTimestamp: timestamp().optional(),
   lastTimestamp: timestamp().optional(),
-  count: int().optional(),
+  count: int32().optional(),
   type: z.string().optional(),
   eventTime: timestamp().optional(),
   series: z
-    .strictObject({ count: int().optional(), lastObservedTime: timestamp().optional() })
+    .strictObject({ count: int32().optional(), lastObservedTime: timestamp().optional() })
     .optional(),
   action: z.string().optional(),
   related: objectReferenceSchema.optional(),

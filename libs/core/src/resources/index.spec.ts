@@ -155,7 +155,7 @@ describe('jsonSchema', () => {
       type: 'array',
       'x-kubernetes-patch-merge-key': 'name',
     });
-    expect(spec.replicas).toEqual({ type: 'integer', format: 'int64' });
+    expect(spec.replicas).toEqual({ type: 'integer', format: 'int32' });
   });
 
   it('is valid inside an OpenAPI 3.0 document', () => {

@@ -38,6 +38,7 @@ export { QUOTA_REQUEST_PHASES } from './quota-request';
 export { humanDuration } from './table';
 export { podQOSClass, podStatusCells } from './pod';
 export { defaultPullPolicy } from './pod-spec';
+export { INT32_MAX, INT32_MIN } from './schema';
 export { nodeRoles, nodeStatus } from './node';
 export { RBAC_GROUP, SUBJECT_KINDS, subjectsStrings } from './rbac';
 export {

@@ -4,7 +4,7 @@ import type { KubeObject } from '../api/types';
 import { fe } from './causes';
 import { defineResource } from './define';
 import { typeMeta } from './meta';
-import { int, timestamp } from './schema';
+import { int32, timestamp } from './schema';
 import { age, ageColumn, column, name, nameColumn, orNone } from './table';
 import { obj, str } from './util';
 
@@ -14,10 +14,10 @@ export const leaseSchema = z.strictObject({
   spec: z
     .strictObject({
       holderIdentity: z.string().optional(),
-      leaseDurationSeconds: int().optional(),
+      leaseDurationSeconds: int32().optional(),
       acquireTime: timestamp().optional(),
       renewTime: timestamp().optional(),
-      leaseTransitions: int().optional(),
+      leaseTransitions: int32().optional(),
       strategy: z.string().optional(),
       preferredHolder: z.string().optional(),
     })

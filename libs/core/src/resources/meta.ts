@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { StatusCause } from '../api/status';
 import type { KubeObject } from '../api/types';
 import { validateObjectMeta } from '../validation';
-import { anyObject, int, mergeList, stringMap, timestamp } from './schema';
+import { anyObject, int64, mergeList, stringMap, timestamp } from './schema';
 import { formatValue, obj, str } from './util';
 
 export const ownerReferenceSchema = z.strictObject({
@@ -25,10 +25,10 @@ export const objectMetaSchema = z.strictObject({
   selfLink: z.string().optional(),
   uid: z.string().optional(),
   resourceVersion: z.string().optional(),
-  generation: int().optional(),
+  generation: int64().optional(),
   creationTimestamp: timestamp().optional(),
   deletionTimestamp: timestamp().optional(),
-  deletionGracePeriodSeconds: int().optional(),
+  deletionGracePeriodSeconds: int64().optional(),
   labels: stringMap().optional(),
   annotations: stringMap().optional(),
   ownerReferences: mergeList(ownerReferenceSchema, 'uid').optional(),

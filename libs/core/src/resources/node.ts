@@ -4,7 +4,7 @@ import type { KubeObject } from '../api/types';
 import { fe, validateResourceList } from './causes';
 import { defineResource } from './define';
 import { conditionSchema, typeMeta } from './meta';
-import { anyObject, int, quantityMap, timestamp } from './schema';
+import { anyObject, int32, int64, quantityMap, timestamp } from './schema';
 import { age, ageColumn, column, name, nameColumn, orNone } from './table';
 import { arr, deepClone, isObject, obj, str } from './util';
 
@@ -54,7 +54,7 @@ export const nodeSchema = z.strictObject({
         )
         .optional(),
       daemonEndpoints: z
-        .strictObject({ kubeletEndpoint: z.strictObject({ Port: int() }).optional() })
+        .strictObject({ kubeletEndpoint: z.strictObject({ Port: int32() }).optional() })
         .optional(),
       nodeInfo: z
         .strictObject({
@@ -73,7 +73,7 @@ export const nodeSchema = z.strictObject({
         .optional(),
       images: z
         .array(
-          z.strictObject({ names: z.array(z.string()).optional(), sizeBytes: int().optional() }),
+          z.strictObject({ names: z.array(z.string()).optional(), sizeBytes: int64().optional() }),
         )
         .optional(),
       volumesInUse: z.array(z.string()).optional(),

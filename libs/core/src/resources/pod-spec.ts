@@ -10,7 +10,8 @@ import { objectMetaSchema } from './meta';
 import {
   anyObject,
   enumOrEmpty,
-  int,
+  int32,
+  int64,
   intOrString,
   mergeList,
   quantityMap,
@@ -30,8 +31,8 @@ export const TERMINATION_MESSAGE_POLICIES = ['File', 'FallbackToLogsOnError'] as
 
 const containerPortSchema = z.strictObject({
   name: z.string().optional(),
-  hostPort: int().optional(),
-  containerPort: int(),
+  hostPort: int32().optional(),
+  containerPort: int32(),
   protocol: enumOrEmpty(PROTOCOLS).optional(),
   hostIP: z.string().optional(),
 });
@@ -70,13 +71,13 @@ const probeSchema = z.strictObject({
     })
     .optional(),
   tcpSocket: z.strictObject({ port: intOrString(), host: z.string().optional() }).optional(),
-  grpc: z.strictObject({ port: int(), service: z.string().optional() }).optional(),
-  initialDelaySeconds: int().optional(),
-  timeoutSeconds: int().optional(),
-  periodSeconds: int().optional(),
-  successThreshold: int().optional(),
-  failureThreshold: int().optional(),
-  terminationGracePeriodSeconds: int().optional(),
+  grpc: z.strictObject({ port: int32(), service: z.string().optional() }).optional(),
+  initialDelaySeconds: int32().optional(),
+  timeoutSeconds: int32().optional(),
+  periodSeconds: int32().optional(),
+  successThreshold: int32().optional(),
+  failureThreshold: int32().optional(),
+  terminationGracePeriodSeconds: int64().optional(),
 });
 
 const volumeMountSchema = z.strictObject({
@@ -160,7 +161,7 @@ const tolerationSchema = z.strictObject({
   operator: enumOrEmpty(['Exists', 'Equal']).optional(),
   value: z.string().optional(),
   effect: enumOrEmpty(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
-  tolerationSeconds: int().optional(),
+  tolerationSeconds: int64().optional(),
 });
 
 export const podSpecSchema = z.strictObject({
@@ -169,8 +170,8 @@ export const podSpecSchema = z.strictObject({
   containers: mergeList(containerSchema, 'name'),
   ephemeralContainers: z.array(anyObject()).optional(),
   restartPolicy: enumOrEmpty(RESTART_POLICIES).optional(),
-  terminationGracePeriodSeconds: int().optional(),
-  activeDeadlineSeconds: int().optional(),
+  terminationGracePeriodSeconds: int64().optional(),
+  activeDeadlineSeconds: int64().optional(),
   dnsPolicy: enumOrEmpty(DNS_POLICIES).optional(),
   nodeSelector: stringMap().optional(),
   serviceAccountName: z.string().optional(),
@@ -194,7 +195,7 @@ export const podSpecSchema = z.strictObject({
     .array(z.strictObject({ ip: z.string(), hostnames: z.array(z.string()).optional() }))
     .optional(),
   priorityClassName: z.string().optional(),
-  priority: int().optional(),
+  priority: int32().optional(),
   dnsConfig: anyObject().optional(),
   readinessGates: z.array(z.strictObject({ conditionType: z.string() })).optional(),
   runtimeClassName: z.string().optional(),

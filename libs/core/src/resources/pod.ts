@@ -12,7 +12,7 @@ import {
   validatePodSpec,
   validatePodSpecUpdate,
 } from './pod-spec';
-import { anyObject, int, quantityMap, timestamp } from './schema';
+import { anyObject, int32, int64, quantityMap, timestamp } from './schema';
 import { age, ageColumn, column, name, nameColumn, since } from './table';
 import { arr, isObject, obj, str, type JsonObject } from './util';
 import type { Quantity } from '../quantity';
@@ -24,8 +24,8 @@ const containerStateSchema = z.strictObject({
   running: z.strictObject({ startedAt: timestamp().optional() }).optional(),
   terminated: z
     .strictObject({
-      exitCode: int(),
-      signal: int().optional(),
+      exitCode: int32(),
+      signal: int32().optional(),
       reason: z.string().optional(),
       message: z.string().optional(),
       startedAt: timestamp().optional(),
@@ -40,7 +40,7 @@ const containerStatusSchema = z.strictObject({
   state: containerStateSchema.optional(),
   lastState: containerStateSchema.optional(),
   ready: z.boolean().optional(),
-  restartCount: int().optional(),
+  restartCount: int32().optional(),
   image: z.string().optional(),
   imageID: z.string().optional(),
   containerID: z.string().optional(),
@@ -58,8 +58,8 @@ const containerStatusSchema = z.strictObject({
   hostPorts: z
     .array(
       z.strictObject({
-        containerPort: int(),
-        hostPort: int(),
+        containerPort: int32(),
+        hostPort: int32(),
         name: z.string().optional(),
         protocol: z.string().optional(),
       }),
@@ -78,7 +78,7 @@ export const podStatusSchema = z.strictObject({
       conditionSchema({
         lastProbeTime: timestamp().optional(),
         lastTransitionTime: timestamp().optional(),
-        observedGeneration: int().optional(),
+        observedGeneration: int64().optional(),
       }),
     )
     .optional(),
@@ -96,7 +96,7 @@ export const podStatusSchema = z.strictObject({
   qosClass: z.enum(['Guaranteed', 'Burstable', 'BestEffort', '']).optional(),
   resize: z.string().optional(),
   resourceClaimStatuses: z.array(anyObject()).optional(),
-  observedGeneration: int().optional(),
+  observedGeneration: int64().optional(),
 });
 
 export const podSchema = z.strictObject({

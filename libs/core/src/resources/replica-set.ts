@@ -5,7 +5,7 @@ import { defineResource } from './define';
 import { selectorString } from './label-selector';
 import { conditionSchema, labelSelectorSchema, typeMeta } from './meta';
 import { defaultTemplateInPlace, podTemplateSpecSchema } from './pod-spec';
-import { int, timestamp } from './schema';
+import { int32, int64, timestamp } from './schema';
 import { age, ageColumn, column, containerCells, name, nameColumn, orNone } from './table';
 import { isObject, num, obj, type JsonObject } from './util';
 import {
@@ -20,20 +20,20 @@ export const replicaSetSchema = z.strictObject({
   ...typeMeta('apps/v1', 'ReplicaSet'),
   spec: z
     .strictObject({
-      replicas: int().optional(),
-      minReadySeconds: int().optional(),
+      replicas: int32().optional(),
+      minReadySeconds: int32().optional(),
       selector: labelSelectorSchema.optional(),
       template: podTemplateSpecSchema.optional(),
     })
     .optional(),
   status: z
     .strictObject({
-      replicas: int().optional(),
-      fullyLabeledReplicas: int().optional(),
-      readyReplicas: int().optional(),
-      availableReplicas: int().optional(),
-      terminatingReplicas: int().optional(),
-      observedGeneration: int().optional(),
+      replicas: int32().optional(),
+      fullyLabeledReplicas: int32().optional(),
+      readyReplicas: int32().optional(),
+      availableReplicas: int32().optional(),
+      terminatingReplicas: int32().optional(),
+      observedGeneration: int64().optional(),
       conditions: z
         .array(conditionSchema({ lastTransitionTime: timestamp().optional() }))
         .optional(),

@@ -224,6 +224,109 @@ describe('validateSchema: types', () => {
   });
 });
 
+describe('validateSchema: integer ranges follow the Go types', () => {
+  const deploy = (spec: Record<string, unknown>) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: {
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: { containers: [{ name: 'web', image: 'nginx' }] },
+      },
+      ...spec,
+    },
+  });
+
+  it.each([2147483648, 10000000000, -2147483649])(
+    'spec.replicas %s does not fit an int32: a decode error naming the field',
+    (replicas) => {
+      const r = deploymentDefinition.validateSchema(deploy({ replicas }));
+      expect(r.decodeErrors).toEqual([
+        {
+          reason: 'FieldValueTypeInvalid',
+          field: 'spec.replicas',
+          message: `cannot unmarshal number ${replicas} into Go struct field spec.replicas of type int32 (-2147483648 to 2147483647)`,
+        },
+      ]);
+    },
+  );
+
+  it('accepts the int32 bounds, and int64 fields beyond them', () => {
+    const r = deploymentDefinition.validateSchema(
+      deploy({
+        replicas: 2147483647,
+        minReadySeconds: -2147483648,
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            terminationGracePeriodSeconds: 3000000000,
+            activeDeadlineSeconds: 3000000000,
+            containers: [{ name: 'web', image: 'nginx' }],
+          },
+        },
+      }),
+    );
+    expect(r.causes).toEqual([]);
+    expect(r.decodeErrors).toEqual([]);
+  });
+
+  it('checks int32 in ports, int-or-string ports, probes and status fields', () => {
+    const big = 2 ** 31;
+    const p = podDefinition.validateSchema(
+      pod(
+        {
+          containers: [
+            {
+              name: 'web',
+              image: 'nginx',
+              ports: [{ containerPort: big, hostPort: -big - 1 }],
+              readinessProbe: { httpGet: { port: big }, periodSeconds: big },
+            },
+          ],
+          priority: big,
+        },
+        { status: { containerStatuses: [{ name: 'web', restartCount: big }] } },
+      ),
+    );
+    expect(p.decodeErrors?.map((c) => c.field).sort()).toEqual(
+      [
+        'spec.containers[0].ports[0].containerPort',
+        'spec.containers[0].ports[0].hostPort',
+        'spec.containers[0].readinessProbe.httpGet.port',
+        'spec.containers[0].readinessProbe.periodSeconds',
+        'spec.priority',
+        'status.containerStatuses[0].restartCount',
+      ].sort(),
+    );
+    const s = serviceDefinition.validateSchema({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { ports: [{ port: 80, targetPort: 30000000000, nodePort: big }] },
+    });
+    expect(s.decodeErrors?.map((c) => c.field)).toEqual([
+      'spec.ports[0].targetPort',
+      'spec.ports[0].nodePort',
+    ]);
+  });
+
+  it('publishes format int32 and int64 in OpenAPI, as Kubernetes does', () => {
+    const doc = deploymentDefinition.jsonSchema() as {
+      properties: { spec: { properties: Record<string, any> } };
+    };
+    const schema = JSON.stringify(doc);
+    const spec = doc.properties.spec.properties;
+    expect(spec.replicas).toEqual({ type: 'integer', format: 'int32' });
+    expect(spec.template.properties.spec.properties.terminationGracePeriodSeconds).toEqual({
+      type: 'integer',
+      format: 'int64',
+    });
+    expect(schema).not.toContain('2147483647');
+  });
+});
+
 describe('checkSchema helpers', () => {
   const schema = z.strictObject({
     a: z.array(

@@ -12,12 +12,27 @@ import { deepClone, formatValue, isObject, jsonType, type JsonObject } from './u
 // Builders
 // ---------------------------------------------------------------------------------------------
 
-/** An int32/int64 field. */
-export const int = () => z.int();
+export const INT32_MIN = -(2 ** 31);
+export const INT32_MAX = 2 ** 31 - 1;
 
-/** `IntOrString` (ports, maxSurge…). */
+/**
+ * A Go `int32` field: values outside [-2^31, 2^31-1] do not decode (400 BadRequest, as
+ * kube-apiserver's "cannot unmarshal number … of type int32"). OpenAPI `format: int32`.
+ */
+export const int32 = () => z.int32();
+
+/**
+ * A Go `int64` field, within what a JSON number carries exactly (±(2^53-1); beyond that a
+ * value would be silently rounded). OpenAPI `format: int64`.
+ */
+export const int64 = () => z.int();
+
+/** @deprecated Say which: `int32()` or `int64()`, as the field's Go type. */
+export const int = int64;
+
+/** `IntOrString` (ports, maxSurge…): its integer is an int32, as Go's `intstr.IntOrString`. */
 export const intOrString = () =>
-  z.union([z.int(), z.string()]).meta({ 'x-kubernetes-int-or-string': true });
+  z.union([z.int32(), z.string()]).meta({ 'x-kubernetes-int-or-string': true });
 
 /** A `resource.Quantity`: kubectl sends strings, YAML authors sometimes write bare numbers. */
 export const quantity = () =>
@@ -57,6 +72,11 @@ export interface CheckResult {
   value: unknown;
   causes: StatusCause[];
   unknownFields: string[];
+  /**
+   * Integers out of their Go type's range: kube-apiserver fails to decode those (400
+   * BadRequest), before any validation. Also listed in `causes`.
+   */
+  decodeErrors: StatusCause[];
 }
 
 /**
@@ -75,6 +95,7 @@ export function checkSchema(schema: z.ZodType, input: unknown): CheckResult {
         { reason: 'FieldValueInvalid', message: 'Invalid value: the object could not be read' },
       ],
       unknownFields: [],
+      decodeErrors: [],
     };
   }
   let issues: z.core.$ZodIssue[];
@@ -86,11 +107,13 @@ export function checkSchema(schema: z.ZodType, input: unknown): CheckResult {
       value,
       causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${errorMessage(err)}` }],
       unknownFields: [],
+      decodeErrors: [],
     };
   }
 
   const causes: StatusCause[] = [];
   const unknownFields: string[] = [];
+  const decodeErrors: StatusCause[] = [];
   const toDelete: Array<{ parent: PropertyKey[]; key: string }> = [];
   for (const issue of issues) {
     const path = issue.path;
@@ -101,13 +124,45 @@ export function checkSchema(schema: z.ZodType, input: unknown): CheckResult {
       }
       continue;
     }
-    causes.push(issueToCause(schema, value, issue));
+    const overflow = rangeOverflow(schema, value, issue);
+    if (overflow) decodeErrors.push(overflow);
+    causes.push(overflow ?? issueToCause(schema, value, issue));
   }
   for (const { parent, key } of toDelete) {
     const container = getAt(value, parent);
     if (isObject(container)) delete container[key];
   }
-  return { value, causes, unknownFields };
+  return { value, causes, unknownFields, decodeErrors };
+}
+
+/** The Go integer type whose range a too_big/too_small issue is about, if any. */
+function rangeType(issue: z.core.$ZodIssue): 'int32' | 'int64' | undefined {
+  if (issue.code !== 'too_big' && issue.code !== 'too_small') return undefined;
+  if (issue.origin !== 'number') return undefined;
+  const bound = issue.code === 'too_big' ? Number(issue.maximum) : Number(issue.minimum);
+  if (bound === INT32_MAX || bound === INT32_MIN) return 'int32';
+  if (Math.abs(bound) === Number.MAX_SAFE_INTEGER) return 'int64';
+  return undefined;
+}
+
+function rangeOverflow(
+  schema: z.ZodType,
+  root: unknown,
+  issue: z.core.$ZodIssue,
+): StatusCause | undefined {
+  const type = rangeType(issue);
+  if (!type) return undefined;
+  const field = formatPath(schema, issue.path);
+  const value = getAt(root, issue.path);
+  const range =
+    type === 'int32'
+      ? `${INT32_MIN} to ${INT32_MAX}`
+      : `${-Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}`;
+  return {
+    reason: 'FieldValueTypeInvalid',
+    ...(field ? { field } : {}),
+    message: `cannot unmarshal number ${formatValue(value)} into Go struct field ${field || 'body'} of type ${type} (${range})`,
+  };
 }
 
 function errorMessage(err: unknown): string {
@@ -336,6 +391,11 @@ export function toOpenApiSchema(schema: z.ZodType, extra: JsonObject = {}): Json
       delete node.minimum;
       delete node.maximum;
       node.format = 'int64';
+    }
+    if (node.type === 'integer' && node.minimum === INT32_MIN && node.maximum === INT32_MAX) {
+      delete node.minimum;
+      delete node.maximum;
+      node.format = 'int32';
     }
     if (node.format === 'date-time') delete node.pattern;
     for (const v of Object.values(node)) if (typeof v === 'object' && v !== null) stack.push(v);

@@ -10,7 +10,8 @@ import { PROTOCOLS, validatePortOrName } from './pod-spec';
 import {
   anyObject,
   enumOrEmpty,
-  int,
+  int32,
+  int64,
   intOrString,
   mergeList,
   stringMap,
@@ -25,9 +26,9 @@ const servicePortSchema = z.strictObject({
   name: z.string().optional(),
   protocol: enumOrEmpty(PROTOCOLS).optional(),
   appProtocol: z.string().optional(),
-  port: int(),
+  port: int32(),
   targetPort: intOrString().optional(),
-  nodePort: int().optional(),
+  nodePort: int32().optional(),
 });
 
 export const serviceSchema = z.strictObject({
@@ -45,7 +46,7 @@ export const serviceSchema = z.strictObject({
       loadBalancerSourceRanges: z.array(z.string()).optional(),
       externalName: z.string().optional(),
       externalTrafficPolicy: enumOrEmpty(['Cluster', 'Local']).optional(),
-      healthCheckNodePort: int().optional(),
+      healthCheckNodePort: int32().optional(),
       publishNotReadyAddresses: z.boolean().optional(),
       sessionAffinityConfig: anyObject().optional(),
       ipFamilies: z.array(z.enum(['IPv4', 'IPv6'])).optional(),
@@ -81,7 +82,7 @@ export const serviceSchema = z.strictObject({
           z.strictObject({
             type: z.string(),
             status: z.enum(['True', 'False', 'Unknown']),
-            observedGeneration: int().optional(),
+            observedGeneration: int64().optional(),
             lastTransitionTime: timestamp(),
             reason: z.string(),
             message: z.string(),
