@@ -20,14 +20,26 @@ export function sendStatus(res: Response, status: Status): void {
   res.status(status.code).type('application/json').send(JSON.stringify(status));
 }
 
+/**
+ * A `Warning` header value (RFC 7234: `299 - "<text>"`) for any text. The text goes out as
+ * UTF-8 bytes, as kube-apiserver sends it (Node writes header strings as Latin-1, so the
+ * string carries one character per byte), with control characters as spaces: an unknown
+ * field named "\u0000" or "\ufffd" made Node refuse the header and the request answer 500.
+ */
+export function warningHeader(text: string): string {
+  const quoted = text.replace(/[\\"]/g, (c) => `\\${c}`);
+  // eslint-disable-next-line no-control-regex
+  const bytes = Buffer.from(quoted.replace(/[\u0000-\u001f\u007f]/g, ' '), 'utf8');
+  return `299 - "${bytes.toString('latin1')}"`;
+}
+
 export function sendJson(
   res: Response,
   code: number,
   body: unknown,
   warnings: string[] = [],
 ): void {
-  for (const w of warnings)
-    res.append('Warning', `299 - "${w.replace(/[\\"]/g, (c) => `\\${c}`)}"`);
+  for (const w of warnings) res.append('Warning', warningHeader(w));
   res.status(code).type('application/json').send(JSON.stringify(body));
 }
 
