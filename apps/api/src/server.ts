@@ -124,6 +124,18 @@ export async function startApiServer(input: AppConfig): Promise<ApiServer> {
   expressApp.set('etag', false);
   const raw = express.raw({ type: () => true, limit: config.maxBodyBytes });
   expressApp.use((req, res, next) => {
+    // A declared length over the limit is refused at once, as kube-apiserver does: the body
+    // parser would first read (and drop) all of it, so a client announcing 10 GB and
+    // sending nothing got no answer at all. The connection cannot be reused (the body is
+    // still coming), so it closes after the answer.
+    const declared = Number(req.headers['content-length']);
+    if (declared > config.maxBodyBytes) {
+      res.setHeader('Connection', 'close');
+      return sendStatus(
+        res,
+        bodyParserError({ type: 'entity.too.large', limit: config.maxBodyBytes }).toStatus(),
+      );
+    }
     raw(req, res, (err?: unknown) => {
       if (err) return sendStatus(res, bodyParserError(err as { type?: string }).toStatus());
       next();
