@@ -62,6 +62,34 @@ export function bodyParserError(err: {
 }
 
 const JSON_TYPES = new Set(['application/json', '']);
+
+/**
+ * How deep a request body may nest. Go's JSON decoder (and so kube-apiserver) stops at
+ * 10,000; here the recursive steps after decoding (patches, validation, copies) ran out of
+ * stack between 2,000 and 5,000 levels and answered "Maximum call stack size exceeded".
+ * No object of a served kind comes near 100.
+ */
+export const MAX_BODY_DEPTH = 1000;
+
+/** True when `value` nests arrays or objects deeper than `max` (iteratively: no recursion). */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+function withinDepth<T>(value: T): T {
+  if (nestedDeeperThan(value, MAX_BODY_DEPTH))
+    throw errors.badRequest(
+      `the request body nests objects or arrays more than ${MAX_BODY_DEPTH} levels deep`,
+    );
+  return value;
+}
 const YAML_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml']);
 
 export function mediaTypeOf(req: Request): string {
@@ -83,8 +111,9 @@ export function decodeBody(req: Request, allowed: string[] = []): unknown {
   const text = raw.toString('utf8');
   if (YAML_TYPES.has(type) || type === 'application/apply-patch+yaml') {
     try {
-      return parseYaml(text, { maxAliasCount: 100 });
+      return withinDepth(parseYaml(text, { maxAliasCount: 100 }));
     } catch (err) {
+      if (err instanceof ApiError) throw err;
       throw errors.badRequest(
         `couldn't decode the request body as YAML: ${(err as Error).message}`,
       );
@@ -97,11 +126,13 @@ export function decodeBody(req: Request, allowed: string[] = []): unknown {
       }`,
     );
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (err) {
     throw errors.badRequest(`couldn't decode the request body as JSON: ${(err as Error).message}`);
   }
+  return withinDepth(parsed);
 }
 
 /** A JSON (or YAML) object body; 400 when absent or not an object. */
