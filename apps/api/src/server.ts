@@ -129,6 +129,23 @@ export async function startApiServer(input: AppConfig): Promise<ApiServer> {
   expressApp.use(requestLineChecks);
   const raw = express.raw({ type: () => true, limit: config.maxBodyBytes });
   expressApp.use((req, res, next) => {
+    // A declared length over the limit is refused at once, as kube-apiserver does: the body
+    // parser would first read (and drop) all of it, so a client announcing 10 GB and
+    // sending nothing got no answer at all. What the client still sends is read and
+    // dropped (so it can read the answer rather than meet a reset), up to the limit once
+    // more; past that the connection is cut (Go's server does the same past 256 KB).
+    const declared = Number(req.headers['content-length']);
+    if (declared > config.maxBodyBytes) {
+      let dropped = 0;
+      req.on('data', (chunk: Buffer) => {
+        dropped += chunk.length;
+        if (dropped > 4 * config.maxBodyBytes) req.socket.destroy();
+      });
+      return sendStatus(
+        res,
+        bodyParserError({ type: 'entity.too.large', limit: config.maxBodyBytes }).toStatus(),
+      );
+    }
     raw(req, res, (err?: unknown) => {
       if (err) return sendStatus(res, bodyParserError(err as { type?: string }).toStatus());
       next();

@@ -529,7 +529,19 @@ export class Registry {
       name,
       precondition,
       opts,
-      (current) => this.mergeForUpdate(def, current, incoming, subresource),
+      (current) => {
+        // As in Kubernetes, a uid in the body is a precondition: the object with that uid,
+        // not one of the same name created since.
+        const uid = incoming.metadata.uid;
+        if (uid && uid !== current.metadata.uid)
+          throw errors.conflict(
+            def.plural,
+            name,
+            `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${current.metadata.uid}`,
+            def.group || undefined,
+          );
+        return this.mergeForUpdate(def, current, incoming, subresource);
+      },
     );
     return { object, warnings };
   }
@@ -576,6 +588,22 @@ export class Registry {
         );
       }
       this.assertSameIdentity(def, incoming, namespace, name);
+      // A patch cannot change the uid (Kubernetes: metadata.uid is immutable); it was
+      // silently put back, and the client told it had succeeded.
+      const uid = incoming.metadata.uid;
+      if (uid !== undefined && uid !== current.metadata.uid)
+        throw errors.invalid(
+          def.kind,
+          name,
+          [
+            {
+              reason: 'FieldValueInvalid',
+              message: `Invalid value: ${JSON.stringify(uid)}: field is immutable`,
+              field: 'metadata.uid',
+            },
+          ],
+          def.group || undefined,
+        );
       return this.mergeForUpdate(def, current, incoming, subresource);
     });
     return { object, warnings };

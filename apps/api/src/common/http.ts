@@ -21,14 +21,26 @@ export function sendStatus(res: Response, status: Status): void {
   res.status(status.code).type('application/json').send(JSON.stringify(status));
 }
 
+/**
+ * A `Warning` header value (RFC 7234: `299 - "<text>"`) for any text. The text goes out as
+ * UTF-8 bytes, as kube-apiserver sends it (Node writes header strings as Latin-1, so the
+ * string carries one character per byte), with control characters as spaces: an unknown
+ * field named "\u0000" or "\ufffd" made Node refuse the header and the request answer 500.
+ */
+export function warningHeader(text: string): string {
+  const quoted = text.replace(/[\\"]/g, (c) => `\\${c}`);
+  // eslint-disable-next-line no-control-regex
+  const bytes = Buffer.from(quoted.replace(/[\u0000-\u001f\u007f]/g, ' '), 'utf8');
+  return `299 - "${bytes.toString('latin1')}"`;
+}
+
 export function sendJson(
   res: Response,
   code: number,
   body: unknown,
   warnings: string[] = [],
 ): void {
-  for (const w of warnings)
-    res.append('Warning', `299 - "${w.replace(/[\\"]/g, (c) => `\\${c}`)}"`);
+  for (const w of warnings) res.append('Warning', warningHeader(w));
   res.status(code).type('application/json').send(JSON.stringify(body));
 }
 
@@ -51,6 +63,34 @@ export function bodyParserError(err: {
 }
 
 const JSON_TYPES = new Set(['application/json', '']);
+
+/**
+ * How deep a request body may nest. Go's JSON decoder (and so kube-apiserver) stops at
+ * 10,000; here the recursive steps after decoding (patches, validation, copies) ran out of
+ * stack between 2,000 and 5,000 levels and answered "Maximum call stack size exceeded".
+ * No object of a served kind comes near 100.
+ */
+export const MAX_BODY_DEPTH = 1000;
+
+/** True when `value` nests arrays or objects deeper than `max` (iteratively: no recursion). */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+function withinDepth<T>(value: T): T {
+  if (nestedDeeperThan(value, MAX_BODY_DEPTH))
+    throw errors.badRequest(
+      `the request body nests objects or arrays more than ${MAX_BODY_DEPTH} levels deep`,
+    );
+  return value;
+}
 const YAML_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml']);
 
 export function mediaTypeOf(req: Request): string {
@@ -79,8 +119,9 @@ function decodeRawBody(req: Request, allowed: string[]): unknown {
   const text = raw.toString('utf8');
   if (YAML_TYPES.has(type) || type === 'application/apply-patch+yaml') {
     try {
-      return parseYaml(text, { maxAliasCount: 100 });
+      return withinDepth(parseYaml(text, { maxAliasCount: 100 }));
     } catch (err) {
+      if (err instanceof ApiError) throw err;
       throw errors.badRequest(
         `couldn't decode the request body as YAML: ${(err as Error).message}`,
       );
@@ -93,11 +134,13 @@ function decodeRawBody(req: Request, allowed: string[]): unknown {
       }`,
     );
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (err) {
     throw errors.badRequest(`couldn't decode the request body as JSON: ${(err as Error).message}`);
   }
+  return withinDepth(parsed);
 }
 
 /** A JSON (or YAML) object body; 400 when absent or not an object. */
