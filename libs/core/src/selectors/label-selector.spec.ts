@@ -36,7 +36,7 @@ describe('parseLabelSelector', () => {
     ['a in (y, x, y)', [{ key: 'a', operator: 'In', values: ['x', 'y'] }]],
     ['a notin (x, y)', [{ key: 'a', operator: 'NotIn', values: ['x', 'y'] }]],
     ['a in(x)', [{ key: 'a', operator: 'In', values: ['x'] }]],
-    ['a in ()', [{ key: 'a', operator: 'In', values: [''] }]],
+    ['a in (,)', [{ key: 'a', operator: 'In', values: [''] }]],
     ['a in (x,)', [{ key: 'a', operator: 'In', values: ['', 'x'] }]],
     ['a in (,x)', [{ key: 'a', operator: 'In', values: ['', 'x'] }]],
     ['a in (x,,y)', [{ key: 'a', operator: 'In', values: ['', 'x', 'y'] }]],
@@ -100,7 +100,7 @@ describe('parseLabelSelector', () => {
     }
     expect(formatLabelSelector(parseLabelSelector('x = a , y in ( c, b )'))).toBe('x=a,y in (b,c)');
     expect(formatLabelSelector(parseLabelSelector('a==b'))).toBe('a=b');
-    expect(formatLabelSelector(parseLabelSelector('a in ()'))).toBe('a in ()');
+    expect(formatLabelSelector(parseLabelSelector('a in (,)'))).toBe('a in (,)');
     expect(parseLabelSelector(formatLabelSelector(parseLabelSelector('a in (,x)')))).toEqual(
       parseLabelSelector('a in (,x)'),
     );
@@ -153,6 +153,14 @@ describe('parseLabelSelector', () => {
     expect(e.code).toBe(400);
     expect(e.reason).toBe('BadRequest');
     expect(e.message).toMatch(/^invalid label selector /);
+  });
+
+  it("refuses an empty set: 'a notin ()' would match every object without the label", () => {
+    for (const s of ['a in ()', 'a notin ()', 'x=y,a notin ( )']) {
+      expect(parseError(s).message).toMatch(
+        /found '\)' at column \d+, expected: identifier: the set of an 'in' or 'notin' requirement must name at least one value/,
+      );
+    }
   });
 
   it('says what was found where', () => {
@@ -245,7 +253,7 @@ describe('matchesLabels', () => {
     expectMatch('x notin (a,b)', { x: 'c' });
     expectMatch('x in (a,b)', { x: 'b' });
     expectMatch('x=', { x: '' });
-    expectMatch('x in ()', { x: '' });
+    expectMatch('x in (,)', { x: '' });
     expectNoMatch('x=z', {});
     expectNoMatch('x=z', undefined);
     expectNoMatch('x=y', { x: 'z' });

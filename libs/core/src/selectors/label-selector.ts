@@ -192,15 +192,20 @@ class LabelSelectorParser {
     throw this.unexpected(t, 'identifier');
   }
 
-  /** `(a, b, c)`; empty members are allowed (`()`, `(a,)`) and mean the empty value. */
+  /**
+   * `(a, b, c)`; empty members are allowed (`(a,)`, `(,)`) and mean the empty value. An empty
+   * set `()` is refused: Kubernetes reads it as `("")`, so `a notin ()` silently matches
+   * every object without the label — with deletecollection, nearly everything.
+   */
   private parseValues(): string[] {
     const open = this.next();
     if (open.kind !== '(') throw this.unexpected(open, "'('");
     const values = new Set<string>();
     let t = this.peek();
     if (t.kind === ')') {
-      this.next();
-      return [''];
+      throw this.fail(
+        `found ${describe(t)}, expected: identifier: the set of an 'in' or 'notin' requirement must name at least one value (the empty value is written '(,)')`,
+      );
     }
     for (;;) {
       t = this.next();
@@ -393,10 +398,16 @@ export function formatLabelRequirement(r: LabelRequirement): string {
       return `${r.key}!=${r.values[0] ?? ''}`;
     case 'In':
     case 'NotIn':
-      return `${r.key} ${r.operator === 'In' ? 'in' : 'notin'} (${[...r.values].sort(compareStrings).join(',')})`;
+      return `${r.key} ${r.operator === 'In' ? 'in' : 'notin'} (${formatValues(r.values)})`;
     default:
       return r.key;
   }
+}
+
+/** A set's members, sorted; the set of just the empty value is `,` (as `()` is refused). */
+function formatValues(values: readonly string[]): string {
+  const sorted = [...values].sort(compareStrings);
+  return sorted.length === 1 && sorted[0] === '' ? ',' : sorted.join(',');
 }
 
 /** The selector as a string (`app=web,tier in (a,b)`), e.g. for Scale.status.selector. */
