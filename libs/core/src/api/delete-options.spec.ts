@@ -34,7 +34,7 @@ describe('parseDeleteOptions (meta/v1 DeleteOptions)', () => {
     expect(parseDeleteOptions({}, query({ dryRun: ['All'] })).dryRun).toBe(true);
   });
 
-  it('maps orphanDependents to a policy and takes a negative grace period as 1', () => {
+  it('maps orphanDependents to a policy', () => {
     expect(parseDeleteOptions({ orphanDependents: true }, noQuery)).toMatchObject({
       propagationPolicy: 'Orphan',
       orphanDependents: true,
@@ -43,7 +43,6 @@ describe('parseDeleteOptions (meta/v1 DeleteOptions)', () => {
       propagationPolicy: 'Background',
       orphanDependents: false,
     });
-    expect(parseDeleteOptions({ gracePeriodSeconds: -5 }, noQuery).gracePeriodSeconds).toBe(1);
   });
 
   it.each([
@@ -56,6 +55,8 @@ describe('parseDeleteOptions (meta/v1 DeleteOptions)', () => {
     [{ dryRun: ['Bogus'] }, 422],
     [{ propagationPolicy: 'Sideways' }, 422],
     [{ propagationPolicy: 'Orphan', orphanDependents: false }, 422],
+    [{ gracePeriodSeconds: -5 }, 422],
+    [{ gracePeriodSeconds: -1 }, 422],
   ])('refuses %j with %i', (body, code) => {
     expect(refusal(() => parseDeleteOptions(body, noQuery)).code).toBe(code);
   });
@@ -101,8 +102,8 @@ describe('parseListParameters and checkResourceVersion', () => {
     expect(at('5')).toBeUndefined();
     expect(at('10', 'Exact')).toBeUndefined();
     expect(at('5', 'Exact')).toBe(410);
-    expect(at('11')).toBe(504);
-    expect(at('11', 'Exact')).toBe(504);
+    expect(at('11')).toBe(400);
+    expect(at('11', 'Exact')).toBe(400);
   });
 
   it('knows the path segments Kubernetes refuses', () => {

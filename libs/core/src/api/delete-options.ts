@@ -114,7 +114,8 @@ function fromQuery(query: (name: string) => string[] | undefined): RawOptions {
  * A DELETE's (or deletecollection's) options as kube-apiserver reads them: from the body
  * when there is one, else from the query parameters; a body that does not decode is 400,
  * options that do not validate (ValidateDeleteOptions) are 422 on `DeleteOptions.meta.k8s.io`.
- * One difference, on the safe side: `?dryRun=All` beside a body still means a dry run.
+ * Two differences, on the safe side: `?dryRun=All` beside a body still means a dry run, and
+ * a negative gracePeriodSeconds is refused (422), not taken as 1.
  */
 export function parseDeleteOptions(
   body: unknown,
@@ -138,6 +139,16 @@ export function parseDeleteOptions(
       message: `Unsupported value: "${raw.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"`,
     });
   }
+  // Kubernetes' BeforeDelete takes a negative grace period as 1 s and deletes. No client
+  // sends one on purpose (kubectl's --grace-period=-1 sends none), so Berth refuses it
+  // rather than act on what is most likely a mistake.
+  if (raw.gracePeriodSeconds !== undefined && raw.gracePeriodSeconds < 0) {
+    causes.push({
+      reason: 'FieldValueInvalid',
+      field: 'gracePeriodSeconds',
+      message: `Invalid value: ${raw.gracePeriodSeconds}: must be greater than or equal to 0 (0 deletes at once; leave it unset for the object's default)`,
+    });
+  }
   // `?dryRun=` (empty) is no dry run, as the API has always taken it; anything but All is refused.
   const dryRun = (raw.dryRun ?? []).filter((v) => v !== '' || body !== undefined);
   if (dryRun.some((v) => v !== 'All')) {
@@ -149,8 +160,7 @@ export function parseDeleteOptions(
   }
   if (causes.length > 0) throw errors.invalid('DeleteOptions', '', causes, 'meta.k8s.io');
   const options: DeleteRequestOptions = { dryRun: dryRun.length > 0 };
-  if (raw.gracePeriodSeconds !== undefined)
-    options.gracePeriodSeconds = raw.gracePeriodSeconds < 0 ? 1 : raw.gracePeriodSeconds;
+  if (raw.gracePeriodSeconds !== undefined) options.gracePeriodSeconds = raw.gracePeriodSeconds;
   if (raw.preconditions) options.preconditions = raw.preconditions;
   if (raw.propagationPolicy !== undefined)
     options.propagationPolicy = raw.propagationPolicy as PropagationPolicy;
