@@ -655,14 +655,19 @@ describe('Kubernetes-shaped REST API (real PostgreSQL)', () => {
         expect(res.body.metadata.deletionTimestamp).toBeDefined();
       });
 
-      it('a negative gracePeriodSeconds is taken as 1 (Kubernetes BeforeDelete), not refused', async () => {
+      it('a negative gracePeriodSeconds is refused (422) and deletes nothing', async () => {
+        // Kubernetes' BeforeDelete would take it as 1 s and delete; Berth refuses the mistake.
         await t.api().post('/api/v1/namespaces/apps/pods').send(pod('negative-grace')).expect(201);
-        await t
-          .api()
-          .delete('/api/v1/namespaces/apps/pods/negative-grace')
-          .send({ gracePeriodSeconds: -5 })
-          .expect(200);
-        await get('/api/v1/namespaces/apps/pods/negative-grace').expect(404);
+        for (const [suffix, body] of [
+          ['', { gracePeriodSeconds: -5 }],
+          ['?gracePeriodSeconds=-5', undefined],
+        ] as const) {
+          const req = t.api().delete(`/api/v1/namespaces/apps/pods/negative-grace${suffix}`);
+          const res = await (body ? req.send(body) : req);
+          expectStatus(res, 422, 'Invalid');
+          expect(res.body.details.causes[0]).toMatchObject({ field: 'gracePeriodSeconds' });
+        }
+        await get('/api/v1/namespaces/apps/pods/negative-grace').expect(200);
       });
     });
 
@@ -749,7 +754,7 @@ describe('Kubernetes-shaped REST API (real PostgreSQL)', () => {
       }
     });
 
-    it('a revision from the future is 504 Too large resource version with Retry-After', async () => {
+    it('a revision from the future is 400 Too large resource version (never a 5xx: the store has no lagging cache)', async () => {
       const future = (current + 1000n).toString();
       for (const url of [
         `${pods}?resourceVersion=${future}&resourceVersionMatch=Exact`,
@@ -758,13 +763,17 @@ describe('Kubernetes-shaped REST API (real PostgreSQL)', () => {
         `${pods}/rv-target?resourceVersion=${future}`,
       ]) {
         const res = await t.api().get(url);
-        expectStatus(res, 504, 'Timeout');
+        expectStatus(res, 400, 'BadRequest');
         expect(res.body.message).toContain(`Too large resource version: ${future}, current: `);
         expect(res.body.details).toMatchObject({
-          causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
-          retryAfterSeconds: 1,
+          causes: [
+            {
+              reason: 'ResourceVersionTooLarge',
+              message: 'Too large resource version',
+              field: 'resourceVersion',
+            },
+          ],
         });
-        expect(res.headers['retry-after']).toBe('1');
       }
     });
 
@@ -799,16 +808,17 @@ describe('Kubernetes-shaped REST API (real PostgreSQL)', () => {
       );
     });
 
-    it('"a notin ()" means what Kubernetes parses it to: a not in {""}', async () => {
-      // labels.Parse reads "()" as the set {""} (parseValues), so Kubernetes accepts it.
-      const res = await t.api().get(`${pods}?labelSelector=${encodeURIComponent('tier notin ()')}`);
-      expect(res.status).toBe(200);
-      expect(res.body.items.map((p: { metadata: { name: string } }) => p.metadata.name)).toContain(
-        'rv-target',
-      );
-      const none = await t.api().get(`${pods}?labelSelector=${encodeURIComponent('tier in ()')}`);
-      expect(none.status).toBe(200);
-      expect(none.body.items).toEqual([]);
+    it('"a notin ()" and "a in ()" are refused (400), in lists and deletecollection alike', async () => {
+      // Kubernetes reads "()" as {""}: "tier notin ()" would match every pod without the
+      // label, and a deletecollection with it would delete them. Berth refuses the empty set.
+      for (const selector of ['tier notin ()', 'tier in ()']) {
+        const q = `labelSelector=${encodeURIComponent(selector)}`;
+        const res = await t.api().get(`${pods}?${q}`);
+        expectStatus(res, 400, 'BadRequest');
+        expect(res.body.message).toContain('must name at least one value');
+        expectStatus(await t.api().delete(`${pods}?${q}`), 400, 'BadRequest');
+      }
+      await t.api().get(`${pods}/rv-target`).expect(200);
     });
 
     it('refuses "." and ".." (however encoded) as a namespace or a name (400)', async () => {

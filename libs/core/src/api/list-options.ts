@@ -102,9 +102,13 @@ export function parseListParameters(p: ListParameters, watch: boolean): Resource
 
 /**
  * What a read at `query` gets when the store is at `current`: nothing to refuse, or the
- * Kubernetes error — 504 "Too large resource version" (with Retry-After) for a revision
- * that does not exist yet, 410 for an exact list of a revision that is no longer kept
- * (Berth serves only the most recent state).
+ * refusal — 400 for a revision that does not exist yet, 410 for an exact list of a revision
+ * that is no longer kept (Berth serves only the most recent state).
+ *
+ * kube-apiserver answers a future revision with 504 "Too large resource version" after
+ * waiting up to 3 s for its watch cache to catch up. Berth reads the store itself, never a
+ * lagging cache, so a revision past the store's own can only be one this cluster never
+ * returned: that is the client's mistake, answered at once and never with a 5xx.
  */
 export function checkResourceVersion(
   query: ResourceVersionQuery,
@@ -113,14 +117,15 @@ export function checkResourceVersion(
   const rv = query.resourceVersion;
   if (rv === undefined) return undefined;
   if (rv > current) {
-    return new ApiError(
-      504,
-      'Timeout',
-      `Timeout: Too large resource version: ${rv}, current: ${current}`,
-      {
-        causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
-        retryAfterSeconds: 1,
-      },
+    return errors.badRequest(
+      `Too large resource version: ${rv}, current: ${current}; send a resourceVersion this server returned`,
+      [
+        {
+          reason: 'ResourceVersionTooLarge',
+          message: 'Too large resource version',
+          field: 'resourceVersion',
+        },
+      ],
     );
   }
   if (query.match === 'Exact' && rv < current) {
