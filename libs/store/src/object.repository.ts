@@ -166,6 +166,12 @@ export class ObjectRepository {
     }
     if (opts.continueToken) {
       const token = decodeContinue(opts.continueToken);
+      if (token.r !== undefined && token.r !== opts.resource) {
+        throw new StoreError(
+          'InvalidContinue',
+          `continue key is not valid: it was issued for a list of ${token.r}, not of ${opts.resource}`,
+        );
+      }
       conds.push(Prisma.sql`(namespace, name) > (${token.ns}, ${token.name})`);
     }
     for (const req of opts.labelSelector ?? []) conds.push(labelCondition(req));
@@ -206,6 +212,7 @@ export class ObjectRepository {
         rv: revision.toString(),
         ns: last.namespace,
         name: last.name,
+        r: opts.resource,
       });
     }
     return { items: rows.map(toStored), revision, continueToken };
@@ -557,6 +564,8 @@ interface ContinueToken {
   rv: string;
   ns: string;
   name: string;
+  /** The resource listed: a token is good only for the list that issued it. */
+  r?: string;
 }
 
 function encodeContinue(token: ContinueToken): string {
@@ -583,7 +592,13 @@ function decodeContinue(raw: string): ContinueToken {
         'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
       );
     }
-    return { rv: parsed.rv, ns: parsed.ns, name: parsed.name };
+    if (parsed.r !== undefined && typeof parsed.r !== 'string') {
+      throw new StoreError(
+        'InvalidContinue',
+        "continue key is not valid: it must be the value of a previous list's metadata.continue",
+      );
+    }
+    return { rv: parsed.rv, ns: parsed.ns, name: parsed.name, r: parsed.r };
   }
   throw new StoreError(
     'InvalidContinue',

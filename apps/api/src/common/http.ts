@@ -172,9 +172,17 @@ export function queryString(req: Request, name: string): string | undefined {
   return String(value);
 }
 
+/** Go's strconv.ParseBool, as kube-apiserver decodes boolean query parameters; "" is false. */
+const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+const FALSE = new Set(['', '0', 'f', 'F', 'FALSE', 'false', 'False']);
+
 export function queryBool(req: Request, name: string): boolean {
   const value = queryString(req, name);
-  return value === 'true' || value === '1';
+  if (value === undefined || FALSE.has(value)) return false;
+  if (TRUE.has(value)) return true;
+  throw errors.badRequest(
+    `query parameter "${name}" must be true or false, got "${value}" (strconv.ParseBool: parsing "${value}": invalid syntax)`,
+  );
 }
 
 export function queryInt(req: Request, name: string): number | undefined {

@@ -273,6 +273,8 @@ export class ResourcesController {
       },
       false,
     );
+    // ListOptions.timeoutSeconds means nothing to a list, but must still be an integer.
+    queryInt(req, 'timeoutSeconds');
     const list = await this.resources.list(
       def,
       def.namespaced && info.namespace ? info.namespace : undefined,
@@ -315,6 +317,7 @@ export class ResourcesController {
       true,
     );
     const timeoutSeconds = queryInt(req, 'timeoutSeconds');
+    const bookmarks = queryBool(req, 'allowWatchBookmarks');
     const scope = (res.locals.access as Access).scope;
     const table = wantsTable(req);
     const include = table ? this.includeObject(req) : 'Metadata';
@@ -368,7 +371,7 @@ export class ResourcesController {
           visible: scope && visibleIn(scope),
         },
         { send: (event) => write(event.type, event.object), end: () => res.end() },
-        { timeoutSeconds, bookmarks: queryBool(req, 'allowWatchBookmarks') },
+        { timeoutSeconds, bookmarks },
       );
     } catch (err) {
       // Headers are out: report the failure as a watch ERROR event (as Kubernetes does).
