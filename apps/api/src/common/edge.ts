@@ -6,9 +6,13 @@ import { ApiError, errors, type Status } from '@berth/core';
 import { sendStatus } from './http';
 
 /**
- * What Node's HTTP parser accepts for the request line and headers together. Larger than
- * the longest URI the app serves, so that a long URI reaches the app and gets a Status.
+ * What Node's HTTP parser accepts for the request line and headers together: 1 MiB, Go's
+ * `http.DefaultMaxHeaderBytes`, as kube-apiserver. Far above the limits the app applies
+ * (16 KiB of URI, 64 KiB of headers), so that a long URI or header reaches the app, which
+ * can tell them apart and answer 414 or 431; past it the parser's error is all there is.
  */
+export const MAX_PARSER_BYTES = 1024 * 1024;
+/** The largest request headers (names and values) served; larger ones answer 431. */
 export const MAX_HEADER_BYTES = 64 * 1024;
 /** The longest request URI (path and query) served; longer ones answer 414. */
 export const MAX_URI_BYTES = 16 * 1024;
@@ -36,6 +40,17 @@ export function requestLineChecks(req: Request, res: Response, next: NextFunctio
         414,
         'RequestURITooLong',
         `the request URI is ${bytes} bytes long, over the limit of ${MAX_URI_BYTES} bytes: send long selectors in several requests`,
+      ).toStatus(),
+    );
+  let headerBytes = 0;
+  for (const part of req.rawHeaders) headerBytes += Buffer.byteLength(part) + 2;
+  if (headerBytes > MAX_HEADER_BYTES)
+    return sendStatus(
+      res,
+      new ApiError(
+        431,
+        'RequestHeaderFieldsTooLarge',
+        `the request headers are ${headerBytes} bytes, over the limit of ${MAX_HEADER_BYTES} bytes`,
       ).toStatus(),
     );
   next();
@@ -92,7 +107,7 @@ export function parserErrorStatus(err: NodeJS.ErrnoException & { rawPacket?: Buf
       return new ApiError(
         431,
         'RequestHeaderFieldsTooLarge',
-        `the request line and headers are over the limit of ${MAX_HEADER_BYTES} bytes`,
+        `the request line and headers are over the limit of ${MAX_PARSER_BYTES} bytes`,
       ).toStatus();
     }
     case 'HPE_URI_OVERFLOW':
@@ -149,7 +164,7 @@ export function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void 
 }
 
 /** Node HTTP(S) server options and handlers that let the app answer with Statuses. */
-export const SERVER_OPTIONS: http.ServerOptions = { maxHeaderSize: MAX_HEADER_BYTES };
+export const SERVER_OPTIONS: http.ServerOptions = { maxHeaderSize: MAX_PARSER_BYTES };
 
 export function installClientErrorHandler(server: http.Server): void {
   server.on('clientError', onClientError);
