@@ -97,6 +97,7 @@ export function isUnavailable(err: unknown, depth = 0): boolean {
     originalCode?: unknown;
     cause?: unknown;
     meta?: unknown;
+    driverAdapterError?: unknown;
   };
   for (const code of [e.code, e.originalCode]) {
     if (typeof code !== 'string') continue;
@@ -106,7 +107,11 @@ export function isUnavailable(err: unknown, depth = 0): boolean {
   if (typeof e.kind === 'string' && ADAPTER_KINDS.has(e.kind)) return true;
   const message = messageOf(err);
   if (MESSAGES.some((m) => message.includes(m))) return true;
-  return isUnavailable(e.cause, depth + 1) || isUnavailable(e.meta, depth + 1);
+  return (
+    isUnavailable(e.cause, depth + 1) ||
+    isUnavailable(e.meta, depth + 1) ||
+    isUnavailable(e.driverAdapterError, depth + 1)
+  );
 }
 
 /** The one 500 a client sees: what went wrong is in the server's log only. */
