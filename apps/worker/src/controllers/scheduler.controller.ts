@@ -1,5 +1,6 @@
 import {
   nodeAllocatable,
+  otherResources,
   planBindings,
   podHostPorts,
   podRequests,
@@ -59,8 +60,8 @@ function nodeInfo(node: KubeObject, usage: NodeUsage | undefined): NodeInfo {
       milliCpu: usage?.milliCpu ?? 0n,
       memory: usage?.memory ?? 0n,
       pods: usage?.pods ?? 0,
-      ephemeralStorage: 0n,
-      scalar: {},
+      ephemeralStorage: usage?.ephemeralStorage ?? 0n,
+      scalar: { ...(usage?.scalar ?? {}) },
     },
     podCount: usage?.pods ?? 0,
     ownerPods: usage?.owners ?? {},
@@ -180,6 +181,7 @@ export class SchedulerController {
             milliCpu: alloc.milliCpu,
             memory: alloc.memory,
             pods: alloc.pods,
+            other: otherResources(alloc),
           },
         ];
       },
@@ -202,6 +204,7 @@ export class SchedulerController {
         node: b.nodeName,
         milliCpu: req.milliCpu,
         memory: req.memory,
+        other: otherResources(req),
         hostPorts: podHostPorts(b.pod),
         object: next as never,
         fields: fieldsOf(PODS, next),
