@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
 import { createLogger } from '../log';
+import { errors } from '@berth/core';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import { eventually } from '../testing/test-cluster';
 import { WorkQueues } from './work-queues';
@@ -11,12 +12,14 @@ describe('WorkQueues (real Redis)', () => {
   const prefix = `berth-wq-${randomBytes(4).toString('hex')}`;
   let redis: IORedis;
   let queues: WorkQueues;
+  let metrics: WorkerMetrics;
 
   beforeEach(() => {
     redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
       maxRetriesPerRequest: null,
     });
-    queues = new WorkQueues(redis, prefix, new WorkerMetrics(), createLogger('test', 'error'));
+    metrics = new WorkerMetrics();
+    queues = new WorkQueues(redis, prefix, metrics, createLogger('test', 'error'));
   });
 
   afterEach(async () => {
@@ -165,4 +168,26 @@ describe('WorkQueues (real Redis)', () => {
       other.disconnect();
     }
   }, 30_000);
+
+  it('reconciles again at once after a Conflict (a write guarded by a stale version), with no error', async () => {
+    const runs: number[] = [];
+    queues.process(
+      'replicasets',
+      async () => {
+        runs.push(Date.now());
+        if (runs.length === 1)
+          throw errors.conflict('replicasets', 'r', 'the object has been modified', 'apps');
+      },
+      1,
+    );
+    await queues.enqueue('replicasets', { key: 'ns/r' });
+    await eventually(async () => runs.length === 2, 'a second reconcile after the conflict');
+    const failed = await queues.queue('replicasets').getFailed();
+    expect(failed).toEqual([]);
+    const errorsCounted = (await metrics.reconcileErrors.get()).values.reduce(
+      (sum, v) => sum + v.value,
+      0,
+    );
+    expect(errorsCounted).toBe(0);
+  });
 });

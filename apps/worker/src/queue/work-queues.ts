@@ -1,6 +1,6 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type IORedis from 'ioredis';
-import { ApiError } from '@berth/core';
+import { ApiError, isConflict } from '@berth/core';
 import type { Logger } from '../log';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 import { CATALOG, type PayloadOf, type QueueName } from './catalog';
@@ -178,6 +178,19 @@ export class WorkQueues {
           if (err instanceof ApiError && err.code === 404) {
             end({ result: 'gone' });
             return; // the object is gone: nothing to reconcile
+          }
+          if (isConflict(err)) {
+            // A write guarded by the version it observed lost a race (controller-runtime's
+            // requeue on Conflict): reconcile again at once from a fresh read, no backoff
+            // and no error.
+            end({ result: 'conflict' });
+            this.log.debug('reconcile conflicted; requeued', {
+              queue: spec.name,
+              job: job.id,
+              error: (err as Error).message,
+            });
+            await this.enqueue(name, parsed.data as PayloadOf<Q>, 0);
+            return;
           }
           end({ result: 'error' });
           this.metrics.reconcileErrors.inc({ controller: spec.name });
