@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { LOCK_TTL_MS } from './queue/work-queues';
 
 /** The worker's environment, read and validated once at start-up. */
 export interface WorkerConfig {
@@ -22,6 +23,11 @@ export interface WorkerConfig {
   nodeGracePeriodMs: number;
   /** How often node health is checked (ms). */
   nodeMonitorPeriodMs: number;
+  /**
+   * TTL of a reconcile's lock on its key (ms), renewed every third of it while the
+   * reconcile runs; a crashed worker's keys are free again after this.
+   */
+  reconcileLockTtlMs: number;
   /** Port for /metrics and /healthz; 0 picks a free port; undefined disables. */
   metricsPort?: number;
   logLevel: 'error' | 'warn' | 'info' | 'debug';
@@ -59,6 +65,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     leaseDurationMs: int(env, 'BERTH_LEADER_LEASE_MS', 5_000, 100),
     nodeGracePeriodMs: int(env, 'BERTH_NODE_GRACE_PERIOD_MS', 40_000, 100),
     nodeMonitorPeriodMs: int(env, 'BERTH_NODE_MONITOR_PERIOD_MS', 5_000, 50),
+    reconcileLockTtlMs: int(env, 'BERTH_RECONCILE_LOCK_TTL_MS', LOCK_TTL_MS, 300),
     metricsPort:
       metricsRaw === undefined || metricsRaw === ''
         ? undefined

@@ -71,7 +71,9 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   await feed.start();
   const redis = new IORedis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
   const metrics = new WorkerMetrics();
-  const queues = new WorkQueues(redis, config.queuePrefix, metrics, log);
+  const queues = new WorkQueues(redis, config.queuePrefix, metrics, log, {
+    lockTtlMs: config.reconcileLockTtlMs,
+  });
   const events = new EventRecorder(registry, log);
 
   // Informers: the scheduler and the node monitor look at every node on each run.

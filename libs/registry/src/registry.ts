@@ -16,6 +16,7 @@ import {
   podHostPorts,
   podNonZeroRequests,
   podRequests,
+  otherResources,
   PATCH_CONTENT_TYPES,
   podSpecPatchSchema,
   qualifiedResource,
@@ -34,6 +35,7 @@ import {
   type StatusCause,
 } from '@berth/core';
 import {
+  encodeOtherRequests,
   ObjectRepository,
   POD_FIELDS,
   podBucket,
@@ -167,8 +169,8 @@ export function fieldsOf(def: ResourceDefinition, obj: KubeObject): Record<strin
 }
 
 /**
- * What the scheduler sums per node in SQL: the pod's effective requests and its
- * controller. Stored with the pod; not selectable through the API.
+ * What the scheduler sums per node in SQL: the pod's effective requests (cpu, memory and
+ * every other resource) and its controller. Stored with the pod; not selectable through the API.
  */
 function podInternalFields(pod: KubeObject): Record<string, string> {
   try {
@@ -176,6 +178,7 @@ function podInternalFields(pod: KubeObject): Record<string, string> {
     const nonZero = podNonZeroRequests(pod);
     const owner = (pod.metadata.ownerReferences ?? []).find((r) => r.controller);
     const hostPorts = podHostPorts(pod);
+    const other = encodeOtherRequests(otherResources(requests));
     return {
       [POD_FIELDS.milliCpu]: requests.milliCpu.toString(),
       [POD_FIELDS.memory]: requests.memory.toString(),
@@ -186,6 +189,7 @@ function podInternalFields(pod: KubeObject): Record<string, string> {
       ),
       ...(owner ? { [POD_FIELDS.owner]: owner.uid } : {}),
       ...(hostPorts.length ? { [POD_FIELDS.hostPorts]: hostPorts.join(',') } : {}),
+      ...(other ? { [POD_FIELDS.other]: other } : {}),
     };
   } catch {
     return {};

@@ -12,6 +12,7 @@ export {
   POD_FIELDS,
   POD_BUCKETS,
   podBucket,
+  encodeOtherRequests,
 } from './object.repository';
 export type { NodeCapacity, PodBinding } from './object.repository';
 export { ChangeFeed } from './change-feed';

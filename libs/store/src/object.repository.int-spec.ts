@@ -391,4 +391,68 @@ describe('ObjectRepository (real PostgreSQL)', () => {
       [`${ns}/no-ports`, `${ns}/other-port`, `${ns}/udp-53-other-address`].sort(),
     );
   });
+
+  it('counts extended resources and ephemeral-storage: two concurrent binds never share one gpu', async () => {
+    const ns = 'bind-gpu';
+    const node = await repo.create(
+      { resource: 'nodes', namespace: '', name: 'gpu-n1' },
+      randomUUID(),
+      { metadata: { name: 'gpu-n1' } },
+      {},
+    );
+    const capacity = [
+      {
+        name: 'gpu-n1',
+        resourceVersion: node.resourceVersion,
+        milliCpu: 1000n,
+        memory: 1n << 30n,
+        pods: 10,
+        other: { 'example.com/gpu': 1n, 'ephemeral-storage': 10n << 30n },
+      },
+    ];
+    const want = async (name: string, other: Record<string, bigint>) => {
+      const created = await repo.create(
+        { resource: 'pods', namespace: ns, name },
+        randomUUID(),
+        pod(name),
+        {},
+      );
+      const encoded = Object.entries(other)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+      return {
+        namespace: ns,
+        name,
+        expectedVersion: created.resourceVersion,
+        node: 'gpu-n1',
+        milliCpu: 0n,
+        memory: 0n,
+        other,
+        hostPorts: [],
+        object: { ...pod(name), spec: { nodeName: 'gpu-n1' } },
+        fields: { 'spec.nodeName': 'gpu-n1', ...(encoded ? { '__requests.other': encoded } : {}) },
+      };
+    };
+    const gpu = { 'example.com/gpu': 1n };
+    // Two schedulers, each planning on the same empty node, bind at the same moment.
+    const [first, second] = await Promise.all([
+      want('gpu-a', gpu).then((b) => repo.bindPods([b], capacity)),
+      want('gpu-b', gpu).then((b) => repo.bindPods([b], capacity)),
+    ]);
+    expect(first.size + second.size).toBe(1);
+
+    // The gpu is held now: neither another gpu pod nor one asking for a resource the node
+    // does not have binds; pods asking for neither, and storage within room, still do.
+    const bound = await repo.bindPods(
+      [
+        await want('gpu-c', gpu),
+        await want('fpga', { 'example.com/fpga': 1n }),
+        await want('disk-6g', { 'ephemeral-storage': 6n << 30n }),
+        await want('disk-5g', { 'ephemeral-storage': 5n << 30n }),
+        await want('plain', {}),
+      ],
+      capacity,
+    );
+    expect([...bound].sort()).toEqual([`${ns}/disk-6g`, `${ns}/plain`]);
+  });
 });

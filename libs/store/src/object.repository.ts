@@ -408,6 +408,9 @@ export class ObjectRepository {
         node: b.node,
         cpu: b.milliCpu.toString(),
         mem: b.memory.toString(),
+        other: Object.fromEntries(
+          Object.entries(b.other ?? {}).map(([k, v]) => [k, v.toString()]),
+        ),
         ports: b.hostPorts,
         data: b.object,
         fields: b.fields,
@@ -420,6 +423,9 @@ export class ObjectRepository {
         cpu: n.milliCpu.toString(),
         mem: n.memory.toString(),
         pods: n.pods,
+        other: Object.fromEntries(
+          Object.entries(n.other ?? {}).map(([k, v]) => [k, v.toString()]),
+        ),
       })),
     );
     const f = (name: string) => escapeLiteral(name);
@@ -432,10 +438,10 @@ export class ObjectRepository {
       WITH input AS (
         SELECT * FROM jsonb_to_recordset(${escapeLiteral(input)}::jsonb) AS b(
           ord int, namespace text, name text, expected bigint, node text,
-          cpu numeric, mem numeric, ports text[], data jsonb, fields jsonb)),
+          cpu numeric, mem numeric, other jsonb, ports text[], data jsonb, fields jsonb)),
       cap AS (
         SELECT c.* FROM jsonb_to_recordset(${escapeLiteral(capacity)}::jsonb) AS c(
-          name text, rv bigint, cpu numeric, mem numeric, pods int)
+          name text, rv bigint, cpu numeric, mem numeric, pods int, other jsonb)
         JOIN objects o ON o.resource = 'nodes' AND o.namespace = '' AND o.name = c.name
           AND o.resource_version = c.rv),
       -- The pods on those nodes that hold resources, read once for both checks below.
@@ -443,12 +449,23 @@ export class ObjectRepository {
         SELECT fields->>${f(POD_FIELDS.node)} AS node,
                coalesce((fields->>${f(POD_FIELDS.milliCpu)})::numeric, 0) AS cpu,
                coalesce((fields->>${f(POD_FIELDS.memory)})::numeric, 0) AS mem,
-               fields->>${f(POD_FIELDS.hostPorts)} AS ports
+               fields->>${f(POD_FIELDS.hostPorts)} AS ports,
+               fields->>${f(POD_FIELDS.other)} AS other
         FROM objects
         WHERE resource = 'pods' AND fields->>${f(POD_FIELDS.node)} IN (SELECT name FROM cap)
           AND coalesce(fields->>${f(POD_FIELDS.phase)}, '') NOT IN ('Succeeded', 'Failed')),
       used AS (
         SELECT node, sum(cpu) AS cpu, sum(mem) AS mem, count(*) AS pods FROM onnode GROUP BY 1),
+      -- ephemeral-storage and extended resources held on those nodes, by name.
+      used_other AS (
+        SELECT node, split_part(item, '=', 1) AS res, sum(split_part(item, '=', 2)::numeric) AS amount
+        FROM onnode, unnest(string_to_array(other, ',')) AS item
+        WHERE coalesce(other, '') <> '' GROUP BY 1, 2),
+      -- What each binding asks of those, with the bindings before it on the same node.
+      want_other AS (
+        SELECT i.ord, i.node, o.key AS res, o.value::numeric AS amount,
+               sum(o.value::numeric) OVER (PARTITION BY i.node, o.key ORDER BY i.ord) AS cum
+        FROM input i, jsonb_each_text(coalesce(i.other, '{}'::jsonb)) AS o),
       held AS (
         SELECT node, unnest(string_to_array(ports, ',')) AS port FROM onnode
         WHERE coalesce(ports, '') <> ''),
@@ -462,6 +479,12 @@ export class ObjectRepository {
         WHERE coalesce(u.cpu, 0) + w.cum_cpu <= c.cpu
           AND coalesce(u.mem, 0) + w.cum_mem <= c.mem
           AND coalesce(u.pods, 0) + w.cum_pods <= c.pods
+          -- Every other resource it asks for fits too (a node without it has 0).
+          AND NOT EXISTS (
+            SELECT 1 FROM want_other wo
+            LEFT JOIN used_other uo ON uo.node = wo.node AND uo.res = wo.res
+            WHERE wo.ord = w.ord AND wo.amount > 0
+              AND coalesce(uo.amount, 0) + wo.cum > coalesce((c.other->>wo.res)::numeric, 0))
           -- No host port it asks for is held on the node (same protocol and port, and the
           -- same address or either one 0.0.0.0). The plan keeps a batch's own pods apart.
           AND NOT EXISTS (
@@ -616,6 +639,11 @@ export interface PodBinding {
   /** The pod's effective requests (what the node's usage sums). */
   milliCpu: bigint;
   memory: bigint;
+  /**
+   * Its other requests (`ephemeral-storage`, extended resources), by name; absent: none.
+   * The node's pods are summed from their {@link POD_FIELDS}.other field.
+   */
+  other?: Record<string, bigint>;
   /** The host ports it asks for (`PROTOCOL/port/hostIP`): none may be held on the node. */
   hostPorts: string[];
   /** The bound pod and its fields as they are to be stored. */
@@ -630,6 +658,8 @@ export interface NodeCapacity {
   milliCpu: bigint;
   memory: bigint;
   pods: number;
+  /** Its other allocatable (`ephemeral-storage`, extended resources); a name absent: 0. */
+  other?: Record<string, bigint>;
 }
 
 /** Internal field keys the registry stores for pods (never selectable through the API). */
@@ -638,6 +668,11 @@ export const POD_FIELDS = {
   phase: 'status.phase',
   milliCpu: '__requests.milliCpu',
   memory: '__requests.memory',
+  /**
+   * The pod's other positive requests (`ephemeral-storage`, extended resources such as
+   * `example.com/gpu`), `name=amount` joined by commas (see encodeOtherRequests).
+   */
+  other: '__requests.other',
   nonZeroMilliCpu: '__nonzero.milliCpu',
   nonZeroMemory: '__nonzero.memory',
   owner: '__owner.uid',
@@ -646,6 +681,14 @@ export const POD_FIELDS = {
   /** 0–63 from a hash of namespace/name: scheduler shards pick their pods by bucket. */
   bucket: '__bucket',
 } as const;
+
+/** {@link POD_FIELDS}.other of a pod's other requests (empty when there are none). */
+export function encodeOtherRequests(other: Record<string, bigint>): string {
+  return Object.entries(other)
+    .filter(([, v]) => v > 0n)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
 
 /** Number of scheduling buckets (shards take `bucket % shards`). */
 export const POD_BUCKETS = 64;

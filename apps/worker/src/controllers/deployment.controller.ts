@@ -1,4 +1,11 @@
-import { reconcileDeployment, type KubeObject } from '@berth/core';
+import {
+  ignoreNotFound,
+  isAlreadyExists,
+  isConflict,
+  isNotFound,
+  reconcileDeployment,
+  type KubeObject,
+} from '@berth/core';
 import type { Registry } from '@berth/registry';
 import type { Logger } from '../log';
 import type { ReconcileResult } from '../queue/work-queues';
@@ -59,7 +66,7 @@ export class DeploymentController {
       try {
         await this.registry.create(REPLICASETS, namespace, plan.createReplicaSet, WRITE);
       } catch (err) {
-        if ((err as { reason?: string }).reason !== 'AlreadyExists') throw err;
+        if (!isAlreadyExists(err)) throw err;
       }
     }
     for (const s of plan.scaleReplicaSets) {
@@ -90,8 +97,7 @@ export class DeploymentController {
           },
         );
       } catch (err) {
-        const reason = (err as { reason?: string }).reason;
-        if (reason === 'Conflict' || reason === 'NotFound') return { requeueAfterMs: 0 };
+        if (isConflict(err) || isNotFound(err)) return { requeueAfterMs: 0 };
         throw err;
       }
     }
@@ -105,16 +111,23 @@ export class DeploymentController {
           WRITE,
         );
       } catch (err) {
-        if ((err as { reason?: string }).reason !== 'NotFound') throw err;
+        ignoreNotFound(err);
       }
     }
-    await this.registry.guaranteedUpdate(DEPLOYMENTS, namespace, name, undefined, WRITE, (cur) => {
-      if (cur.metadata.uid !== deploy.metadata.uid) return cur;
-      const metadata = plan.deploymentAnnotations
-        ? { ...cur.metadata, annotations: plan.deploymentAnnotations }
-        : cur.metadata;
-      return { ...cur, metadata, status: plan.status as never };
-    });
+    // Guarded by the version the plan was made from (a Conflict requeues, see WorkQueues).
+    await this.registry.guaranteedUpdate(
+      DEPLOYMENTS,
+      namespace,
+      name,
+      BigInt(deploy.metadata.resourceVersion!),
+      WRITE,
+      (cur) => {
+        const metadata = plan.deploymentAnnotations
+          ? { ...cur.metadata, annotations: plan.deploymentAnnotations }
+          : cur.metadata;
+        return { ...cur, metadata, status: plan.status as never };
+      },
+    );
     for (const e of plan.events) await this.events.record(e);
     this.log.debug('deployment synced', { deployment: key, scaled: plan.scaleReplicaSets.length });
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;

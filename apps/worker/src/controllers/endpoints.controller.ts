@@ -3,6 +3,7 @@ import {
   desiredEndpoints,
   ENDPOINTS_MANAGED_LABEL,
   findResource,
+  isAlreadyExists,
   type KubeObject,
 } from '@berth/core';
 import type { Registry } from '@berth/registry';
@@ -65,7 +66,7 @@ export class EndpointsController {
         this.log.debug('endpoints created', { endpoints: `${namespace}/${desired.metadata.name}` });
         return;
       } catch (err) {
-        if ((err as { reason?: string }).reason !== 'AlreadyExists') throw err;
+        if (!isAlreadyExists(err)) throw err;
       }
     }
     await this.registry.guaranteedUpdate(

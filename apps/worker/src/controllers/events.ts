@@ -1,4 +1,13 @@
-import { eventFor, eventName, findResource, type EventSpec, type KubeObject } from '@berth/core';
+import {
+  eventFor,
+  eventName,
+  findResource,
+  isAlreadyExists,
+  isConflict,
+  isNotFound,
+  type EventSpec,
+  type KubeObject,
+} from '@berth/core';
 import type { Registry } from '@berth/registry';
 import type { Logger } from '../log';
 import { WRITE } from './shared';
@@ -29,9 +38,7 @@ export class EventRecorder {
           }
           return;
         } catch (err) {
-          const reason = (err as { reason?: string }).reason;
-          if (reason !== 'Conflict' && reason !== 'AlreadyExists' && reason !== 'NotFound')
-            throw err;
+          if (!isConflict(err) && !isAlreadyExists(err) && !isNotFound(err)) throw err;
           const stored = await this.registry.repo.get(this.registry.key(this.def, namespace, name));
           existing = stored?.object as KubeObject | undefined;
         }

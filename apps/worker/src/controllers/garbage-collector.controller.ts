@@ -1,7 +1,9 @@
 import {
-  FOREGROUND_DELETION_FINALIZER,
   findResourceByKind,
+  FOREGROUND_DELETION_FINALIZER,
   gcDecide,
+  isConflict,
+  isNotFound,
   ORPHAN_FINALIZER,
   ownerFinalizerDecide,
   ownerStatesFor,
@@ -41,9 +43,8 @@ function parseGcKey(
 }
 
 function isGone(err: unknown): boolean {
-  const reason = (err as { reason?: string }).reason;
   // NotFound: already gone. Conflict on a uid precondition: a new object took the name.
-  return reason === 'NotFound' || reason === 'Conflict';
+  return isNotFound(err) || isConflict(err);
 }
 
 /**

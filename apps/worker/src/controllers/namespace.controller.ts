@@ -40,11 +40,12 @@ export class NamespaceController {
 
     const report = await this.deleteContent(name);
     const now = new Date();
+    // Guarded by the version observed before the content was deleted (a Conflict requeues).
     const current = await this.registry.guaranteedUpdate(
       NAMESPACES,
       '',
       name,
-      undefined,
+      BigInt(namespace.metadata.resourceVersion!),
       WRITE,
       (cur) => {
         if (cur.metadata.uid !== uid) return cur;

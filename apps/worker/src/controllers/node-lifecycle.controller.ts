@@ -3,6 +3,8 @@ import {
   evictionEvent,
   evictionsPaused,
   findResource,
+  isConflict,
+  isNotFound,
   markPodsNotReady,
   podsToEvict,
   reconcileNodeHealth,
@@ -31,8 +33,7 @@ export interface NodeLifecycleOptions {
 }
 
 function isGone(err: unknown): boolean {
-  const reason = (err as { reason?: string }).reason;
-  return reason === 'NotFound' || reason === 'Conflict';
+  return isNotFound(err) || isConflict(err);
 }
 
 type Taint = { key: string; value?: string; effect: string; timeAdded?: string };

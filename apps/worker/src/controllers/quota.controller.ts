@@ -1,5 +1,7 @@
 import {
   findResource,
+  ignoreNotFound,
+  isConflict,
   qualifiedResource,
   quotaStatus,
   RESOURCES,
@@ -92,9 +94,8 @@ export class QuotaController {
             used: (written.status as { used?: unknown } | undefined)?.used,
           });
       } catch (err) {
-        const reason = (err as { reason?: string }).reason;
-        if (reason === 'Conflict') again = true;
-        else if (reason !== 'NotFound') throw err;
+        if (isConflict(err)) again = true;
+        else ignoreNotFound(err);
       }
     }
     if (again) return { requeueAfterMs: 0 };

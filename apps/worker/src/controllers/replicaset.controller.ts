@@ -81,10 +81,15 @@ export class ReplicaSetController {
         if (!isGone(err)) throw err;
       }
     }
-    await this.registry.guaranteedUpdate(REPLICASETS, namespace, name, undefined, WRITE, (cur) => {
-      if (cur.metadata.uid !== rs.metadata.uid) return cur;
-      return { ...cur, status: plan.status as never };
-    });
+    // Guarded by the version the plan was made from (a Conflict requeues, see WorkQueues).
+    await this.registry.guaranteedUpdate(
+      REPLICASETS,
+      namespace,
+      name,
+      BigInt(rs.metadata.resourceVersion!),
+      WRITE,
+      (cur) => ({ ...cur, status: plan.status as never }),
+    );
     for (const e of plan.events) await this.events.record(e);
     if (plan.createPods.length || plan.deletePods.length)
       this.log.debug('replicaset synced', {

@@ -1,5 +1,8 @@
 import {
+  ignoreNotFound,
+  isConflict,
   nodeAllocatable,
+  otherResources,
   planBindings,
   podHostPorts,
   podRequests,
@@ -59,8 +62,8 @@ function nodeInfo(node: KubeObject, usage: NodeUsage | undefined): NodeInfo {
       milliCpu: usage?.milliCpu ?? 0n,
       memory: usage?.memory ?? 0n,
       pods: usage?.pods ?? 0,
-      ephemeralStorage: 0n,
-      scalar: {},
+      ephemeralStorage: usage?.ephemeralStorage ?? 0n,
+      scalar: { ...(usage?.scalar ?? {}) },
     },
     podCount: usage?.pods ?? 0,
     ownerPods: usage?.owners ?? {},
@@ -117,7 +120,10 @@ export class SchedulerController {
     }
 
     const bound = await this.bind(plan.bindings, nodes);
-    await inParallel(plan.unschedulable, (pod) => this.markUnschedulable(pod.pod, pod.message));
+    let stale = 0;
+    await inParallel(plan.unschedulable, async (pod) => {
+      if (!(await this.markUnschedulable(pod.pod, pod.message))) stale++;
+    });
     await inParallel(bound, (b) =>
       this.events.record({
         type: 'Normal',
@@ -133,7 +139,7 @@ export class SchedulerController {
         source: { component: 'default-scheduler' },
       }),
     );
-    const conflicts = plan.bindings.length - bound.length;
+    const conflicts = plan.bindings.length - bound.length + stale;
     this.metrics.scheduleAttempts.inc({ result: 'scheduled' }, bound.length);
     this.metrics.scheduleAttempts.inc({ result: 'unschedulable' }, plan.unschedulable.length);
     if (conflicts) this.metrics.scheduleAttempts.inc({ result: 'conflict' }, conflicts);
@@ -180,6 +186,7 @@ export class SchedulerController {
             milliCpu: alloc.milliCpu,
             memory: alloc.memory,
             pods: alloc.pods,
+            other: otherResources(alloc),
           },
         ];
       },
@@ -202,6 +209,7 @@ export class SchedulerController {
         node: b.nodeName,
         milliCpu: req.milliCpu,
         memory: req.memory,
+        other: otherResources(req),
         hostPorts: podHostPorts(b.pod),
         object: next as never,
         fields: fieldsOf(PODS, next),
@@ -223,7 +231,8 @@ export class SchedulerController {
     return bound;
   }
 
-  private async markUnschedulable(pod: KubeObject, message: string): Promise<void> {
+  /** Returns false when the pod changed since it was planned on (plan it again). */
+  private async markUnschedulable(pod: KubeObject, message: string): Promise<boolean> {
     const current = condition(pod, 'PodScheduled');
     if (!(
       current?.status === 'False' &&
@@ -235,7 +244,8 @@ export class SchedulerController {
           PODS,
           pod.metadata.namespace!,
           pod.metadata.name!,
-          undefined,
+          // Guarded by the version planned on: a message about an older pod is not written.
+          BigInt(pod.metadata.resourceVersion!),
           WRITE,
           (cur) => {
             if ((cur.spec as { nodeName?: string })?.nodeName) return cur;
@@ -250,8 +260,9 @@ export class SchedulerController {
           },
         );
       } catch (err) {
-        if ((err as { reason?: string }).reason !== 'NotFound') throw err;
-        return;
+        if (isConflict(err)) return false;
+        ignoreNotFound(err);
+        return true;
       }
     }
     await this.events.record({
@@ -268,5 +279,6 @@ export class SchedulerController {
       source: { component: 'default-scheduler' },
     });
     this.log.debug('pod unschedulable', { pod: podKey(pod), message });
+    return true;
   }
 }

@@ -1,6 +1,7 @@
 import {
   findResource,
   formatLabelSelector,
+  isNotFound,
   labelSelectorFromObject,
   type KubeObject,
   type ResourceDefinition,
@@ -27,7 +28,7 @@ export function splitKey(key: string): [string, string] {
 
 /** The object is gone (NotFound): for a controller, nothing left to do. */
 export function isGone(err: unknown): boolean {
-  return (err as { reason?: string }).reason === 'NotFound';
+  return isNotFound(err);
 }
 
 /** A workload's `spec.selector` as a label-selector string for list calls. */

@@ -1,6 +1,8 @@
 import {
   computeQuotaUsage,
   findResource,
+  ignoreNotFound,
+  isConflict,
   TENANCY_GROUP,
   TENANT_LABEL,
   type KubeObject,
@@ -65,9 +67,8 @@ export class TenantController {
         return { ...cur, status };
       });
     } catch (err) {
-      const reason = (err as { reason?: string }).reason;
-      if (reason === 'Conflict') return { requeueAfterMs: 0 };
-      if (reason !== 'NotFound') throw err;
+      if (isConflict(err)) return { requeueAfterMs: 0 };
+      ignoreNotFound(err);
     }
     this.log.debug('tenant status reconciled', { tenant: name, namespaces: namespaces.length });
   }

@@ -96,4 +96,28 @@ describe('PodUsageCache (real PostgreSQL change feed)', () => {
     expect(await cpuOn('n2')).toBe(1000n);
     expect((await cache.usage()).get('n2')?.pods).toBe(1);
   });
+
+  it('sums ephemeral-storage and extended resources (a limit alone counts as the request)', async () => {
+    const withGpu = (name: string) => {
+      const p = pod(name, 'n4', '10m');
+      (p.spec as { containers: Array<Record<string, unknown>> }).containers[0].resources = {
+        requests: { cpu: '10m', 'ephemeral-storage': '1Gi' },
+        limits: { 'example.com/gpu': '1' },
+      };
+      return p;
+    };
+    await repo.create(key('g1'), randomUUID(), withGpu('g1'), {});
+    await repo.create(key('g2'), randomUUID(), withGpu('g2'), {});
+    await until(() => cache['byNode'].get('n4')?.pods === 2, 'both gpu pods counted');
+    expect((await cache.usage()).get('n4')).toMatchObject({
+      ephemeralStorage: 2n << 30n,
+      scalar: { 'example.com/gpu': 2n },
+    });
+    await repo.delete(key('g1'));
+    await until(() => cache['byNode'].get('n4')?.pods === 1, 'g1 uncounted');
+    expect((await cache.usage()).get('n4')).toMatchObject({
+      ephemeralStorage: 1n << 30n,
+      scalar: { 'example.com/gpu': 1n },
+    });
+  });
 });

@@ -1,4 +1,10 @@
-import { podHostPorts, podNonZeroRequests, podRequests, type KubeObject } from '@berth/core';
+import {
+  otherResources,
+  podHostPorts,
+  podNonZeroRequests,
+  podRequests,
+  type KubeObject,
+} from '@berth/core';
 import type { ChangeFeed, ChangeRecord, ObjectRepository, StoredObject } from '@berth/store';
 import type { Logger } from '../log';
 import { Informer } from './object-cache';
@@ -14,6 +20,10 @@ export interface NodeUsage {
   nonZeroMilliCpu: bigint;
   nonZeroMemory: bigint;
   pods: number;
+  /** Local ephemeral storage requested, in bytes. */
+  ephemeralStorage: bigint;
+  /** Extended resources (`example.com/gpu`) requested, whole units; absent: 0. */
+  scalar: Record<string, bigint>;
   /** Pods per controller owner uid on this node (for spreading). */
   owners: Record<string, number>;
   /** Host ports held (`PROTOCOL/port/hostIP`) → by how many pods. */
@@ -27,6 +37,8 @@ interface Share {
   memory: bigint;
   nonZeroMilliCpu: bigint;
   nonZeroMemory: bigint;
+  /** ephemeral-storage and extended resources, by name (positive amounts only). */
+  other: Record<string, bigint>;
   owner?: string;
   hostPorts: string[];
 }
@@ -45,6 +57,7 @@ function shareOf(pod: KubeObject): Share | undefined {
       memory: req.memory,
       nonZeroMilliCpu: nonZero.milliCpu,
       nonZeroMemory: nonZero.memory,
+      other: otherResources(req),
       owner: (pod.metadata.ownerReferences ?? []).find((r) => r.controller)?.uid,
       hostPorts: podHostPorts(pod),
     };
@@ -114,6 +127,8 @@ export class PodUsageCache extends Informer {
         nonZeroMilliCpu: 0n,
         nonZeroMemory: 0n,
         pods: 0,
+        ephemeralStorage: 0n,
+        scalar: {},
         owners: {},
         hostPorts: new Map(),
       };
@@ -124,6 +139,15 @@ export class PodUsageCache extends Informer {
     u.nonZeroMilliCpu += n * share.nonZeroMilliCpu;
     u.nonZeroMemory += n * share.nonZeroMemory;
     u.pods += sign;
+    for (const [name, amount] of Object.entries(share.other)) {
+      if (name === 'ephemeral-storage') {
+        u.ephemeralStorage += n * amount;
+        continue;
+      }
+      const total = (u.scalar[name] ?? 0n) + n * amount;
+      if (total !== 0n) u.scalar[name] = total;
+      else delete u.scalar[name];
+    }
     if (share.owner) {
       const count = (u.owners[share.owner] ?? 0) + sign;
       if (count > 0) u.owners[share.owner] = count;

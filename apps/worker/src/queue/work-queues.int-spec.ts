@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
 import { createLogger } from '../log';
+import { errors } from '@berth/core';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import { eventually } from '../testing/test-cluster';
 import { WorkQueues } from './work-queues';
@@ -11,12 +12,14 @@ describe('WorkQueues (real Redis)', () => {
   const prefix = `berth-wq-${randomBytes(4).toString('hex')}`;
   let redis: IORedis;
   let queues: WorkQueues;
+  let metrics: WorkerMetrics;
 
   beforeEach(() => {
     redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
       maxRetriesPerRequest: null,
     });
-    queues = new WorkQueues(redis, prefix, new WorkerMetrics(), createLogger('test', 'error'));
+    metrics = new WorkerMetrics();
+    queues = new WorkQueues(redis, prefix, metrics, createLogger('test', 'error'));
   });
 
   afterEach(async () => {
@@ -125,5 +128,66 @@ describe('WorkQueues (real Redis)', () => {
       'the follow-up, once the first run ended',
     );
     expect(maxSameKey).toBe(1);
+  });
+
+  it('keeps the key of a reconcile that runs longer than the lock TTL: never run twice at once', async () => {
+    // Two worker processes' queues with a 1 s lock TTL, and a reconcile that takes 3 s.
+    const other = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
+      maxRetriesPerRequest: null,
+    });
+    const log = createLogger('test', 'error');
+    const a = new WorkQueues(redis, `${prefix}-ttl`, new WorkerMetrics(), log, { lockTtlMs: 1_000 });
+    const b = new WorkQueues(other, `${prefix}-ttl`, new WorkerMetrics(), log, { lockTtlMs: 1_000 });
+    let active = 0;
+    let maxActive = 0;
+    let started = 0;
+    let finished = 0;
+    const reconcile = async () => {
+      started++;
+      active++;
+      maxActive = Math.max(maxActive, active);
+      // The reconcile's own work, three lock TTLs long (not a synchronisation).
+      await new Promise((r) => setTimeout(r, 3_000));
+      active--;
+      finished++;
+    };
+    try {
+      a.process('deployments', reconcile, 2);
+      b.process('deployments', reconcile, 2);
+      await a.enqueue('deployments', { key: 'ns/slow' });
+      await eventually(async () => started === 1, 'the first reconcile to start');
+      // A change during the run: its follow-up finds free slots in both processes.
+      await b.enqueue('deployments', { key: 'ns/slow' });
+      await eventually(async () => finished === 2, 'both reconciles to finish', 20_000);
+      expect(maxActive).toBe(1);
+      expect(started).toBe(2);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      const keys = await redis.keys(`${prefix}-ttl:*`);
+      if (keys.length) await redis.del(...keys);
+      other.disconnect();
+    }
+  }, 30_000);
+
+  it('reconciles again at once after a Conflict (a write guarded by a stale version), with no error', async () => {
+    const runs: number[] = [];
+    queues.process(
+      'replicasets',
+      async () => {
+        runs.push(Date.now());
+        if (runs.length === 1)
+          throw errors.conflict('replicasets', 'r', 'the object has been modified', 'apps');
+      },
+      1,
+    );
+    await queues.enqueue('replicasets', { key: 'ns/r' });
+    await eventually(async () => runs.length === 2, 'a second reconcile after the conflict');
+    const failed = await queues.queue('replicasets').getFailed();
+    expect(failed).toEqual([]);
+    const errorsCounted = (await metrics.reconcileErrors.get()).values.reduce(
+      (sum, v) => sum + v.value,
+      0,
+    );
+    expect(errorsCounted).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type IORedis from 'ioredis';
-import { ApiError } from '@berth/core';
+import { ApiError, isConflict } from '@berth/core';
 import type { Logger } from '../log';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 import { CATALOG, type PayloadOf, type QueueName } from './catalog';
@@ -17,8 +17,21 @@ export type Handler<Q extends QueueName> = (
 const ACTIVE_SUFFIX = '|again';
 /** How soon a job whose key is being reconciled elsewhere tries again. */
 const BUSY_RETRY_MS = 50;
-/** Longest a reconcile may hold its key (a crashed worker's lock expires after this). */
-const LOCK_TTL_MS = 60_000;
+/**
+ * How long a reconcile's lock on its key lives without renewal: a crashed worker's lock
+ * expires after this. A running reconcile renews it every third of this, so one that runs
+ * longer keeps its key.
+ */
+export const LOCK_TTL_MS = 60_000;
+
+/** Extends the lock's expiry only if `owner` still holds it (1), else 0. */
+const EXTEND_IF_OWNER =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+
+export interface WorkQueueOptions {
+  /** {@link LOCK_TTL_MS} unless given (tests use a short one). */
+  lockTtlMs?: number;
+}
 
 /**
  * Makes a delayed job due sooner: at once for a change (`delayMs` 0), else when the new
@@ -38,13 +51,17 @@ async function bringForward(job: Job, delayMs: number): Promise<void> {
 export class WorkQueues {
   private readonly queues = new Map<QueueName, Queue>();
   private readonly workers: Worker[] = [];
+  private readonly lockTtlMs: number;
 
   constructor(
     private readonly connection: IORedis,
     private readonly prefix: string,
     private readonly metrics: WorkerMetrics,
     private readonly log: Logger,
-  ) {}
+    opts: WorkQueueOptions = {},
+  ) {
+    this.lockTtlMs = opts.lockTtlMs ?? LOCK_TTL_MS;
+  }
 
   queue(name: QueueName): Queue {
     let q = this.queues.get(name);
@@ -132,6 +149,7 @@ export class WorkQueues {
         if (!parsed.success)
           throw new UnrecoverableError(`invalid ${spec.name} payload: ${parsed.error.message}`);
         let lock: string | undefined;
+        let stopRenewing: (() => void) | undefined;
         if (exclusive) {
           const key = (spec.jobId as (p: PayloadOf<Q>) => string)(parsed.data as PayloadOf<Q>);
           lock = await this.lockKey(spec.name, key, token ?? String(job.id));
@@ -141,6 +159,7 @@ export class WorkQueues {
             await job.moveToDelayed(Date.now() + BUSY_RETRY_MS, token);
             throw new DelayedError();
           }
+          stopRenewing = this.keepLock(lock, token ?? String(job.id));
         }
         const end = this.metrics.reconcileDuration.startTimer({ controller: spec.name });
         try {
@@ -160,10 +179,24 @@ export class WorkQueues {
             end({ result: 'gone' });
             return; // the object is gone: nothing to reconcile
           }
+          if (isConflict(err)) {
+            // A write guarded by the version it observed lost a race (controller-runtime's
+            // requeue on Conflict): reconcile again at once from a fresh read, no backoff
+            // and no error.
+            end({ result: 'conflict' });
+            this.log.debug('reconcile conflicted; requeued', {
+              queue: spec.name,
+              job: job.id,
+              error: (err as Error).message,
+            });
+            await this.enqueue(name, parsed.data as PayloadOf<Q>, 0);
+            return;
+          }
           end({ result: 'error' });
           this.metrics.reconcileErrors.inc({ controller: spec.name });
           throw err;
         } finally {
+          stopRenewing?.();
           if (lock) await this.unlockKey(lock, token ?? String(job.id));
         }
       },
@@ -198,8 +231,38 @@ export class WorkQueues {
   /** Takes the reconcile lock of `key`; its Redis key, or undefined when another holds it. */
   private async lockKey(queue: string, key: string, owner: string): Promise<string | undefined> {
     const lock = `${this.prefix}:reconciling:${queue}:${key}`;
-    const ok = await this.connection.set(lock, owner, 'PX', LOCK_TTL_MS, 'NX');
+    const ok = await this.connection.set(lock, owner, 'PX', this.lockTtlMs, 'NX');
     return ok === 'OK' ? lock : undefined;
+  }
+
+  /**
+   * Renews `lock` every third of its TTL while the reconcile runs (only while `owner`
+   * holds it: compare and extend in one script). If the lock was lost (expired while Redis
+   * or this process stalled, and maybe taken by another), says so and stops renewing: the
+   * reconcile finishes, and its writes are guarded by resourceVersion. Returns the stop.
+   */
+  private keepLock(lock: string, owner: string): () => void {
+    let stopped = false;
+    const timer = setInterval(() => {
+      void this.connection
+        .eval(EXTEND_IF_OWNER, 1, lock, owner, String(this.lockTtlMs))
+        .then((extended) => {
+          if (stopped || extended === 1) return;
+          stopped = true;
+          clearInterval(timer);
+          this.log.warn('lost a reconcile lock while reconciling (another worker may run it)', {
+            lock,
+          });
+        })
+        .catch((err: Error) =>
+          this.log.warn('could not renew a reconcile lock', { lock, error: err.message }),
+        );
+    }, Math.max(1, Math.floor(this.lockTtlMs / 3)));
+    timer.unref();
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
   }
 
   private async unlockKey(lock: string, owner: string): Promise<void> {

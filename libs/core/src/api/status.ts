@@ -149,3 +149,33 @@ export function successStatus(details?: StatusDetails): Status {
     code: 200,
   };
 }
+
+/** The reason of an {@link ApiError} (or of anything carrying a Status `reason`). */
+function reasonOf(err: unknown): string | undefined {
+  if (err instanceof ApiError) return err.reason;
+  const reason = (err as { reason?: unknown } | null | undefined)?.reason;
+  return typeof reason === 'string' ? reason : undefined;
+}
+
+/** The error is a NotFound (404) Status: apimachinery's `IsNotFound`. */
+export function isNotFound(err: unknown): boolean {
+  return reasonOf(err) === 'NotFound';
+}
+
+/**
+ * The error is a Conflict (409, a stale `resourceVersion` or precondition): apimachinery's
+ * `IsConflict`. AlreadyExists, also a 409, is not one.
+ */
+export function isConflict(err: unknown): boolean {
+  return reasonOf(err) === 'Conflict';
+}
+
+/** The error is an AlreadyExists (409 on create): apimachinery's `IsAlreadyExists`. */
+export function isAlreadyExists(err: unknown): boolean {
+  return reasonOf(err) === 'AlreadyExists';
+}
+
+/** Rethrows `err` unless it is a NotFound (controller-runtime's `IgnoreNotFound`). */
+export function ignoreNotFound(err: unknown): void {
+  if (!isNotFound(err)) throw err;
+}

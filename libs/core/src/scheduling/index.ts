@@ -11,6 +11,7 @@ export {
   fitsIn,
   isScalarResourceName,
   nodeAllocatable,
+  otherResources,
   podNonZeroRequests,
   podRequests,
   subResources,

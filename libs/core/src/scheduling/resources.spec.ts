@@ -123,6 +123,30 @@ describe('podRequests', () => {
     expect(podRequests(pod)).toEqual(res({ milliCpu: 1100n, memory: 300n * Mi, pods: 1 }));
   });
 
+  it('counts an extended resource limit without a request as its request, as Kubernetes does', () => {
+    const pod = podWith({
+      containers: [
+        container('a', { cpu: '100m' }, {
+          resources: {
+            requests: { cpu: '100m', 'ephemeral-storage': '1Gi' },
+            limits: { cpu: '1', 'example.com/gpu': '1', 'x.io/b': '3' },
+          },
+        }),
+        container('b', undefined, {
+          resources: { requests: { 'x.io/b': '1' }, limits: { 'x.io/b': '2', memory: '1Gi' } },
+        }),
+      ],
+    });
+    expect(podRequests(pod)).toEqual(
+      res({
+        milliCpu: 100n,
+        ephemeralStorage: Gi,
+        pods: 1,
+        scalar: { 'example.com/gpu': 1n, 'x.io/b': 4n },
+      }),
+    );
+  });
+
   it('adds spec.overhead', () => {
     const pod = podWith({
       containers: [container('a', { cpu: '100m' })],

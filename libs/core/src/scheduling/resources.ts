@@ -138,8 +138,14 @@ const NANO_PER_MILLI = 1_000_000n;
 const NANO_PER_UNIT = 1_000_000_000n;
 
 function containerRequests(c: unknown, nonMissing: boolean): NanoList {
-  const requests = obj(obj(obj(c).resources).requests);
+  const resources = obj(obj(c).resources);
+  const requests = obj(resources.requests);
   const list = nanoList(requests);
+  // Extended resources cannot be overcommitted: a limit without a request is the request
+  // (Kubernetes' defaulting copies it; a pod stored without that still counts it).
+  for (const [k, v] of nanoList(resources.limits)) {
+    if (isScalarResourceName(k) && !Object.hasOwn(requests, k)) list.set(k, v);
+  }
   if (nonMissing) {
     // An explicit request, even zero, is kept; only missing ones get the defaults.
     if (!Object.hasOwn(requests, 'cpu'))
@@ -242,4 +248,19 @@ export function nodeAllocatable(node: KubeObject): Resources {
     r.pods = n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
   }
   return r;
+}
+
+/**
+ * The dimensions besides cpu, memory and pods that a {@link Resources} holds with a
+ * positive amount — `ephemeral-storage` and every scalar (extended) resource — by their
+ * Kubernetes names, sorted. What a store sums for these beside cpu and memory.
+ */
+export function otherResources(r: Resources): Record<string, bigint> {
+  const out: Record<string, bigint> = {};
+  if (r.ephemeralStorage > 0n) out['ephemeral-storage'] = r.ephemeralStorage;
+  for (const k of Object.keys(r.scalar).sort()) {
+    const v = r.scalar[k]!;
+    if (v > 0n) out[k] = v;
+  }
+  return out;
 }
