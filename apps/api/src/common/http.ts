@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import {
   ApiError,
   decodeKubernetesProtobuf,
+  duplicateJsonKeys,
   errors,
   isKubernetesProtobuf,
   type Status,
@@ -102,24 +103,39 @@ export function mediaTypeOf(req: Request): string {
  * types. `allowed` lists extra media types that carry JSON (the patch types).
  */
 export function decodeBody(req: Request, allowed: string[] = []): unknown {
-  const body = decodeRawBody(req, allowed);
-  // PostgreSQL stores no NUL in text or jsonb: refuse it here, for every kind of body.
-  refuseNulInBody(body);
-  return body;
+  return decodeWriteBody(req, allowed, false).body;
 }
 
-function decodeRawBody(req: Request, allowed: string[]): unknown {
+/**
+ * decodeBody, and for a JSON text body the paths of the keys it repeated (JSON.parse keeps
+ * the last value silently; kube-apiserver's strict decoding names them: see WriteOptions).
+ * Protobuf cannot repeat a field of an object, and the YAML parser refuses repeated keys.
+ */
+export function decodeWriteBody(
+  req: Request,
+  allowed: string[] = [],
+  findDuplicates = true,
+): { body: unknown; duplicateFields: string[] } {
+  const { body, jsonText } = decodeRawBody(req, allowed);
+  // PostgreSQL stores no NUL in text or jsonb: refuse it here, for every kind of body.
+  refuseNulInBody(body);
+  const duplicateFields =
+    findDuplicates && jsonText !== undefined ? duplicateJsonKeys(jsonText) : [];
+  return { body, duplicateFields };
+}
+
+function decodeRawBody(req: Request, allowed: string[]): { body: unknown; jsonText?: string } {
   const raw = req.body as unknown;
-  if (!Buffer.isBuffer(raw) || raw.length === 0) return undefined;
+  if (!Buffer.isBuffer(raw) || raw.length === 0) return { body: undefined };
   const type = mediaTypeOf(req);
   if (isKubernetesProtobuf(type)) {
     // kubectl's typed clients (create namespace, create deployment, auth can-i…) send protobuf.
-    return decodeKubernetesProtobuf(raw);
+    return { body: decodeKubernetesProtobuf(raw) };
   }
   const text = raw.toString('utf8');
   if (YAML_TYPES.has(type) || type === 'application/apply-patch+yaml') {
     try {
-      return withinDepth(parseYaml(text, { maxAliasCount: 100 }));
+      return { body: withinDepth(parseYaml(text, { maxAliasCount: 100 })) };
     } catch (err) {
       if (err instanceof ApiError) throw err;
       throw errors.badRequest(
@@ -140,7 +156,7 @@ function decodeRawBody(req: Request, allowed: string[]): unknown {
   } catch (err) {
     throw errors.badRequest(`couldn't decode the request body as JSON: ${(err as Error).message}`);
   }
-  return withinDepth(parsed);
+  return { body: withinDepth(parsed), jsonText: text };
 }
 
 /** A JSON (or YAML) object body; 400 when absent or not an object. */
