@@ -257,6 +257,44 @@ describe('Kubernetes-shaped REST API (real PostgreSQL)', () => {
       expect(ignore.headers.warning).toBeUndefined();
     });
 
+    it('treats keys repeated in a YAML body as in a JSON one', async () => {
+      const yaml = (name: string) =>
+        [
+          'apiVersion: v1',
+          'kind: Pod',
+          'metadata:',
+          `  name: ${name}`,
+          '  labels:',
+          '    app: a',
+          '    app: b',
+          'spec:',
+          '  containers:',
+          '  - name: main',
+          '    image: busybox:1.36',
+          '    name: main',
+          '',
+        ].join('\n');
+      const post = (query: string, name: string) =>
+        t
+          .api()
+          .post(`/api/v1/namespaces/apps/pods${query}`)
+          .set('Content-Type', 'application/yaml')
+          .send(yaml(name));
+      const strict = await post('?fieldValidation=Strict', 'yaml-dup-strict');
+      expectStatus(strict, 400, 'BadRequest');
+      expect(strict.body.message).toBe(
+        'Pod in version "v1" cannot be handled as a Pod: strict decoding error: ' +
+          'duplicate field "metadata.labels.app", duplicate field "spec.containers[0].name"',
+      );
+      await t.api().get('/api/v1/namespaces/apps/pods/yaml-dup-strict').expect(404);
+      const warn = await post('', 'yaml-dup-warn').expect(201);
+      expect(warn.headers.warning).toBe(
+        '299 - "duplicate field \\"metadata.labels.app\\"", ' +
+          '299 - "duplicate field \\"spec.containers[0].name\\""',
+      );
+      expect(warn.body.metadata.labels).toEqual({ app: 'b' });
+    });
+
     it('refuses a merge patch that repeats a key with fieldValidation=Strict', async () => {
       await t.api().post('/api/v1/namespaces/apps/pods').send(pod('dup-patch')).expect(201);
       const before = await t.api().get('/api/v1/namespaces/apps/pods/dup-patch').expect(200);
