@@ -54,6 +54,12 @@ export interface WriteOptions {
   dryRun: boolean;
   fieldValidation: FieldValidation;
   /**
+   * The paths of the keys a JSON body repeated (`metadata.labels.app`, `spec.containers[0].name`;
+   * see duplicateJsonKeys): strict decoding errors as unknown fields are — 400 with Strict, a
+   * warning with Warn. For a patch, the keys the patch repeated.
+   */
+  duplicateFields?: string[];
+  /**
    * Admission: called with the object about to be written (after defaults and validation)
    * and, for updates, the stored one; throw an ApiError to refuse the write. It may change
    * `next` (e.g. set a label). Runs again when an update retries on a conflict.
@@ -418,7 +424,12 @@ export class Registry {
     body: unknown,
     opts: WriteOptions,
   ): Promise<WriteResult> {
-    const { object: incoming, warnings } = this.decode(def, body, opts.fieldValidation);
+    const { object: incoming, warnings } = this.decode(
+      def,
+      body,
+      opts.fieldValidation,
+      opts.duplicateFields,
+    );
     const meta = incoming.metadata;
     const requestedName = meta.name ?? '';
     if (def.namespaced) {
@@ -524,7 +535,12 @@ export class Registry {
     subresource: '' | 'status',
     opts: WriteOptions,
   ): Promise<WriteResult> {
-    const { object: incoming, warnings } = this.decode(def, body, opts.fieldValidation);
+    const { object: incoming, warnings } = this.decode(
+      def,
+      body,
+      opts.fieldValidation,
+      opts.duplicateFields,
+    );
     this.assertSameIdentity(def, incoming, namespace, name);
     const precondition = this.parseResourceVersion(incoming.metadata.resourceVersion);
     const object = await this.guaranteedUpdate(
@@ -570,6 +586,11 @@ export class Registry {
       }
     }
     const schema = patchSchemaFor(def);
+    // As kube-apiserver: keys repeated in the patch itself are strict errors too; a JSON
+    // patch's are named after the operation list ("json patch duplicate field "[0].op"").
+    const patchDuplicates = (opts.duplicateFields ?? []).map((f) =>
+      mediaType === PATCH_CONTENT_TYPES.json ? { path: f, prefix: 'json patch ' } : f,
+    );
     const warnings: string[] = [];
     const object = await this.guaranteedUpdate(def, namespace, name, undefined, opts, (current) => {
       const type =
@@ -577,7 +598,7 @@ export class Registry {
       const patched = applyPatch(type, clone(current), patch, schema);
       if (!isPlainObject(patched))
         throw errors.badRequest('the patch turned the object into something that is not an object');
-      const decoded = this.decode(def, patched, opts.fieldValidation);
+      const decoded = this.decode(def, patched, opts.fieldValidation, patchDuplicates);
       warnings.splice(0, warnings.length, ...decoded.warnings);
       const incoming = decoded.object;
       if (
@@ -876,7 +897,12 @@ export class Registry {
   }
 
   /** Validates an incoming body against the resource's schema and shape rules. */
-  decode(def: ResourceDefinition, body: unknown, fieldValidation: FieldValidation): WriteResult {
+  decode(
+    def: ResourceDefinition,
+    body: unknown,
+    fieldValidation: FieldValidation,
+    duplicateFields: (string | { path: string; prefix: string })[] = [],
+  ): WriteResult {
     if (!isPlainObject(body)) {
       throw errors.badRequest(
         `the body of the request must be a JSON object describing a ${def.kind}`,
@@ -908,16 +934,31 @@ export class Registry {
       );
     }
     const warnings: string[] = [];
-    if (result.unknownFields.length > 0) {
-      const fields = result.unknownFields.map((f) => `unknown field "${f}"`);
+    // Duplicate keys (sigs.k8s.io/json UnmarshalStrict: `duplicate field "a.b"`), then
+    // unknown fields: one strict decoding error naming them all, as kube-apiserver's.
+    const duplicates = duplicateFields.map((d) =>
+      typeof d === 'string' ? { path: d, prefix: '' } : d,
+    );
+    if (duplicates.length > 0 || result.unknownFields.length > 0) {
+      const fields = [
+        ...duplicates.map((d) => `${d.prefix}duplicate field ${JSON.stringify(d.path)}`),
+        ...result.unknownFields.map((f) => `unknown field "${f}"`),
+      ];
       if (fieldValidation === 'Strict') {
         throw errors.badRequest(
           `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${fields.join(', ')}`,
-          result.unknownFields.map((f) => ({
-            reason: 'FieldValueInvalid',
-            field: f,
-            message: 'unknown field',
-          })),
+          [
+            ...duplicates.map((d) => ({
+              reason: 'FieldValueDuplicate',
+              field: d.path,
+              message: `${d.prefix}duplicate field`,
+            })),
+            ...result.unknownFields.map((f) => ({
+              reason: 'FieldValueInvalid',
+              field: f,
+              message: 'unknown field',
+            })),
+          ],
         );
       }
       if (fieldValidation === 'Warn') warnings.push(...fields);

@@ -1,13 +1,15 @@
 import type { Request, Response } from 'express';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument as parseYamlDocument } from 'yaml';
 import {
   ApiError,
   decodeKubernetesProtobuf,
+  duplicateJsonKeys,
   errors,
   isKubernetesProtobuf,
   type Status,
 } from '@berth/core';
 import { refuseNulInBody } from './nul';
+import { duplicateYamlKeys } from './yaml-duplicates';
 
 /** Writes a Kubernetes Status as the response. */
 export function sendStatus(res: Response, status: Status): void {
@@ -102,24 +104,47 @@ export function mediaTypeOf(req: Request): string {
  * types. `allowed` lists extra media types that carry JSON (the patch types).
  */
 export function decodeBody(req: Request, allowed: string[] = []): unknown {
-  const body = decodeRawBody(req, allowed);
-  // PostgreSQL stores no NUL in text or jsonb: refuse it here, for every kind of body.
-  refuseNulInBody(body);
-  return body;
+  return decodeWriteBody(req, allowed, false).body;
 }
 
-function decodeRawBody(req: Request, allowed: string[]): unknown {
+/**
+ * decodeBody, and for a JSON or YAML body the paths of the keys it repeated (the last value
+ * is kept; kube-apiserver's strict decoding names them: see WriteOptions). Protobuf carries
+ * no repeated keys here: its decoder builds the object field by field.
+ */
+export function decodeWriteBody(
+  req: Request,
+  allowed: string[] = [],
+  findDuplicates = true,
+): { body: unknown; duplicateFields: string[] } {
+  const { body, duplicates } = decodeRawBody(req, allowed);
+  // PostgreSQL stores no NUL in text or jsonb: refuse it here, for every kind of body.
+  refuseNulInBody(body);
+  return { body, duplicateFields: findDuplicates && duplicates ? duplicates() : [] };
+}
+
+function decodeRawBody(
+  req: Request,
+  allowed: string[],
+): { body: unknown; duplicates?: () => string[] } {
   const raw = req.body as unknown;
-  if (!Buffer.isBuffer(raw) || raw.length === 0) return undefined;
+  if (!Buffer.isBuffer(raw) || raw.length === 0) return { body: undefined };
   const type = mediaTypeOf(req);
   if (isKubernetesProtobuf(type)) {
     // kubectl's typed clients (create namespace, create deployment, auth can-i…) send protobuf.
-    return decodeKubernetesProtobuf(raw);
+    return { body: decodeKubernetesProtobuf(raw) };
   }
   const text = raw.toString('utf8');
   if (YAML_TYPES.has(type) || type === 'application/apply-patch+yaml') {
     try {
-      return withinDepth(parseYaml(text, { maxAliasCount: 100 }));
+      // Repeated keys are kept (the last wins) and reported, as for JSON: refused only with
+      // fieldValidation=Strict.
+      const doc = parseYamlDocument(text, { uniqueKeys: false });
+      if (doc.errors.length > 0) throw doc.errors[0];
+      return {
+        body: withinDepth(doc.toJS({ maxAliasCount: 100 })),
+        duplicates: () => duplicateYamlKeys(doc),
+      };
     } catch (err) {
       if (err instanceof ApiError) throw err;
       throw errors.badRequest(
@@ -140,7 +165,7 @@ function decodeRawBody(req: Request, allowed: string[]): unknown {
   } catch (err) {
     throw errors.badRequest(`couldn't decode the request body as JSON: ${(err as Error).message}`);
   }
-  return withinDepth(parsed);
+  return { body: withinDepth(parsed), duplicates: () => duplicateJsonKeys(text) };
 }
 
 /** A JSON (or YAML) object body; 400 when absent or not an object. */

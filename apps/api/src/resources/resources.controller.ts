@@ -23,6 +23,7 @@ import { REVIEW_RESOURCES, Reviews } from '../auth/reviews';
 import { AuthenticatedGuard, principalOf } from '../auth/guards';
 import {
   decodeBody,
+  decodeWriteBody,
   mediaTypeOf,
   queryBool,
   queryInt,
@@ -385,13 +386,16 @@ export class ResourcesController {
   }
 
   private async create(req: Request, res: Response, def: ResourceDefinition, namespace: string) {
-    const body = decodeBody(req);
+    const { body, duplicateFields } = decodeWriteBody(req);
     if (body === undefined)
       throw errors.badRequest(`the request body is empty: send the ${def.kind} to create as JSON`);
     // A create that fails (e.g. the database is out) still names its object on the trail.
     const named = (body as { metadata?: { name?: unknown } } | null)?.metadata?.name;
     if (typeof named === 'string' && res.locals.audit) (res.locals.audit as AuditNote).name = named;
-    const result = await this.resources.create(def, namespace, body, this.writeOptions(req));
+    const result = await this.resources.create(def, namespace, body, {
+      ...this.writeOptions(req),
+      duplicateFields,
+    });
     await this.policyCache.settle(def);
     this.respond(req, res, def, 201, result.object, result.warnings);
   }
@@ -403,10 +407,10 @@ export class ResourcesController {
     namespace: string,
     info: RequestInfo,
   ) {
-    const body = decodeBody(req);
+    const { body, duplicateFields } = decodeWriteBody(req);
     if (body === undefined)
       throw errors.badRequest(`the request body is empty: send the whole ${def.kind}`);
-    const opts = this.writeOptions(req);
+    const opts = { ...this.writeOptions(req), duplicateFields };
     if (info.subresource === 'scale') {
       const replicas = desiredReplicas(info.name, body);
       const updated = await this.scaleTo(def, namespace, info.name, replicas, opts, body);
@@ -437,9 +441,9 @@ export class ResourcesController {
         `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`,
       );
     }
-    const patch = decodeBody(req, PATCH_TYPES);
+    const { body: patch, duplicateFields } = decodeWriteBody(req, PATCH_TYPES);
     if (patch === undefined) throw errors.badRequest('the patch is empty');
-    const opts = this.writeOptions(req);
+    const opts = { ...this.writeOptions(req), duplicateFields };
     if (info.subresource === 'scale') {
       // Like Kubernetes: the patch applies to the current Scale inside the update retry
       // loop; only a resourceVersion inside the patch itself is a precondition.

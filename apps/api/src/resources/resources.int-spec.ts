@@ -217,6 +217,119 @@ describe('Kubernetes-shaped REST API (real PostgreSQL)', () => {
       expect(warn.headers.warning).toBe('299 - "unknown field \\"spec.bogus\\""');
     });
 
+    it('refuses duplicate fields with fieldValidation=Strict and warns of them otherwise', async () => {
+      // JSON.stringify cannot repeat a key: write the text by hand.
+      const text = (name: string) =>
+        `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"${name}","labels":{"app":"a","app":"b"},"name":"${name}"},` +
+        `"spec":{"containers":[{"name":"main","image":"busybox:1.36","image":"busybox:1.37"}]}}`;
+      const post = (query: string, name: string) =>
+        t
+          .api()
+          .post(`/api/v1/namespaces/apps/pods${query}`)
+          .set('Content-Type', 'application/json')
+          .send(text(name));
+      const before = await t.api().get('/api/v1/namespaces/apps/pods').expect(200);
+
+      const strict = await post('?fieldValidation=Strict', 'dup-strict');
+      expectStatus(strict, 400, 'BadRequest');
+      expect(strict.body.message).toBe(
+        'Pod in version "v1" cannot be handled as a Pod: strict decoding error: ' +
+          'duplicate field "metadata.labels.app", duplicate field "metadata.name", ' +
+          'duplicate field "spec.containers[0].image"',
+      );
+      const after = await t.api().get('/api/v1/namespaces/apps/pods').expect(200);
+      expect(after.body.metadata.resourceVersion).toBe(before.body.metadata.resourceVersion);
+      await t.api().get('/api/v1/namespaces/apps/pods/dup-strict').expect(404);
+
+      const warn = await post('', 'dup-warn').expect(201);
+      expect(warn.headers.warning).toBe(
+        [
+          '299 - "duplicate field \\"metadata.labels.app\\""',
+          '299 - "duplicate field \\"metadata.name\\""',
+          '299 - "duplicate field \\"spec.containers[0].image\\""',
+        ].join(', '),
+      );
+      // As JSON.parse (and Go's decoder): the last value wins.
+      expect(warn.body.metadata.labels).toEqual({ app: 'b' });
+      expect(warn.body.spec.containers[0].image).toBe('busybox:1.37');
+
+      const ignore = await post('?fieldValidation=Ignore', 'dup-ignore').expect(201);
+      expect(ignore.headers.warning).toBeUndefined();
+    });
+
+    it('treats keys repeated in a YAML body as in a JSON one', async () => {
+      const yaml = (name: string) =>
+        [
+          'apiVersion: v1',
+          'kind: Pod',
+          'metadata:',
+          `  name: ${name}`,
+          '  labels:',
+          '    app: a',
+          '    app: b',
+          'spec:',
+          '  containers:',
+          '  - name: main',
+          '    image: busybox:1.36',
+          '    name: main',
+          '',
+        ].join('\n');
+      const post = (query: string, name: string) =>
+        t
+          .api()
+          .post(`/api/v1/namespaces/apps/pods${query}`)
+          .set('Content-Type', 'application/yaml')
+          .send(yaml(name));
+      const strict = await post('?fieldValidation=Strict', 'yaml-dup-strict');
+      expectStatus(strict, 400, 'BadRequest');
+      expect(strict.body.message).toBe(
+        'Pod in version "v1" cannot be handled as a Pod: strict decoding error: ' +
+          'duplicate field "metadata.labels.app", duplicate field "spec.containers[0].name"',
+      );
+      await t.api().get('/api/v1/namespaces/apps/pods/yaml-dup-strict').expect(404);
+      const warn = await post('', 'yaml-dup-warn').expect(201);
+      expect(warn.headers.warning).toBe(
+        '299 - "duplicate field \\"metadata.labels.app\\"", ' +
+          '299 - "duplicate field \\"spec.containers[0].name\\""',
+      );
+      expect(warn.body.metadata.labels).toEqual({ app: 'b' });
+    });
+
+    it('refuses a merge patch that repeats a key with fieldValidation=Strict', async () => {
+      await t.api().post('/api/v1/namespaces/apps/pods').send(pod('dup-patch')).expect(201);
+      const before = await t.api().get('/api/v1/namespaces/apps/pods/dup-patch').expect(200);
+      const patch = (query: string, type: string) =>
+        t
+          .api()
+          .patch(`/api/v1/namespaces/apps/pods/dup-patch${query}`)
+          .set('Content-Type', type)
+          .send('{"metadata":{"labels":{"x":"1","x":"2"}}}');
+      for (const type of [
+        'application/merge-patch+json',
+        'application/strategic-merge-patch+json',
+      ]) {
+        const strict = await patch('?fieldValidation=Strict', type);
+        expectStatus(strict, 400, 'BadRequest');
+        expect(strict.body.message).toContain(
+          'strict decoding error: duplicate field "metadata.labels.x"',
+        );
+      }
+      const after = await t.api().get('/api/v1/namespaces/apps/pods/dup-patch').expect(200);
+      expect(after.body.metadata.resourceVersion).toBe(before.body.metadata.resourceVersion);
+      const warn = await patch('', 'application/merge-patch+json').expect(200);
+      expect(warn.headers.warning).toBe('299 - "duplicate field \\"metadata.labels.x\\""');
+      expect(warn.body.metadata.labels).toEqual({ x: '2' });
+      const json = await t
+        .api()
+        .patch('/api/v1/namespaces/apps/pods/dup-patch?fieldValidation=Strict')
+        .set('Content-Type', 'application/json-patch+json')
+        .send('[{"op":"add","op":"add","path":"/metadata/labels/y","value":"1"}]');
+      expectStatus(json, 400, 'BadRequest');
+      expect(json.body.message).toContain(
+        'strict decoding error: json patch duplicate field "[0].op"',
+      );
+    });
+
     it('answers 400 for malformed JSON and writes nothing', async () => {
       const before = await t.api().get('/api/v1/namespaces/apps/pods').expect(200);
       const res = await t

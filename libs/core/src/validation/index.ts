@@ -1,2 +1,3 @@
 export * from './field-errors';
 export * from './names';
+export * from './json-duplicates';
