@@ -1,4 +1,3 @@
-import net from 'node:net';
 import {
   AuditRepository,
   createPrismaClient,
@@ -8,17 +7,7 @@ import {
 import { createTestDatabase, type TestDatabase } from '@berth/store/testing';
 import { isUnavailable } from '../common/status-exception.filter';
 import { AuditWriter, type AuditWriterEvents } from './audit-writer';
-
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../testing/ports';
 
 function record(name: string, extra: Partial<AuditRecord> = {}): AuditRecord {
   return { user: 'alice', verb: 'create', code: 201, outcome: 'Success', name, ...extra };
@@ -64,7 +53,7 @@ describe('AuditWriter (real PostgreSQL)', () => {
     db = await createTestDatabase();
     prisma = createPrismaClient(db.url);
     repo = new AuditRepository(prisma);
-    down = createPrismaClient(`postgresql://postgres@127.0.0.1:${await closedPort()}/nothing`);
+    down = createPrismaClient(`postgresql://postgres@127.0.0.1:${await freePort()}/nothing`);
     downRepo = new AuditRepository(down);
   });
 

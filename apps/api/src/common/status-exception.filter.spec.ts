@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { Logger } from '@nestjs/common';
 import type { ArgumentsHost } from '@nestjs/common';
 import { Pool } from 'pg';
@@ -11,18 +10,7 @@ import {
   serverError,
   StatusExceptionFilter,
 } from './status-exception.filter';
-
-/** A TCP port on loopback that nothing listens on. */
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../testing/ports';
 
 function pgError(code: string, message: string): DatabaseError {
   const err = new DatabaseError(message, message.length, 'error');
@@ -79,7 +67,7 @@ describe('isUnavailable', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
   it('recognises the errors of pg and of Prisma when the server refuses connections', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const url = `postgresql://postgres@127.0.0.1:${port}/berth`;
     const pool = new Pool({ connectionString: url, connectionTimeoutMillis: 2000 });
     const pgErr = await pool.query('SELECT 1').then(
