@@ -375,4 +375,84 @@ describe('node agents with the simulated runtime (real PostgreSQL, Redis, BullMQ
       rmSync(`${dataDir}-pods`, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('a DELETE with gracePeriodSeconds changes how long a container that ignores SIGTERM gets', async () => {
+    const name = 'proc-grace';
+    const config: AgentConfig = {
+      ...agentConfig(name),
+      runtime: 'process',
+      taints: [{ key: 'test/only', value: 'x', effect: 'NoSchedule' }],
+      podsDir: `${dataDir}-grace-pods`,
+    };
+    agents.set(name, startAgent(config, createLogger(config.logLevel)));
+    const stubborn = "process.on('SIGTERM',()=>{}); setInterval(()=>{},1000)";
+    const podOn = (podName: string) => ({
+      metadata: { name: podName },
+      spec: {
+        nodeName: name,
+        terminationGracePeriodSeconds: 30,
+        containers: [{ name: 'app', image: 'node', command: [process.execPath, '-e', stubborn] }],
+      },
+    });
+    /** The pid the runtime reports (containerID process://<pid>) once the pod runs. */
+    const runningPid = (podName: string) =>
+      eventually(async () => {
+        const p: Pod = (await api().get(`/api/v1/namespaces/w/pods/${podName}`).expect(200)).body;
+        const id = (p.status?.containerStatuses?.[0] as { containerID?: string } | undefined)
+          ?.containerID;
+        const pid = Number(/^process:\/\/(\d+)$/.exec(id ?? '')?.[1]);
+        return runningAndReady(p) && alive(pid) ? pid : undefined;
+      }, `${podName} running`);
+    /** Whether `pid` is a live process (not gone, not a zombie). */
+    const alive = (pid: number) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+      } catch {
+        return false;
+      }
+    };
+    const pids: number[] = [];
+    try {
+      await api().post('/api/v1/namespaces/w/pods').send(podOn('forced')).expect(201);
+      await api().post('/api/v1/namespaces/w/pods').send(podOn('patient')).expect(201);
+      const forced = await runningPid('forced');
+      const patient = await runningPid('patient');
+      pids.push(forced, patient);
+
+      // kubectl delete --grace-period=0 --force: SIGKILL at once, not after the spec's 30 s.
+      const started = Date.now();
+      await api()
+        .delete('/api/v1/namespaces/w/pods/forced')
+        .send({ apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0 })
+        .expect(200);
+      await eventually(
+        async () => (alive(forced) ? undefined : true),
+        'the forced pod process gone',
+        10_000,
+      );
+      expect(Date.now() - started).toBeLessThan(10_000);
+
+      // Without a grace period the spec's 30 s hold: the process ignores SIGTERM and still
+      // runs 3 s later. (Waiting a bounded time for something NOT to happen: no condition
+      // to wait on, so a plain timer, polled so that an early death fails at once.)
+      await api().delete('/api/v1/namespaces/w/pods/patient').expect(200);
+      const until = Date.now() + 3000;
+      while (Date.now() < until) {
+        expect(alive(patient)).toBe(true);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      // The patient pod's stop would hold the agent's stop for its 30 s.
+      for (const pid of pids) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      await stopNode(name);
+      rmSync(`${dataDir}-grace-pods`, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -99,6 +99,12 @@ export class NodeAgent {
 
   /** The pods bound to this node, by uid, as last seen from the API. */
   private readonly desired = new Map<string, ApiPod>();
+  /**
+   * Pods gone from the API (a DELETED event, or missing from a new list) whose containers
+   * may still run, as last seen: the DELETED event's object carries the grace period the
+   * DELETE gave (metadata.deletionGracePeriodSeconds). Dropped once they are stopped.
+   */
+  private readonly gone = new Map<string, ApiPod>();
   private synced = false;
   private resourceVersion?: string;
   private converging?: Promise<void>;
@@ -538,7 +544,11 @@ export class NodeAgent {
       seen.add(pod.metadata.uid);
       this.upsert(pod, true);
     }
-    for (const uid of [...this.desired.keys()]) if (!seen.has(uid)) this.desired.delete(uid);
+    for (const [uid, pod] of [...this.desired]) {
+      if (seen.has(uid)) continue;
+      this.desired.delete(uid);
+      this.gone.set(uid, pod);
+    }
     this.resourceVersion = res.body.metadata.resourceVersion;
     if (!this.synced) this.log.info('pods listed', { pods: res.body.items.length });
     this.synced = true;
@@ -556,6 +566,7 @@ export class NodeAgent {
     if (e.type === 'BOOKMARK') return;
     if (e.type === 'DELETED') {
       this.desired.delete(pod.metadata.uid);
+      this.gone.set(pod.metadata.uid, pod);
       this.written.delete(pod.metadata.uid);
       this.startFailures.delete(pod.metadata.uid);
     } else {
@@ -628,8 +639,10 @@ export class NodeAgent {
     for (const uid of running) {
       const pod = this.desired.get(uid);
       if (pod && !pod.metadata.deletionTimestamp) continue;
-      this.stopPod(uid, pod);
+      this.stopPod(uid, pod ?? this.gone.get(uid));
     }
+    for (const uid of [...this.gone.keys()])
+      if (!running.has(uid) && !this.stopping.has(uid)) this.gone.delete(uid);
     for (const pod of this.desired.values()) {
       const uid = pod.metadata.uid;
       if (pod.metadata.deletionTimestamp && !running.has(uid) && !this.stopping.has(uid))
@@ -663,6 +676,7 @@ export class NodeAgent {
       }
     })().finally(() => {
       this.stopping.delete(uid);
+      this.gone.delete(uid);
       this.requestConverge();
     });
     this.stopping.set(uid, done);

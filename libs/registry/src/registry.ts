@@ -135,6 +135,24 @@ const GC_FINALIZERS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * `object` as recorded when deleted at once, for a resource with a grace period
+ * (ResourceDefinition.deletionGracePeriod): with `deletionTimestamp` now and
+ * `deletionGracePeriodSeconds`. Undefined for other resources.
+ */
+function withDeletionGrace(
+  def: ResourceDefinition,
+  object: KubeObject,
+  requested: number | undefined,
+  now = new Date(),
+): KubeObject | undefined {
+  if (!def.deletionGracePeriod) return undefined;
+  const next = clone(object);
+  next.metadata.deletionTimestamp = formatTimestamp(now);
+  next.metadata.deletionGracePeriodSeconds = def.deletionGracePeriod(object, requested);
+  return next;
+}
+
+/**
  * The finalizers `object` must carry when deleted with `propagationPolicy`, or undefined
  * when they stay as they are. An explicit policy replaces the garbage collector's
  * finalizers (`foregroundDeletion`, `orphan`) with its own (none for Background); without
@@ -685,9 +703,14 @@ export class Registry {
         if (marked) return marked;
         continue;
       }
-      if (opts.dryRun) return current;
+      // A resource deleted gracefully (pods) is recorded as deleted with its grace period and
+      // deletionTimestamp, in the same write: the DELETED event tells the node agent how long
+      // the containers get between SIGTERM and SIGKILL. (The pod does not stay Terminating
+      // until the agent confirms, as in Kubernetes: it is gone from the store at once.)
+      const final = withDeletionGrace(def, current, options.gracePeriodSeconds);
+      if (opts.dryRun) return final ?? current;
       try {
-        const deleted = await this.repo.delete(key, stored.resourceVersion);
+        const deleted = await this.repo.delete(key, stored.resourceVersion, final as JsonObject);
         return deleted.object as KubeObject;
       } catch (err) {
         const mapped = toApiError(err, def, name);

@@ -34,6 +34,8 @@ export interface KindParts {
   hasStatus: boolean;
   tracksGeneration: boolean;
   scale?: ScaleSupport;
+  /** See ResourceDefinition.deletionGracePeriod. */
+  deletionGracePeriod?(o: KubeObject, requested: number | undefined): number;
   /** DNS-1123 label (namespaces, services) or subdomain (everything else). */
   nameRule: NameRule;
   schema: z.ZodType;
@@ -75,6 +77,7 @@ export function defineResource(parts: KindParts): ResourceDefinition {
     hasStatus: parts.hasStatus,
     tracksGeneration: parts.tracksGeneration,
     ...(parts.scale ? { scale: parts.scale } : {}),
+    ...(parts.deletionGracePeriod ? { deletionGracePeriod: parts.deletionGracePeriod } : {}),
 
     validateSchema(input: unknown) {
       const result = checkSchema(parts.schema, input);

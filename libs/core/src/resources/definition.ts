@@ -56,6 +56,13 @@ export interface ResourceDefinition {
   /** Whether changes to this resource's spec bump metadata.generation. */
   tracksGeneration: boolean;
   /**
+   * For resources deleted gracefully (pods), the grace period a DELETE gives `obj`, from the
+   * DeleteOptions' `gracePeriodSeconds` when given: Kubernetes' CheckGracefulDelete. The
+   * object recorded as deleted carries it as `metadata.deletionGracePeriodSeconds`, with a
+   * `deletionTimestamp`. Absent: the resource has no grace period.
+   */
+  deletionGracePeriod?(obj: KubeObject, requested: number | undefined): number;
+  /**
    * Validates `obj` against the resource's schema. Unknown fields are reported in
    * `unknownFields` and removed from the returned object; the caller decides (from
    * `fieldValidation`) whether they are an error.

@@ -599,3 +599,34 @@ describe('Pod field selectors', () => {
     });
   });
 });
+
+describe('Pod deletion grace period (CheckGracefulDelete)', () => {
+  const scheduled = (grace?: number, phase = 'Running'): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'd' },
+    spec: {
+      nodeName: 'n1',
+      ...(grace !== undefined ? { terminationGracePeriodSeconds: grace } : {}),
+      containers: [{ name: 'c', image: 'x' }],
+    },
+    status: { phase },
+  });
+  const period = (o: KubeObject, requested?: number) =>
+    podDefinition.deletionGracePeriod!(o, requested);
+
+  it('takes the DeleteOptions value when given (0 stays 0), else the spec value', () => {
+    expect(period(scheduled(30), 0)).toBe(0);
+    expect(period(scheduled(30), 5)).toBe(5);
+    expect(period(scheduled(30))).toBe(30);
+    expect(period(scheduled(undefined))).toBe(0);
+  });
+
+  it('is 0 for a pod not scheduled yet or already finished', () => {
+    const pending = scheduled(30, 'Pending');
+    delete (pending.spec as { nodeName?: string }).nodeName;
+    expect(period(pending, 10)).toBe(0);
+    expect(period(scheduled(30, 'Succeeded'), 10)).toBe(0);
+    expect(period(scheduled(30, 'Failed'))).toBe(0);
+  });
+});

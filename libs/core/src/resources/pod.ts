@@ -157,6 +157,21 @@ function defaultPod(o: JsonObject): void {
   }
 }
 
+/**
+ * The grace period a DELETE gives a pod, as Kubernetes' podStrategy.CheckGracefulDelete: the
+ * DeleteOptions' value when given (0 stays 0), else spec.terminationGracePeriodSeconds (0 when
+ * unset); 0 for a pod not scheduled yet or already Succeeded/Failed.
+ */
+export function podDeletionGracePeriod(o: KubeObject, requested: number | undefined): number {
+  const spec = obj(o.spec);
+  const fromSpec = spec.terminationGracePeriodSeconds;
+  let period = requested ?? (typeof fromSpec === 'number' ? fromSpec : 0);
+  if (!str(spec.nodeName)) period = 0;
+  const phase = statusString(o, 'phase');
+  if (phase === 'Succeeded' || phase === 'Failed') period = 0;
+  return period;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Printing (kubectl's printPod)
 // ---------------------------------------------------------------------------------------------
@@ -315,6 +330,7 @@ export const podDefinition = defineResource({
   schema: podSchema,
   validate: validatePod,
   defaults: defaultPod,
+  deletionGracePeriod: podDeletionGracePeriod,
   selectableFields(o) {
     const spec = obj(o.spec);
     return {
