@@ -135,6 +135,35 @@ describe('authentication (real API, PostgreSQL, Redis)', () => {
     expect((await bearer(token).get('/auth/whoami?access_token=nonsense')).status).toBe(200);
   });
 
+  it('refuses impersonation (kubectl --as) with 403 instead of answering as the sender', async () => {
+    for (const headers of [
+      { 'Impersonate-User': 'dave' },
+      { 'Impersonate-Group': 'system:masters' },
+      { 'Impersonate-Uid': '42' },
+    ]) {
+      const res = await t.api().get('/api/v1/namespaces').set(headers);
+      expect(res.status).toBe(403);
+      expect(res.body).toMatchObject({ kind: 'Status', reason: 'Forbidden' });
+      expect(res.body.message).toContain('impersonation is not supported');
+      expect(res.body.message).toContain(Object.keys(headers)[0]);
+    }
+    const review = await t
+      .api()
+      .post('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews')
+      .set('Impersonate-User', 'dave')
+      .send({
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: { resourceAttributes: { verb: 'create', resource: 'deployments', group: 'apps' } },
+      });
+    expect(review.status).toBe(403);
+    // Unauthenticated still comes first.
+    expect(
+      (await t.anonymous().get('/api/v1/namespaces').set('Impersonate-User', 'dave')).status,
+    ).toBe(401);
+    expect((await t.api().get('/api/v1/namespaces')).status).toBe(200);
+  });
+
   it('denies a plain user everything RBAC does not grant (deny by default)', async () => {
     const token = (await login('alice', 'alice-pass-1')).body.token;
     // A namespace she has nothing in does not exist for her.
