@@ -685,8 +685,6 @@ async function processPhase(ctx) {
       agentArgs([
         '--api-url',
         base,
-        '--bootstrap-token',
-        bootstrapToken,
         '--runtime',
         'process',
         '--node-name',
@@ -696,7 +694,8 @@ async function processPhase(ctx) {
         '--data-dir',
         path.join(tmp, `agent-process-${x}`),
       ]),
-      {},
+      // In the environment, not on a command line every pod can read in /proc.
+      { BERTH_BOOTSTRAP_TOKEN: bootstrapToken },
       logDir,
     ),
   );
@@ -844,8 +843,6 @@ async function simulatedPhase(ctx) {
         agentArgs([
           '--api-url',
           base,
-          '--bootstrap-token',
-          bootstrapToken,
           '--simulated-nodes',
           String(n),
           '--node-name',
@@ -860,7 +857,7 @@ async function simulatedPhase(ctx) {
           '--data-dir',
           path.join(tmp, `agent-hollow-${a}`),
         ]),
-        {},
+        { BERTH_BOOTSTRAP_TOKEN: bootstrapToken },
         logDir,
       ),
     );
