@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,7 +46,14 @@ export interface ApiProcess {
   dataDir: string;
   kubeconfig: string;
   db: TestDatabase;
+  /** The session-JWT secret, shared by every replica on this database. */
+  jwtSecret: string;
+  /** Its Redis key prefix (BERTH_QUEUE_PREFIX), shared by its replicas. */
+  queuePrefix: string;
+  pid(): number | undefined;
   output(): string;
+  /** SIGKILL: the process dies without any clean-up. */
+  kill(): Promise<void>;
   /** Stops the server process (SIGTERM), keeping its database and data directory. */
   halt(): Promise<void>;
   /** Starts it again on the same database, ports and data directory. */
@@ -53,15 +61,31 @@ export interface ApiProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the built API server (`apps/api/dist/main.js`) as a real process on a fresh database. */
-export async function startApiProcess(): Promise<ApiProcess> {
+export interface ApiProcessOptions {
+  /**
+   * Another replica of this cluster: the new process runs on the same database with the
+   * same admin token, JWT secret and Redis prefix (its own ports and data directory, so its
+   * own TLS material). Its `stop` leaves the database to the first one.
+   */
+  replicaOf?: Pick<ApiProcess, 'db' | 'token' | 'jwtSecret' | 'queuePrefix'>;
+}
+
+/**
+ * Starts the built API server (`apps/api/dist/main.js`) as a real process on a fresh
+ * database, or as one more replica of a running one (`replicaOf`).
+ */
+export async function startApiProcess(opts: ApiProcessOptions = {}): Promise<ApiProcess> {
   const main = path.join(ROOT, 'apps/api/dist/main.js');
   if (!existsSync(main))
     throw new Error(`${main} is missing: run \`npm run build\` first (npm test does)`);
-  const db = await createTestDatabase('berth_e2e');
+  const peer = opts.replicaOf;
+  const db = peer?.db ?? (await createTestDatabase('berth_e2e'));
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-'));
   const [port, httpPort] = [await freePort(), await freePort()];
-  const token = 'e2e-admin-token-abcdefghijklmnop';
+  const token = peer?.token ?? 'e2e-admin-token-abcdefghijklmnop';
+  const jwtSecret = peer?.jwtSecret ?? randomBytes(32).toString('base64url');
+  // Its own Redis keys (login limiter), so runs never share counters.
+  const queuePrefix = peer?.queuePrefix ?? `berth-e2e-${path.basename(dataDir)}`;
   let out = '';
   let child: ChildProcess | undefined;
   let exited = true;
@@ -77,9 +101,9 @@ export async function startApiProcess(): Promise<ApiProcess> {
         BERTH_HTTP_PORT: String(httpPort),
         BERTH_DATA_DIR: dataDir,
         BERTH_ADMIN_TOKEN: token,
+        BERTH_JWT_SECRET: jwtSecret,
         BERTH_LOG_LEVEL: 'warn',
-        // Its own Redis keys (login limiter), so runs never share counters.
-        BERTH_QUEUE_PREFIX: `berth-e2e-${path.basename(dataDir)}`,
+        BERTH_QUEUE_PREFIX: queuePrefix,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -114,12 +138,22 @@ export async function startApiProcess(): Promise<ApiProcess> {
     dataDir,
     kubeconfig: path.join(dataDir, 'kubeconfig', 'admin.kubeconfig'),
     db,
+    jwtSecret,
+    queuePrefix,
+    pid: () => (exited ? undefined : child?.pid),
     output: () => out,
     halt,
+    async kill() {
+      if (exited || !child) return;
+      const proc = child;
+      const gone = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGKILL');
+      await gone;
+    },
     restart: launch,
     async stop() {
       await halt();
-      await db.drop();
+      if (!peer) await db.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

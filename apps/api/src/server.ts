@@ -98,6 +98,39 @@ function listen(server: http.Server | https.Server, port: number, host: string):
   });
 }
 
+/** How long a connection must have been idle before shutdown closes it (see below). */
+const IDLE_GRACE_MS = 300;
+
+/**
+ * Closes, on each call, the server's connections that have no request under way and have
+ * had none for `olderThanMs`. Node's closeIdleConnections also closes a connection just
+ * accepted whose first request is still on its way, which the client sees as a reset of a
+ * request it cannot safely retry (a POST); Go's Shutdown spares new connections the same
+ * way. The client of a connection left idle that long may still meet the close, as with any
+ * server.
+ */
+function trackIdleConnections(server: http.Server | https.Server): IdleConnections {
+  const idleSince = new Map<import('node:net').Socket, number>();
+  const event = server instanceof https.Server ? 'secureConnection' : 'connection';
+  server.on(event, (socket: import('node:net').Socket) => {
+    idleSince.set(socket, Date.now());
+    socket.once('close', () => idleSince.delete(socket));
+  });
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    idleSince.set(req.socket, Infinity);
+    res.once('finish', () => {
+      if (idleSince.has(req.socket)) idleSince.set(req.socket, Date.now());
+    });
+  });
+  const close = (olderThanMs: number) => {
+    const before = Date.now() - olderThanMs;
+    for (const [socket, since] of idleSince) if (since <= before) socket.destroy();
+  };
+  return Object.assign(close, { open: () => idleSince.size });
+}
+
+type IdleConnections = ((olderThanMs: number) => void) & { open(): number };
+
 /**
  * Starts the API server: migrations, TLS material, the Nest app on HTTPS (and plain
  * HTTP on loopback when configured), and an admin kubeconfig.
@@ -127,6 +160,20 @@ export async function startApiServer(input: AppConfig): Promise<ApiServer> {
   expressApp.disable('x-powered-by');
   expressApp.set('etag', false);
   expressApp.use(requestLineChecks);
+  // Once shutting down, every answer ends its connection, so keep-alive clients reconnect
+  // (to another replica) instead of sending their next request on a socket about to close.
+  // Requests being answered (watches aside, which shutdown ends): close() lets them finish
+  // before the store goes.
+  let draining = false;
+  const inflight = new Set<express.Response>();
+  expressApp.use((req, res, next) => {
+    if (draining) res.setHeader('Connection', 'close');
+    if (!/[?&]watch=(true|1)(&|$)|\/watch\//.test(req.url)) {
+      inflight.add(res);
+      res.once('close', () => inflight.delete(res));
+    }
+    next();
+  });
   const raw = express.raw({ type: () => true, limit: config.maxBodyBytes });
   expressApp.use((req, res, next) => {
     // A declared length over the limit is refused at once, as kube-apiserver does: the body
@@ -159,7 +206,9 @@ export async function startApiServer(input: AppConfig): Promise<ApiServer> {
       logger,
     },
   );
-  app.enableShutdownHooks();
+  // No enableShutdownHooks: on a signal Nest would close the app (the store with it) at once,
+  // under requests still being answered; main.ts calls close(), which drains them first and
+  // then runs the same shutdown hooks through app.close().
   SwaggerModule.setup('docs', app, app.get(OpenApiService).document() as never, {
     customSiteTitle: 'Berth API',
     jsonDocumentUrl: 'docs/openapi.json',
@@ -172,13 +221,16 @@ export async function startApiServer(input: AppConfig): Promise<ApiServer> {
     expressApp,
   );
   installClientErrorHandler(httpsServer);
+  const httpsIdle = trackIdleConnections(httpsServer);
   const port = await listen(httpsServer, config.port, config.host);
   const url = `https://127.0.0.1:${port}`;
   let httpServer: http.Server | undefined;
+  let httpIdle: IdleConnections | undefined;
   let httpUrl: string | undefined;
   if (config.httpPort !== undefined) {
     httpServer = http.createServer(SERVER_OPTIONS, expressApp);
     installClientErrorHandler(httpServer);
+    httpIdle = trackIdleConnections(httpServer);
     const p = await listen(httpServer, config.httpPort, '127.0.0.1');
     httpUrl = `http://127.0.0.1:${p}`;
   }
@@ -198,11 +250,25 @@ export async function startApiServer(input: AppConfig): Promise<ApiServer> {
       const servers = [httpsServer, httpServer].filter(Boolean) as (http.Server | https.Server)[];
       // Stop accepting, end the watches and the store (shutdown hooks), then let
       // keep-alive sockets go as soon as they are idle (forcefully after a grace period).
+      draining = true;
       const stopped = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+      const closeIdle = (olderThanMs: number) =>
+        [httpsIdle, httpIdle].forEach((f) => f?.(olderThanMs));
+      closeIdle(IDLE_GRACE_MS);
+      // A connection accepted just before the listener closed may still be sending its
+      // first request: give it the idle grace too before the store goes.
+      const started = Date.now();
+      const drainUntil = started + 10_000;
+      const connectionsOpen = () =>
+        [httpsIdle, httpIdle].some((f) => f !== undefined && f.open() > 0);
+      while (
+        (inflight.size > 0 || (connectionsOpen() && Date.now() - started < IDLE_GRACE_MS)) &&
+        Date.now() < drainUntil
+      )
+        await new Promise((r) => setTimeout(r, 20));
       await app.close();
-      const sweep = setInterval(() => servers.forEach((s) => s.closeIdleConnections()), 50);
+      const sweep = setInterval(() => closeIdle(IDLE_GRACE_MS), 50);
       const force = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), 3000);
-      servers.forEach((s) => s.closeIdleConnections());
       await Promise.all(stopped);
       clearInterval(sweep);
       clearTimeout(force);

@@ -74,7 +74,15 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   try {
     const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [cfg.database]);
     if (found.rowCount === 0) {
-      await admin.query(`CREATE DATABASE "${String(cfg.database).replace(/"/g, '""')}"`);
+      try {
+        await admin.query(`CREATE DATABASE "${String(cfg.database).replace(/"/g, '""')}"`);
+      } catch (err) {
+        // Another replica starting at the same moment created it first: 42P04
+        // (duplicate_database), or 23505 on pg_database's unique index when both got
+        // past the check together.
+        const code = (err as { code?: string }).code;
+        if (code !== '42P04' && code !== '23505') throw err;
+      }
     }
   } finally {
     await admin.end();

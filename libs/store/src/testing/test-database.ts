@@ -23,10 +23,22 @@ export async function createTestDatabase(
   prefix = 'berth_test',
   serverUrl = testServerUrl(),
 ): Promise<TestDatabase> {
+  const db = unusedTestDatabase(prefix, serverUrl);
+  await ensureDatabase(db.url);
+  await applyMigrations(db.url);
+  return db;
+}
+
+/**
+ * A unique database name on `serverUrl` that does not exist yet (for tests of what creates
+ * and migrates it); `drop()` removes it if something did.
+ */
+export function unusedTestDatabase(
+  prefix = 'berth_test',
+  serverUrl = testServerUrl(),
+): TestDatabase {
   const url = new URL(serverUrl);
   url.pathname = `/${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const dbUrl = url.toString();
-  await ensureDatabase(dbUrl);
-  await applyMigrations(dbUrl);
   return { url: dbUrl, drop: () => dropDatabase(dbUrl) };
 }
