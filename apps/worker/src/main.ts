@@ -19,7 +19,8 @@ Environment:
   BERTH_RESYNC_INTERVAL_MS     full resync period (default 60000)
   BERTH_LEADER_LEASE_MS        leader lease (default 5000)
   BERTH_NODE_GRACE_PERIOD_MS   node heartbeat grace period (default 40000)
-  BERTH_RECONCILE_LOCK_TTL_MS  a reconcile's per-key lock, renewed while it runs (default 60000)
+  BERTH_RECONCILE_LOCK_TTL_MS  a reconcile's per-key lock, renewed while it runs (default 15000);
+                               a dead worker's jobs are taken up again within about 1.5 × this
   BERTH_WORKER_METRICS_PORT    serve /metrics and /healthz on 127.0.0.1:<port> (off by default)
   BERTH_LOG_LEVEL              error|warn|info|debug (default info)
 `;

@@ -20,9 +20,10 @@ const BUSY_RETRY_MS = 50;
 /**
  * How long a reconcile's lock on its key lives without renewal: a crashed worker's lock
  * expires after this. A running reconcile renews it every third of this, so one that runs
- * longer keeps its key.
+ * longer keeps its key. BullMQ's own job lock follows it (see `process`), so a job a dead
+ * worker held is taken up again within about 1.5 × this.
  */
-export const LOCK_TTL_MS = 60_000;
+export const LOCK_TTL_MS = 15_000;
 
 /** Extends the lock's expiry only if `owner` still holds it (1), else 0. */
 const EXTEND_IF_OWNER =
@@ -200,7 +201,20 @@ export class WorkQueues {
           if (lock) await this.unlockKey(lock, token ?? String(job.id));
         }
       },
-      { connection: this.connection, prefix: this.prefix, concurrency, autorun: true },
+      {
+        connection: this.connection,
+        prefix: this.prefix,
+        concurrency,
+        autorun: true,
+        // BullMQ's defaults (a 30 s job lock, checked every 30 s) left a job held by a
+        // SIGKILLed worker stuck for up to a minute, and with it its key (a rollout stalled).
+        // The job lock lives as long as the key's lock and is checked every half of it; a
+        // job seen stalled is taken up again, up to 3 times (the key lock keeps two runs
+        // of one key apart).
+        lockDuration: this.lockTtlMs,
+        stalledInterval: Math.max(500, Math.floor(this.lockTtlMs / 2)),
+        maxStalledCount: 3,
+      },
     );
     worker.on('failed', (job, err) => {
       if (!job) return;
@@ -243,21 +257,24 @@ export class WorkQueues {
    */
   private keepLock(lock: string, owner: string): () => void {
     let stopped = false;
-    const timer = setInterval(() => {
-      void this.connection
-        .eval(EXTEND_IF_OWNER, 1, lock, owner, String(this.lockTtlMs))
-        .then((extended) => {
-          if (stopped || extended === 1) return;
-          stopped = true;
-          clearInterval(timer);
-          this.log.warn('lost a reconcile lock while reconciling (another worker may run it)', {
-            lock,
-          });
-        })
-        .catch((err: Error) =>
-          this.log.warn('could not renew a reconcile lock', { lock, error: err.message }),
-        );
-    }, Math.max(1, Math.floor(this.lockTtlMs / 3)));
+    const timer = setInterval(
+      () => {
+        void this.connection
+          .eval(EXTEND_IF_OWNER, 1, lock, owner, String(this.lockTtlMs))
+          .then((extended) => {
+            if (stopped || extended === 1) return;
+            stopped = true;
+            clearInterval(timer);
+            this.log.warn('lost a reconcile lock while reconciling (another worker may run it)', {
+              lock,
+            });
+          })
+          .catch((err: Error) =>
+            this.log.warn('could not renew a reconcile lock', { lock, error: err.message }),
+          );
+      },
+      Math.max(1, Math.floor(this.lockTtlMs / 3)),
+    );
     timer.unref();
     return () => {
       stopped = true;
