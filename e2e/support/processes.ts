@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
@@ -84,6 +84,9 @@ export async function startApiProcess(opts: ApiProcessOptions = {}): Promise<Api
   const [port, httpPort] = [await freePort(), await freePort()];
   const token = peer?.token ?? 'e2e-admin-token-abcdefghijklmnop';
   const jwtSecret = peer?.jwtSecret ?? randomBytes(32).toString('base64url');
+  // In the data directory, where the server keeps the one it generates (replicas share it;
+  // the pod-isolation e2e checks that pods cannot read the file).
+  writeFileSync(path.join(dataDir, 'jwt-secret'), jwtSecret + '\n', { mode: 0o600 });
   // Its own Redis keys (login limiter), so runs never share counters.
   const queuePrefix = peer?.queuePrefix ?? `berth-e2e-${path.basename(dataDir)}`;
   let out = '';
@@ -101,7 +104,6 @@ export async function startApiProcess(opts: ApiProcessOptions = {}): Promise<Api
         BERTH_HTTP_PORT: String(httpPort),
         BERTH_DATA_DIR: dataDir,
         BERTH_ADMIN_TOKEN: token,
-        BERTH_JWT_SECRET: jwtSecret,
         BERTH_LOG_LEVEL: 'warn',
         BERTH_QUEUE_PREFIX: queuePrefix,
       },
