@@ -1,0 +1,3 @@
+export * from './aes-gcm';
+export * from './key-ring';
+export * from './keys';
