@@ -385,3 +385,36 @@ describe('resolveContainerEnv', () => {
     });
   });
 });
+
+describe('resourceFieldRef with containerName', () => {
+  it('reads the named container, and fails for an unknown one', () => {
+    const p = pod({
+      containers: [
+        { name: 'app', env: [] },
+        { name: 'sidecar', resources: { limits: { memory: '64Mi' } } },
+      ],
+    });
+    const env = [
+      {
+        name: 'M',
+        valueFrom: {
+          resourceFieldRef: { containerName: 'sidecar', resource: 'limits.memory', divisor: '1Mi' },
+        },
+      },
+    ];
+    const ok = resolveContainerEnv({ pod: p, container: { name: 'app', env }, lookup });
+    expect(ok.ok && ok.env).toEqual([{ name: 'M', value: '64' }]);
+    const bad = [
+      {
+        name: 'M',
+        valueFrom: { resourceFieldRef: { containerName: 'nope', resource: 'limits.cpu' } },
+      },
+    ];
+    expect(
+      resolveContainerEnv({ pod: p, container: { name: 'app', env: bad }, lookup }),
+    ).toMatchObject({
+      ok: false,
+      error: { reason: 'ResourceFieldRefInvalid', message: 'container nope not found' },
+    });
+  });
+});

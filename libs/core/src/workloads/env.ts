@@ -13,7 +13,7 @@
 import type { KubeObject } from '../api/types';
 import { arr, obj, str, type JsonObject } from '../resources/util';
 import { expandVars } from './expand';
-import { containerResourceValue, podFieldValue, type NodeInfo } from './field-refs';
+import { containerResourceValue, findContainer, podFieldValue, type NodeInfo } from './field-refs';
 import { serviceLinkEnv, type EnvVar } from './service-env';
 
 export type { EnvVar } from './service-env';
@@ -175,7 +175,12 @@ export function resolveContainerEnv(input: EnvInput): EnvResult {
         }
       } else if (from.resourceFieldRef !== undefined) {
         try {
-          value = containerResourceValue(obj(from.resourceFieldRef), container, input.node);
+          // containerResourceRuntimeValue: another container's resources when named.
+          const ref = obj(from.resourceFieldRef);
+          const target = str(ref.containerName)
+            ? findContainer(pod, str(ref.containerName))
+            : container;
+          value = containerResourceValue(ref, target, input.node);
         } catch (err) {
           return fail('ResourceFieldRefInvalid', (err as Error).message, `${at}.resourceFieldRef`);
         }

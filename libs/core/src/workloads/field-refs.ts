@@ -154,6 +154,14 @@ function quantityOf(v: unknown): Quantity | undefined {
   }
 }
 
+/** The pod's container (or init container) `name`: resource.findContainerInPod. */
+export function findContainer(pod: KubeObject, name: string): JsonObject {
+  const spec = obj(pod.spec);
+  for (const c of [...arr(spec.containers), ...arr(spec.initContainers)])
+    if (str(obj(c).name) === name) return obj(c);
+  throw new DownwardApiError(`container ${name} not found`);
+}
+
 const DEFAULTED_FROM_ALLOCATABLE = ['cpu', 'memory', 'ephemeral-storage'];
 
 /**

@@ -9,7 +9,12 @@
 import type { KubeObject } from '../api/types';
 import { arr, isInt, obj, str, type JsonObject } from '../resources/util';
 import type { ConfigLookup } from './env';
-import { containerResourceValue, extractMetadataField, type NodeInfo } from './field-refs';
+import {
+  containerResourceValue,
+  extractMetadataField,
+  findContainer,
+  type NodeInfo,
+} from './field-refs';
 import { cleanPath, validatePath } from './atomic-writer';
 
 /** configMap, secret, downwardAPI and projected volumes' default file mode. */
@@ -117,13 +122,6 @@ function secretPayload(
     optional,
     (k) => `references non-existent secret key: ${k}`,
   );
-}
-
-function findContainer(pod: KubeObject, name: string): JsonObject {
-  const spec = obj(pod.spec);
-  for (const c of [...arr(spec.containers), ...arr(spec.initContainers)])
-    if (str(obj(c).name) === name) return obj(c);
-  throw new VolumeError(`container ${name} not found`);
 }
 
 /** downwardapi.CollectData: every item is tried; errors are aggregated. */
