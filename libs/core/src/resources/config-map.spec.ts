@@ -122,7 +122,7 @@ describe('ConfigMap', () => {
     expect(validate(cm({ data: { a: 'x'.repeat(half) }, binaryData: { b: binary } }))).toEqual([]);
     expect(validate(cm({ data: { a: 'x'.repeat(half + 1) }, binaryData: { b: binary } }))).toEqual([
       {
-        field: '',
+        field: '[]', // field.NewPath("") prints as []
         reason: 'FieldValueTooLong',
         message: 'Too long: must have at most 1048576 bytes',
       },

@@ -32,8 +32,8 @@ export function validateConfigMapData(o: KubeObject): StatusCause[] {
       causes.push(fe.invalid(`data[${key}]`, key, 'duplicate of key present in binaryData'));
   }
   size += validateDataMap(binary, 'binaryData', { base64: true }, causes);
-  // Kubernetes reports the size on the whole object (an empty field path).
-  if (size > MAX_SECRET_SIZE) causes.push(tooLong('', MAX_SECRET_SIZE));
+  // Kubernetes reports the size on the whole object: field.NewPath("") prints as `[]`.
+  if (size > MAX_SECRET_SIZE) causes.push(tooLong('[]', MAX_SECRET_SIZE));
   return causes;
 }
 
