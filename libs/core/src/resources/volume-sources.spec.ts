@@ -99,7 +99,7 @@ describe('validateProjectionVolume', () => {
       [
         `${f}.fieldRef`,
         expect.stringMatching(
-          /^Invalid value: "bad key": name part a valid|^Invalid value: "bad key": name part must consist/,
+          /^Invalid value: "bad key": name part must consist of alphanumeric characters/,
         ),
       ],
       [`${f}.resourceFieldRef.containerName`, 'Required value'],
