@@ -36,8 +36,8 @@ describe('SchedulingRepository (real PostgreSQL)', () => {
     const ns = 'pending';
     const create = (name: string, fields: Record<string, string>, object = pod(name)) =>
       repo.create({ resource: 'pods', namespace: ns, name }, randomUUID(), object, fields);
-    await create('p-late', { __bucket: '3' });
-    await create('p-early', { __bucket: '1' });
+    await create('p-first', { __bucket: '3' });
+    await create('p-second', { __bucket: '1' });
     await create('p-bound', { __bucket: '1', 'spec.nodeName': 'n1' });
     await create('p-done', { __bucket: '1', 'status.phase': 'Succeeded' });
     await create('p-failed', { __bucket: '1', 'status.phase': 'Failed' });
@@ -54,8 +54,8 @@ describe('SchedulingRepository (real PostgreSQL)', () => {
     await repo.create({ resource: 'nodes', namespace: '', name: 'p-node' }, randomUUID(), {}, {});
     const names = async (shard: number, limit = 10) =>
       (await scheduling.pendingPods(shard, 2, limit)).map((p) => p.key.name);
-    expect(await names(1)).toEqual(['p-late', 'p-early']);
-    expect(await names(1, 1)).toEqual(['p-late']);
+    expect(await names(1)).toEqual(['p-first', 'p-second']);
+    expect(await names(1, 1)).toEqual(['p-first']);
     expect(await names(0)).toEqual(['p-other-shard']);
   });
 
