@@ -3,7 +3,14 @@ import type { AddressInfo } from 'node:net';
 import IORedis from 'ioredis';
 import { qualifiedResource, RESOURCES } from '@berth/core';
 import { Registry } from '@berth/registry';
-import { ChangeFeed, Database, ObjectRepository, type StoredObject } from '@berth/store';
+import {
+  AdmissionRepository,
+  ChangeFeed,
+  Database,
+  ObjectRepository,
+  SchedulingRepository,
+  type StoredObject,
+} from '@berth/store';
 import type { WorkerConfig } from './config';
 import { DeploymentController } from './controllers/deployment.controller';
 import { EndpointsController } from './controllers/endpoints.controller';
@@ -63,7 +70,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   const log = createLogger('berth-worker', config.logLevel);
   const database = new Database(config.databaseUrl, 10);
   const repo = new ObjectRepository(database.pool);
-  const registry = new Registry(repo);
+  const registry = new Registry(repo, new AdmissionRepository(database.pool));
   const feed = new ChangeFeed(repo, {
     databaseUrl: config.databaseUrl,
     onError: (err) => log.warn('change feed', { error: err.message }),
@@ -88,7 +95,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   const podUsage = new PodUsageCache(repo, feed, log);
   const scheduler = new SchedulerController(
     registry,
-    repo,
+    new SchedulingRepository(database.pool),
     events,
     metrics,
     { batchSize: config.schedulerBatchSize, shards: config.schedulerShards },

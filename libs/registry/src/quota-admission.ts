@@ -24,7 +24,7 @@ import {
   type KubeObject,
   type QuotaLimits,
 } from '@berth/core';
-import type { AtomicTransaction, ObjectRepository, StoredObject } from '@berth/store';
+import type { AdmissionRepository, AtomicTransaction, StoredObject } from '@berth/store';
 
 const QUOTAS = 'resourcequotas';
 const NAMESPACES = 'namespaces';
@@ -70,7 +70,7 @@ interface Ledger {
 
 export class QuotaAdmission {
   constructor(
-    private readonly repo: ObjectRepository,
+    private readonly admission: AdmissionRepository,
     /** The registry's selectable fields of an object (kept current on every write). */
     private readonly fieldsOf: (o: KubeObject) => Record<string, string>,
   ) {}
@@ -80,7 +80,7 @@ export class QuotaAdmission {
    * limits (403 when it breaks them); and whether a quota may charge the object.
    */
   async prepare(object: KubeObject, namespace: string, isPod: boolean): Promise<boolean> {
-    const ctx = await this.repo.admissionContext(namespace, isPod);
+    const ctx = await this.admission.admissionContext(namespace, isPod);
     const ranges = ctx.limitRanges as unknown as KubeObject[];
     if (isPod && ranges.length) {
       applyLimitRangeDefaults(object, ranges);
@@ -92,7 +92,7 @@ export class QuotaAdmission {
 
   /** True when some quota could charge an object created in `namespace` (a cheap pre-check). */
   applies(namespace: string): Promise<boolean> {
-    return this.repo.quotaApplies(namespace);
+    return this.admission.quotaApplies(namespace);
   }
 
   /**

@@ -37,6 +37,7 @@ import {
 import {
   encodeOtherRequests,
   ObjectRepository,
+  type AdmissionRepository,
   POD_FIELDS,
   podBucket,
   type JsonObject,
@@ -259,9 +260,10 @@ export class Registry {
 
   constructor(
     readonly repo: ObjectRepository,
+    admission: AdmissionRepository,
     options: RegistryOptions = {},
   ) {
-    this.quota = new QuotaAdmission(repo, (o) =>
+    this.quota = new QuotaAdmission(admission, (o) =>
       fieldsOf(findResourceByKind(o.apiVersion, o.kind)!, o),
     );
     this.services = new ServiceAllocator(options.services);

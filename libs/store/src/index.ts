@@ -5,16 +5,17 @@ export { query, transaction } from './sql';
 export type { Queryable } from './sql';
 export type { PrismaClient } from './database';
 export { applyMigrations, ensureDatabase, dropDatabase, MIGRATIONS_DIR } from './migrate';
+export { ObjectRepository, CHANGES_CHANNEL } from './object.repository';
+export { AtomicTransaction } from './atomic-transaction';
 export {
-  ObjectRepository,
-  AtomicTransaction,
-  CHANGES_CHANNEL,
+  SchedulingRepository,
   POD_FIELDS,
   POD_BUCKETS,
   podBucket,
   encodeOtherRequests,
-} from './object.repository';
-export type { NodeCapacity, PodBinding } from './object.repository';
+} from './scheduling.repository';
+export type { NodeCapacity, PodBinding } from './scheduling.repository';
+export { AdmissionRepository } from './admission.repository';
 export { ChangeFeed } from './change-feed';
 export type { ChangeFeedOptions, FeedIndex, FeedSubscriber, Subscription } from './change-feed';
 export { IdentityRepository } from './identity.repository';

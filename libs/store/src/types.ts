@@ -1,6 +1,6 @@
 /** Where an object lives: like an etcd key. `namespace` is '' for cluster-scoped objects. */
 export interface ObjectKey {
-  /** Plural resource with its group: `pods`, `deployments.apps`. */
+  /** Plural resource with its group, if any: `<plural>` or `<plural>.<group>`. */
   resource: string;
   namespace: string;
   name: string;

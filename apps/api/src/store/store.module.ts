@@ -8,7 +8,13 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { Registry } from '@berth/registry';
-import { ChangeFeed, Database, ObjectRepository, type PrismaClient } from '@berth/store';
+import {
+  AdmissionRepository,
+  ChangeFeed,
+  Database,
+  ObjectRepository,
+  type PrismaClient,
+} from '@berth/store';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 
 export const PRISMA = Symbol('PRISMA');
@@ -70,6 +76,11 @@ export class StoreLifecycle implements OnModuleInit, OnApplicationShutdown {
       useFactory: (database: Database) => new ObjectRepository(database.pool),
     },
     {
+      provide: AdmissionRepository,
+      inject: [Database],
+      useFactory: (database: Database) => new AdmissionRepository(database.pool),
+    },
+    {
       provide: ChangeFeed,
       inject: [ObjectRepository, APP_CONFIG],
       useFactory: (repo: ObjectRepository, config: AppConfig) => {
@@ -82,9 +93,9 @@ export class StoreLifecycle implements OnModuleInit, OnApplicationShutdown {
     },
     {
       provide: Registry,
-      inject: [ObjectRepository, APP_CONFIG],
-      useFactory: (repo: ObjectRepository, config: AppConfig) =>
-        new Registry(repo, {
+      inject: [ObjectRepository, AdmissionRepository, APP_CONFIG],
+      useFactory: (repo: ObjectRepository, admission: AdmissionRepository, config: AppConfig) =>
+        new Registry(repo, admission, {
           services: {
             serviceCIDR: config.serviceCIDR,
             nodePortRange: config.nodePortRange,

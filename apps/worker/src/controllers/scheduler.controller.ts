@@ -10,7 +10,7 @@ import {
   type NodeInfo,
 } from '@berth/core';
 import { fieldsOf, type Registry } from '@berth/registry';
-import type { NodeCapacity, ObjectRepository, PodBinding } from '@berth/store';
+import type { NodeCapacity, PodBinding, SchedulingRepository } from '@berth/store';
 import type { NodeUsage } from '../feed/pod-usage';
 import type { Logger } from '../log';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
@@ -82,7 +82,7 @@ function nodeInfo(node: KubeObject, usage: NodeUsage | undefined): NodeInfo {
 export class SchedulerController {
   constructor(
     private readonly registry: Registry,
-    private readonly repo: ObjectRepository,
+    private readonly scheduling: SchedulingRepository,
     private readonly events: EventRecorder,
     private readonly metrics: WorkerMetrics,
     private readonly opts: { batchSize: number; shards: number },
@@ -150,7 +150,7 @@ export class SchedulerController {
 
   private async pendingPods(payload: ShardPayload): Promise<KubeObject[]> {
     // One more than a batch tells whether more work waits after this one.
-    const rows = await this.repo.pendingPods(
+    const rows = await this.scheduling.pendingPods(
       payload.shard,
       this.opts.shards,
       this.opts.batchSize * 4,
@@ -215,7 +215,7 @@ export class SchedulerController {
         fields: fieldsOf(PODS, next),
       };
     });
-    const done = await this.repo.bindPods(requests, capacity);
+    const done = await this.scheduling.bindPods(requests, capacity);
     const bound = bindings.filter((b, i) => {
       if (!done.has(podKey(b.pod))) return false;
       // Counted on its node now, not only once its change comes round the feed.

@@ -1,6 +1,6 @@
 import { isConflict, type KubeObject, type ResourceDefinition } from '@berth/core';
 import { Registry } from '@berth/registry';
-import { Database, ObjectRepository } from '@berth/store';
+import { AdmissionRepository, Database, ObjectRepository } from '@berth/store';
 import { startTestApiServer, type TestApiServer } from '../../../api/src/testing/test-api-server';
 import { createLogger } from '../log';
 import { EventRecorder } from './events';
@@ -49,7 +49,10 @@ describe('controller status writes (real PostgreSQL)', () => {
   beforeAll(async () => {
     api = await startTestApiServer();
     database = new Database(api.db.url, 4);
-    registry = new RacingRegistry(new ObjectRepository(database.pool));
+    registry = new RacingRegistry(
+      new ObjectRepository(database.pool),
+      new AdmissionRepository(database.pool),
+    );
     const log = createLogger('test', 'error');
     controller = new ReplicaSetController(registry, new EventRecorder(registry, log), log);
     await api

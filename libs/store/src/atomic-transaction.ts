@@ -1,0 +1,138 @@
+import type { PoolClient } from 'pg';
+import { Prisma } from './generated/prisma/client';
+import { getObject, toStored, type Row } from './object-rows';
+import { query } from './sql';
+import type { JsonObject, ObjectKey, StoredObject } from './types';
+
+/** Writes inside `ObjectRepository.atomically`, each taking the next revision. */
+export class AtomicTransaction {
+  constructor(
+    private readonly client: PoolClient,
+    /** The newest revision written so far (starts at the current one). */
+    public revision: bigint,
+  ) {}
+
+  get(key: ObjectKey): Promise<StoredObject | null> {
+    return getObject(this.client, key);
+  }
+
+  /** Every object of `resource`, in these namespaces when given, in key order. */
+  async list(resource: string, namespaces?: string[]): Promise<StoredObject[]> {
+    const inNamespaces = namespaces
+      ? Prisma.sql`AND namespace = ANY(${namespaces}::text[])`
+      : Prisma.empty;
+    const rows = await query<Row>(
+      this.client,
+      Prisma.sql`
+      SELECT resource, namespace, name, resource_version, data FROM objects
+      WHERE resource = ${resource} ${inNamespaces}
+      ORDER BY namespace, name`,
+    );
+    return rows.map(toStored);
+  }
+
+  /** Replaces the object if its stored resourceVersion equals `expectedVersion`; else null. */
+  async update(
+    key: ObjectKey,
+    object: JsonObject,
+    fields: Record<string, string>,
+    expectedVersion: bigint,
+  ): Promise<StoredObject | null> {
+    const rev = this.revision + 1n;
+    const rows = await query<Row>(
+      this.client,
+      Prisma.sql`
+      WITH upd AS (
+        UPDATE objects o SET resource_version = ${rev},
+          data = jsonb_set(${JSON.stringify(object)}::jsonb, '{metadata,resourceVersion}', to_jsonb(${rev.toString()}::text)),
+          fields = ${JSON.stringify(fields)}::jsonb
+        WHERE o.resource = ${key.resource} AND o.namespace = ${key.namespace} AND o.name = ${key.name}
+          AND o.resource_version = ${expectedVersion}
+        RETURNING o.resource, o.namespace, o.name, o.resource_version, o.data),
+      chg AS (
+        INSERT INTO changes (revision, resource, namespace, name, type, object)
+        SELECT resource_version, resource, namespace, name, 'MODIFIED', data FROM upd RETURNING revision)
+      SELECT upd.* FROM upd`,
+    );
+    if (!rows.length) return null;
+    this.revision = rev;
+    return toStored(rows[0]);
+  }
+
+  /** Which of `names` exist (of `resource` in `namespace`). */
+  async existing(resource: string, namespace: string, names: string[]): Promise<Set<string>> {
+    const rows = await query<{ name: string }>(
+      this.client,
+      Prisma.sql`SELECT name FROM objects
+        WHERE resource = ${resource} AND namespace = ${namespace} AND name = ANY(${names}::text[])`,
+    );
+    return new Set(rows.map((r) => r.name));
+  }
+
+  /**
+   * Creates several objects in one statement, each with the next revision in the order
+   * given. Returns, in that order, each stored object, or null for one whose key exists.
+   */
+  async createMany(
+    items: ReadonlyArray<{
+      key: ObjectKey;
+      uid: string;
+      object: JsonObject;
+      fields: Record<string, string>;
+    }>,
+  ): Promise<Array<StoredObject | null>> {
+    if (!items.length) return [];
+    const base = this.revision;
+    const input = JSON.stringify(
+      items.map((it, i) => ({
+        ord: i + 1,
+        resource: it.key.resource,
+        namespace: it.key.namespace,
+        name: it.key.name,
+        uid: it.uid,
+        data: it.object,
+        fields: it.fields,
+      })),
+    );
+    const rows = await query<Row>(
+      this.client,
+      Prisma.sql`
+      WITH input AS (
+        SELECT * FROM jsonb_to_recordset(${input}::jsonb) AS x(
+          ord int, resource text, namespace text, name text, uid uuid, data jsonb, fields jsonb)),
+      ins AS (
+        INSERT INTO objects (resource, namespace, name, uid, resource_version, data, fields)
+        SELECT resource, namespace, name, uid, ${base}::bigint + ord,
+          jsonb_set(data, '{metadata,resourceVersion}', to_jsonb((${base}::bigint + ord)::text)),
+          fields
+        FROM input ORDER BY ord
+        ON CONFLICT DO NOTHING
+        RETURNING resource, namespace, name, resource_version, data),
+      chg AS (
+        INSERT INTO changes (revision, resource, namespace, name, type, object)
+        SELECT resource_version, resource, namespace, name, 'ADDED', data FROM ins RETURNING revision)
+      SELECT ins.* FROM ins`,
+    );
+    this.revision = base + BigInt(items.length);
+    const byKey = new Map(rows.map((r) => [`${r.resource}|${r.namespace}|${r.name}`, toStored(r)]));
+    const seen = new Set<string>();
+    return items.map((it) => {
+      const k = `${it.key.resource}|${it.key.namespace}|${it.key.name}`;
+      // The same key twice: only the first is the one stored.
+      if (seen.has(k)) return null;
+      seen.add(k);
+      return byKey.get(k) ?? null;
+    });
+  }
+
+  /** Creates the object unless it exists (then null). */
+  async create(
+    key: ObjectKey,
+    uid: string,
+    object: JsonObject,
+    fields: Record<string, string>,
+  ): Promise<StoredObject | null> {
+    const [stored] = await this.createMany([{ key, uid, object, fields }]);
+    return stored;
+  }
+}
