@@ -200,6 +200,7 @@ function DeploymentDetails() {
         </Stack>
         <Typography variant="body2" sx={{ mb: 2 }}>
           Images: {images(record)} · Strategy: {record.spec?.strategy?.type ?? 'RollingUpdate'}
+          {record.spec?.paused ? ' · Paused' : ''}
         </Typography>
         <Rollout record={record} />
         <Section title="Pods">
