@@ -18,6 +18,8 @@ const common = {
   transform: { '^.+\\.(t|j)s$': swc },
   moduleNameMapper: {
     '^@berth/core$': '<rootDir>/libs/core/src',
+    // The dashboard imports single modules of @berth/core, as Vite bundles them.
+    '^@berth/core/(.*)$': '<rootDir>/libs/core/src/$1',
     '^@berth/store$': '<rootDir>/libs/store/src',
     '^@berth/registry$': '<rootDir>/libs/registry/src',
     '^@berth/runtime$': '<rootDir>/libs/runtime/src',

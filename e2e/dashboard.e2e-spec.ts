@@ -355,6 +355,32 @@ describe('the dashboard in a real browser', () => {
           .filter({ hasText: 'nginx:1.27' })
           .waitFor();
 
+        // A paused Deployment is not rolled back: the dashboard refuses as kubectl does.
+        const webUrl = '/apis/apps/v1/namespaces/team-a-dev/deployments/web';
+        const setPaused = (paused: boolean) =>
+          waitFor(
+            async () => {
+              const d = await adminCall(api, 'GET', webUrl);
+              // A 409 (the controller wrote status in between) is retried.
+              await adminCall(api, 'PUT', webUrl, { ...d, spec: { ...d.spec, paused } });
+              return true;
+            },
+            `web to be ${paused ? 'paused' : 'resumed'}`,
+            STEP_MS,
+          );
+        await setPaused(true);
+        await page.getByText(/^Images: nginx:1\.27 .* · Paused$/).waitFor();
+        await page.getByRole('button', { name: 'Roll back' }).click();
+        await page
+          .getByText(
+            "you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again",
+          )
+          .waitFor();
+        const paused = await adminCall(api, 'GET', webUrl);
+        expect(paused.spec.template.spec.containers[0].image).toBe('nginx:1.27');
+        await setPaused(false);
+        await page.getByText(/ · Paused$/).waitFor({ state: 'detached' });
+
         await go(page, 'deployments');
         await page.getByRole('cell', { name: 'web' }).waitFor();
         await shot(page, 'deployments');

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { planRollback } from '@berth/core';
 import IORedis from 'ioredis';
 import {
   kubectl,
@@ -83,6 +84,17 @@ describe('kubectl rollout with the controllers running', () => {
     expect(history.code).toBe(0);
     expect(history.stdout).toMatch(/^1\s/m);
     expect(history.stdout).toMatch(/^2\s/m);
+
+    // Paused, it is not rolled back: kubectl's refusal, word for word what @berth/core's
+    // planRollback (and so the dashboard) says.
+    expect(k('rollout', 'pause', 'deploy/web', '-n', 'ro').code).toBe(0);
+    const refused = k('rollout', 'undo', 'deploy/web', '-n', 'ro');
+    expect(refused.code).not.toBe(0);
+    const paused = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' } };
+    const plan = planRollback({ ...paused, spec: { paused: true } }, []);
+    expect(plan.ok).toBe(false);
+    expect(refused.stderr).toContain(plan.message);
+    expect(k('rollout', 'resume', 'deploy/web', '-n', 'ro').code).toBe(0);
 
     const undo = k('rollout', 'undo', 'deploy/web', '-n', 'ro');
     expect(undo.stderr).toBe('');

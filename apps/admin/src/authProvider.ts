@@ -2,7 +2,8 @@
 // tenants the user belongs to, and capabilities from SelfSubjectAccessReviews so that
 // react-admin hides what the caller may not do.
 import type { AuthProvider } from 'react-admin';
-import { allows, type ResourceRule } from './rules';
+import { ruleAllows } from '@berth/core/rbac/evaluate';
+import type { PolicyRule } from '@berth/core/rbac/types';
 import {
   getSession,
   listAll,
@@ -69,14 +70,38 @@ function visibleNamespaces(): Promise<string[]> {
   return namespaces;
 }
 
-const rulesByNamespace = new Map<string, Promise<ResourceRule[] | undefined>>();
+const rulesByNamespace = new Map<string, Promise<PolicyRule[] | undefined>>();
+
+/**
+ * Whether the caller's rules (a SelfSubjectRulesReview's resourceRules) allow `verb` on
+ * `resource` (`plural` or `plural/subresource`), matched by @berth/core as the API does.
+ */
+function allows(
+  rules: PolicyRule[],
+  verb: string,
+  apiGroup: string,
+  resource: string,
+  name?: string,
+): boolean {
+  const [plural, subresource] = resource.split('/');
+  const attrs = {
+    user: { name: '', groups: [] },
+    verb,
+    apiGroup,
+    resource: plural,
+    subresource,
+    name,
+    resourceRequest: true,
+  };
+  return rules.some((r) => ruleAllows(r, attrs));
+}
 
 /**
  * What the caller may do in a namespace ('' for cluster-scoped objects): one
  * SelfSubjectRulesReview per namespace, cached for the session, evaluated here (undefined
  * when the API says the list is incomplete: then ask per action).
  */
-function rulesFor(namespace: string): Promise<ResourceRule[] | undefined> {
+function rulesFor(namespace: string): Promise<PolicyRule[] | undefined> {
   let rules = rulesByNamespace.get(namespace);
   if (!rules) {
     rules = requestJson<Obj>('/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', {
@@ -87,7 +112,7 @@ function rulesFor(namespace: string): Promise<ResourceRule[] | undefined> {
         spec: namespace ? { namespace } : {},
       },
     })
-      .then((r) => (r.status?.incomplete ? undefined : (r.status?.resourceRules as ResourceRule[])))
+      .then((r) => (r.status?.incomplete ? undefined : (r.status?.resourceRules as PolicyRule[])))
       .catch(() => undefined);
     rulesByNamespace.set(namespace, rules);
   }

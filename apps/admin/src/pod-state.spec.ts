@@ -48,7 +48,7 @@ describe('podState', () => {
       color: 'error',
       reason: 'back-off 40s',
     });
-    expect(restartsOf(pod(status))).toBe(4);
+    expect(restartsOf(pod(status))).toBe('4');
   });
 
   it('shows a terminated container by its reason', () => {
@@ -83,5 +83,37 @@ describe('podState', () => {
         }),
       ).label,
     ).toBe('Terminating');
+  });
+
+  it("follows kubectl's STATUS from @berth/core for the other states", () => {
+    const creating = {
+      phase: 'Pending',
+      containerStatuses: [{ name: 'web', state: { waiting: { reason: 'ContainerCreating' } } }],
+    };
+    expect(podState(pod(creating), new Date())).toEqual({
+      label: 'ContainerCreating',
+      color: 'warning',
+    });
+    expect(podState(pod({ phase: 'Succeeded' }))).toEqual({ label: 'Completed', color: 'info' });
+    expect(podState(pod({ phase: 'Failed', reason: 'Evicted', message: 'low on memory' }))).toEqual(
+      { label: 'Evicted', color: 'error', reason: 'low on memory' },
+    );
+    const lastExit = '2026-12-04T11:57:00Z';
+    expect(
+      restartsOf(
+        pod({
+          phase: 'Running',
+          containerStatuses: [
+            {
+              name: 'web',
+              restartCount: 2,
+              lastState: { terminated: { reason: 'Error', finishedAt: lastExit } },
+              state: { running: {} },
+            },
+          ],
+        }),
+        new Date('2026-12-04T12:00:00Z'),
+      ),
+    ).toBe('2 (3m ago)');
   });
 });

@@ -1,7 +1,6 @@
 /**
  * berth-agent: the node agent (kubelet, and the service proxy in ./proxy — see ARCHITECTURE.md).
  */
-export const AGENT_ROLE = 'node agent (kubelet, container runtime, service proxy)';
 export * from './agent';
 export * from './api-client';
 export * from './config';

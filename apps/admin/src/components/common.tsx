@@ -21,7 +21,7 @@ import {
 import type { KubeObject } from '../api';
 import { podState } from '../pod-state';
 import { useLive } from '../live';
-import { age, formatQuantity, parseQuantity } from '../quantity';
+import { age, quantityNumber, showQuantity } from '../format';
 
 /**
  * One quota as a bar: used out of the limit, with an optional second mark (e.g. what the
@@ -35,9 +35,10 @@ export function QuotaBar(props: {
   label?: string;
   testId?: string;
 }) {
-  const used = parseQuantity(props.used);
-  const hard = parseQuantity(props.hard);
-  const pct = hard > 0 ? Math.min(100, (used / hard) * 100) : 0;
+  // A quantity that does not parse shows as written, with an empty bar.
+  const used = quantityNumber(props.used);
+  const hard = quantityNumber(props.hard);
+  const pct = used !== undefined && hard ? Math.min(100, Math.max(0, (used / hard) * 100)) : 0;
   const color = pct >= 90 ? 'error' : pct >= 70 ? 'warning' : 'primary';
   const label = props.label ?? props.resource;
   return (
@@ -45,9 +46,9 @@ export function QuotaBar(props: {
       <Stack direction="row" justifyContent="space-between">
         <Typography variant="body2">{label}</Typography>
         <Typography variant="body2" color="text.secondary" data-testid="quota-text">
-          {formatQuantity(props.resource, used)} / {formatQuantity(props.resource, hard)}
+          {showQuantity(props.resource, props.used)} / {showQuantity(props.resource, props.hard)}
           {props.reserved !== undefined
-            ? ` (namespace quotas: ${formatQuantity(props.resource, props.reserved)})`
+            ? ` (namespace quotas: ${showQuantity(props.resource, props.reserved)})`
             : ''}
         </Typography>
       </Stack>

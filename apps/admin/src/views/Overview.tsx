@@ -4,7 +4,7 @@ import type { KubeObject } from '../api';
 import type { Permissions } from '../authProvider';
 import { Empty, QuotaBar, Section } from '../components/common';
 import { useLive } from '../live';
-import { age, parseQuantity } from '../quantity';
+import { age, quantityNumber, sumQuantities } from '../format';
 
 const ALL = {
   pagination: { page: 1, perPage: 10000 },
@@ -50,7 +50,7 @@ export function Overview() {
           for (const q of quotas.data ?? [])
             if (nsNames.includes(q.metadata.namespace))
               for (const [k, v] of Object.entries((q.spec?.hard ?? {}) as Record<string, string>))
-                reserved[k] = (reserved[k] ?? 0) + parseQuantity(v);
+                reserved[k] = (reserved[k] ?? 0) + (quantityNumber(v) ?? NaN);
           return (
             <Grid size={{ xs: 12, md: 6 }} key={t.metadata.name}>
               <Card data-testid={`tenant-${t.metadata.name}`}>
@@ -86,16 +86,14 @@ export function Overview() {
                       <Stack spacing={1.5}>
                         {nsNames.map((n) => {
                           const q = (quotas.data ?? []).filter((x) => x.metadata.namespace === n);
+                          // NaN (shown as written) when a value does not parse.
                           const hardOf = (k: string) =>
-                            q.reduce(
-                              (sum, x) =>
-                                sum + parseQuantity(x.status?.hard?.[k] ?? x.spec?.hard?.[k]),
-                              0,
-                            );
+                            sumQuantities(q.map((x) => x.status?.hard?.[k] ?? x.spec?.hard?.[k])) ??
+                            NaN;
                           const usedOf = (k: string) =>
-                            q.reduce((sum, x) => sum + parseQuantity(x.status?.used?.[k]), 0);
+                            sumQuantities(q.map((x) => x.status?.used?.[k])) ?? NaN;
                           const keys = ['requests.cpu', 'requests.memory', 'pods'].filter(
-                            (k) => hardOf(k) > 0,
+                            (k) => hardOf(k) !== 0,
                           );
                           return (
                             <Box key={n} data-testid={`namespace-${n}`}>

@@ -3,7 +3,7 @@ import { Datagrid, FunctionField, List, SelectInput, TextField, TextInput } from
 import type { KubeObject } from '../api';
 import { Empty, NamespaceInput } from '../components/common';
 import { useLive } from '../live';
-import { age } from '../quantity';
+import { age } from '../format';
 
 /** Events as a live timeline, newest first, filtered by namespace, type and object. */
 export function EventList() {

@@ -12,7 +12,7 @@ import type { KubeObject } from '../api';
 import { Age, Empty, QuotaBar } from '../components/common';
 import { dataProvider } from '../dataProvider';
 import { useLive } from '../live';
-import { parseQuantity } from '../quantity';
+import { quantityNumber } from '../format';
 
 type Allocated = Record<string, { cpu: number; memory: number; pods: number; list: KubeObject[] }>;
 
@@ -27,8 +27,9 @@ function allocated(pods: KubeObject[]): Allocated {
     for (const c of (p.spec?.containers ?? []) as Array<{
       resources?: { requests?: Record<string, string> };
     }>) {
-      a.cpu += parseQuantity(c.resources?.requests?.cpu);
-      a.memory += parseQuantity(c.resources?.requests?.memory);
+      // The API validated these requests: they parse (NaN, shown as such, if one did not).
+      a.cpu += quantityNumber(c.resources?.requests?.cpu) ?? NaN;
+      a.memory += quantityNumber(c.resources?.requests?.memory) ?? NaN;
     }
   }
   return out;
@@ -148,12 +149,7 @@ export function NodeList() {
             return (
               <div style={{ minWidth: 260 }}>
                 <QuotaBar resource="cpu" label="cpu" used={a.cpu} hard={cap.cpu} />
-                <QuotaBar
-                  resource="memory"
-                  label="memory"
-                  used={a.memory}
-                  hard={parseQuantity(cap.memory)}
-                />
+                <QuotaBar resource="memory" label="memory" used={a.memory} hard={cap.memory} />
                 <QuotaBar resource="pods" label="pods" used={a.pods} hard={cap.pods} />
               </div>
             );

@@ -7,6 +7,7 @@ import {
   type OwnerReference,
 } from '@berth/core';
 import { podBucket, type ChangeRecord } from '@berth/store';
+import { gcKey } from '../controllers/garbage-collector.controller';
 import type { PayloadOf, QueueName } from '../queue/catalog';
 
 export interface Route<Q extends QueueName = QueueName> {
@@ -30,7 +31,7 @@ const NOT_COUNTED = new Set(['events', 'leases.coordination.k8s.io']);
 
 /** The garbage collector's key for an object: `<resource>|<ns/name or name>|<uid>`. */
 export function gcRoute(resource: string, key: string, uid: string): Route {
-  return { queue: 'gc', payload: { key: `${resource}|${key}|${uid}` } };
+  return { queue: 'gc', payload: { key: gcKey(resource, key, uid) } };
 }
 
 /** The gc route of the owner `ref` points at, from a dependent in namespace `ns`. */

@@ -139,17 +139,6 @@ export const errors = {
     new ApiError(503, 'ServiceUnavailable', message, { retryAfterSeconds }),
 };
 
-export function successStatus(details?: StatusDetails): Status {
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Success',
-    ...(details ? { details } : {}),
-    code: 200,
-  };
-}
-
 /** The reason of an {@link ApiError} (or of anything carrying a Status `reason`). */
 function reasonOf(err: unknown): string | undefined {
   if (err instanceof ApiError) return err.reason;

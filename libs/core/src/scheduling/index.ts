@@ -26,8 +26,6 @@ export {
   TAINT_NODE_NOT_READY,
   TAINT_NODE_UNREACHABLE,
   TAINT_NODE_UNSCHEDULABLE,
-  tolerationSecondsFor,
-  tolerationSecondsForTaints,
   toleratesTaint,
   tolerationToleratesTaint,
   type Taint,

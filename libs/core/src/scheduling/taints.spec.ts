@@ -3,8 +3,6 @@ import {
   findUntoleratedTaint,
   nodeTaints,
   podTolerations,
-  tolerationSecondsFor,
-  tolerationSecondsForTaints,
   toleratesTaint,
   tolerationToleratesTaint,
   type Taint,
@@ -149,61 +147,5 @@ describe('reading taints and tolerations', () => {
         tolerationSeconds: 30,
       },
     ]);
-  });
-});
-
-describe('tolerationSecondsFor', () => {
-  const unreachable: Taint = { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' };
-
-  it('is undefined when the pod does not tolerate the taint', () => {
-    expect(tolerationSecondsFor(makePod('p'), unreachable)).toBeUndefined();
-    const other = makePod('p', { tolerations: [{ key: 'other', operator: 'Exists' }] });
-    expect(tolerationSecondsFor(other, unreachable)).toBeUndefined();
-  });
-
-  it("is 'forever' for a toleration without tolerationSeconds", () => {
-    const pod = makePod('p', {
-      tolerations: [{ key: unreachable.key, operator: 'Exists', effect: 'NoExecute' }],
-    });
-    expect(tolerationSecondsFor(pod, unreachable)).toBe('forever');
-  });
-
-  it('is the smallest tolerationSeconds of the tolerating tolerations', () => {
-    const pod = makePod('p', {
-      tolerations: [
-        { key: unreachable.key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-        { operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 },
-        { operator: 'Exists' },
-        { key: 'other', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 },
-      ],
-    });
-    expect(tolerationSecondsFor(pod, unreachable)).toBe(60);
-  });
-
-  it('is 0 when a tolerating toleration has zero or negative seconds', () => {
-    const pod = makePod('p', {
-      tolerations: [{ operator: 'Exists', effect: 'NoExecute', tolerationSeconds: -1 }],
-    });
-    expect(tolerationSecondsFor(pod, unreachable)).toBe(0);
-  });
-});
-
-describe('tolerationSecondsForTaints', () => {
-  const notReady: Taint = { key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' };
-  const unreachable: Taint = { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' };
-  const soft: Taint = { key: 'x', effect: 'NoSchedule' };
-
-  it('takes the minimum over every NoExecute taint, and undefined if one is not tolerated', () => {
-    const pod = makePod('p', {
-      tolerations: [
-        { key: notReady.key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-        { key: unreachable.key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 200 },
-      ],
-    });
-    expect(tolerationSecondsForTaints(pod, [notReady, unreachable, soft])).toBe(200);
-    expect(
-      tolerationSecondsForTaints(pod, [notReady, { key: 'y', effect: 'NoExecute' }]),
-    ).toBeUndefined();
-    expect(tolerationSecondsForTaints(pod, [soft])).toBe('forever');
   });
 });

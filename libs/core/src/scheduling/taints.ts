@@ -1,6 +1,6 @@
 /**
- * Taints and tolerations (k8s.io/api core/v1 `Toleration.ToleratesTaint`, the scheduler's
- * TaintToleration plugin and the taint-eviction controller's toleration time).
+ * Taints and tolerations (k8s.io/api core/v1 `Toleration.ToleratesTaint` and the scheduler's
+ * TaintToleration plugin; eviction times are the node-lifecycle controller's podsToEvict).
  */
 import type { KubeObject } from '../api/types';
 import { arr, isObject, obj, str } from '../resources/util';
@@ -116,54 +116,4 @@ export function countIntolerablePreferNoSchedule(
     if (!toleratesTaint(relevant, taint)) n++;
   }
   return n;
-}
-
-/**
- * How long a pod may stay on a node with this (NoExecute) taint, like the taint-eviction
- * controller computes it:
- * - `undefined`: no toleration tolerates the taint (evict now);
- * - `'forever'`: tolerated by a toleration without `tolerationSeconds`, and no tolerating
- *   toleration sets a limit;
- * - a number of seconds: the smallest `tolerationSeconds` among the tolerating tolerations
- *   (zero or negative values give 0: evict now).
- */
-export function tolerationSecondsFor(
-  pod: KubeObject,
-  taint: Taint,
-): number | undefined | 'forever' {
-  return minTolerationSeconds(
-    podTolerations(pod).filter((t) => tolerationToleratesTaint(t, taint)),
-  );
-}
-
-/**
- * The same over several taints at once (the taint-eviction controller's rule): if any of
- * them is not tolerated, `undefined`; otherwise the smallest limit over the tolerations
- * used, or `'forever'`. Only NoExecute taints are considered.
- */
-export function tolerationSecondsForTaints(
-  pod: KubeObject,
-  taints: readonly Taint[],
-): number | undefined | 'forever' {
-  const tolerations = podTolerations(pod);
-  const used: Toleration[] = [];
-  for (const taint of taints) {
-    if (taint.effect !== 'NoExecute') continue;
-    const matching = tolerations.filter((t) => tolerationToleratesTaint(t, taint));
-    if (matching.length === 0) return undefined;
-    used.push(...matching);
-  }
-  if (used.length === 0) return 'forever';
-  return minTolerationSeconds(used);
-}
-
-function minTolerationSeconds(tolerations: readonly Toleration[]): number | undefined | 'forever' {
-  if (tolerations.length === 0) return undefined;
-  let min: number | undefined;
-  for (const t of tolerations) {
-    if (t.tolerationSeconds === undefined) continue;
-    if (t.tolerationSeconds <= 0) return 0;
-    if (min === undefined || t.tolerationSeconds < min) min = t.tolerationSeconds;
-  }
-  return min ?? 'forever';
 }

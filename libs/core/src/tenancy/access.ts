@@ -254,9 +254,6 @@ export function inPools(
   return pools.some((p) => Object.entries(p).every(([k, v]) => labels?.[k] === v));
 }
 
-/** Cluster-scoped kinds whose objects are visible per object (others are all-or-nothing). */
-export const FILTERED_CLUSTER_KINDS = new Set(['namespaces', `tenants.${TENANCY_GROUP}`, 'nodes']);
-
 /**
  * Decides a resource request. Denials say whether the caller may know the target exists:
  * in a namespace that does not exist for them, or for a namespace or tenant that is not
