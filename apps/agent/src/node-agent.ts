@@ -1,32 +1,25 @@
 /**
  * One node's kubelet: registration (a node credential kept in the node's state directory),
- * the Node object and its status, Lease heartbeats, a watch of the pods bound to the node,
- * convergence of the runtime towards them, and pod status written through `/status` only
- * when it changed. When the API is unreachable, pods keep running, every loop retries with
- * back-off, and everything is reported again once the API answers.
+ * the Node object and its status, Lease heartbeats, and the pods bound to the node (their
+ * watch, convergence and status: {@link PodManager} in pod-manager.ts). When the API is
+ * unreachable, pods keep running, every loop retries with back-off, and everything is
+ * reported again once the API answers.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { PodStatusReport, Runtime } from '@berth/runtime';
-import { UnreachableError, type ApiClient, type ApiResponse, type WatchEvent } from './api-client';
+import type { Runtime } from '@berth/runtime';
+import { UnreachableError, type ApiClient, type ApiResponse } from './api-client';
+import { ApiRefused, ok } from './api-refused';
 import { Backoff } from './backoff';
 import type { Taint } from './config';
 import type { Logger } from './log';
-import {
-  desiredPodStatus,
-  isTerminal,
-  sameJson,
-  seconds,
-  toRuntimeSpec,
-  type ApiPod,
-  type PodStatus,
-} from './pod-status';
+import { seconds } from './pod-status';
+import { PodManager } from './pod-manager';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 export const AGENT_VERSION = 'v1.31.0-berth.0.1.0';
 const LEASE_DURATION_SECONDS = 40;
-const STATUS_WRITES_AT_ONCE = 8;
 
 export interface NodeAgentOptions {
   nodeName: string;
@@ -55,25 +48,6 @@ export interface NodeAgentOptions {
   resyncMs?: number;
 }
 
-/** An answer that is neither success nor "unreachable": worth a log line, then a retry. */
-class ApiRefused extends Error {
-  constructor(
-    what: string,
-    readonly res: ApiResponse<unknown>,
-  ) {
-    const message = (res.body as { message?: string } | undefined)?.message ?? '';
-    super(`${what}: ${res.status} ${message}`.trim());
-  }
-}
-
-function ok(res: ApiResponse<unknown>): boolean {
-  return res.status >= 200 && res.status < 300;
-}
-
-function rvNumber(pod: ApiPod | undefined): number {
-  return Number(pod?.metadata.resourceVersion ?? 0) || 0;
-}
-
 interface NodeObject {
   metadata: { name: string; uid?: string; labels?: Record<string, string> };
   status?: {
@@ -97,29 +71,7 @@ export class NodeAgent {
   private kubeletPort = 0;
   private nodeStatusDue = true;
 
-  /** The pods bound to this node, by uid, as last seen from the API. */
-  private readonly desired = new Map<string, ApiPod>();
-  /**
-   * Pods gone from the API (a DELETED event, or missing from a new list) whose containers
-   * may still run, as last seen: the DELETED event's object carries the grace period the
-   * DELETE gave (metadata.deletionGracePeriodSeconds). Dropped once they are stopped.
-   */
-  private readonly gone = new Map<string, ApiPod>();
-  private synced = false;
-  private resourceVersion?: string;
-  private converging?: Promise<void>;
-  private convergeAgain = false;
-  private readonly stopping = new Map<string, Promise<void>>();
-  private readonly finalDeletes = new Set<string>();
-
-  private readonly dirty = new Set<string>();
-  private flushTimer?: NodeJS.Timeout;
-  private flushing?: Promise<void>;
-  private readonly written = new Map<string, { rv: string; status: PodStatus }>();
-  /** Pods the runtime could not start (uid → why): reported, and tried again later. */
-  private readonly startFailures = new Map<string, string>();
-  private readonly startBackoff = new Backoff(1000, 30_000);
-  private readonly statusBackoff = new Backoff(200, 10_000);
+  private readonly pods: PodManager;
 
   private readonly loops: Promise<void>[] = [];
   private resyncTimer?: NodeJS.Timeout;
@@ -130,6 +82,20 @@ export class NodeAgent {
     this.runtime = opts.runtime;
     this.client = opts.client;
     this.heartbeats = opts.heartbeatClient ?? opts.client;
+    const stopped = () => this.stopped;
+    this.pods = new PodManager(opts, this.log, {
+      get stopped() {
+        return stopped();
+      },
+      signal: this.abort.signal,
+      call: <T>(method: string, url: string, body?: unknown, contentType?: string) =>
+        this.call<T>(method, url, body, contentType),
+      credential: () => this.credential(),
+      register: (rejected) => this.register(rejected),
+      reachable: () => this.reachable(),
+      failed: (what, err) => this.failed(what, err),
+      sleep: (ms) => this.sleep(ms),
+    });
   }
 
   /** Starts the loops; registration and everything else retry until they succeed. */
@@ -137,12 +103,12 @@ export class NodeAgent {
     mkdirSync(this.opts.stateDir, { recursive: true, mode: 0o700 });
     // A credential written by an older version, or copied in by hand, is the agent's only.
     if (existsSync(this.tokenFile)) chmodSync(this.tokenFile, 0o600);
-    this.runtime.onChange((uid) => this.markDirty(uid));
+    this.runtime.onChange((uid) => this.pods.markDirty(uid));
     this.loops.push(this.run());
     const resync = () => {
       if (this.stopped) return;
-      this.requestConverge();
-      for (const uid of this.desired.keys()) this.markDirty(uid);
+      this.pods.requestConverge();
+      for (const uid of this.pods.desired.keys()) this.pods.markDirty(uid);
       this.resyncTimer = setTimeout(resync, this.opts.resyncMs ?? 30_000);
     };
     this.resyncTimer = setTimeout(resync, this.opts.resyncMs ?? 30_000);
@@ -154,14 +120,7 @@ export class NodeAgent {
     this.stopped = true;
     this.abort.abort();
     if (this.resyncTimer) clearTimeout(this.resyncTimer);
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    if (this.startRetry) clearTimeout(this.startRetry);
-    await Promise.allSettled([
-      ...this.loops,
-      this.converging,
-      this.flushing,
-      ...this.stopping.values(),
-    ]);
+    await Promise.allSettled([...this.loops, this.pods.stop()]);
   }
 
   // ---- lifecycle -----------------------------------------------------------------------
@@ -171,7 +130,7 @@ export class NodeAgent {
     await this.retry('register the node', () => this.ensureNode());
     if (this.stopped) return;
     this.log.info('node registered', { nodeIP: this.opts.nodeIP, runtime: this.runtime.name });
-    await Promise.all([this.heartbeatLoop(), this.podLoop()]);
+    await Promise.all([this.heartbeatLoop(), this.pods.podLoop()]);
   }
 
   private async retry(what: string, step: () => Promise<void>): Promise<void> {
@@ -208,7 +167,7 @@ export class NodeAgent {
     this.unreachableSince = undefined;
     this.log.info('API server reachable again; reporting node and pod status', { downMs });
     this.nodeStatusDue = true;
-    for (const uid of this.desired.keys()) this.markDirty(uid);
+    for (const uid of this.pods.desired.keys()) this.pods.markDirty(uid);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -492,317 +451,6 @@ export class NodeAgent {
       await this.sleep(wait);
     }
   }
-
-  // ---- pods bound to this node: list, then watch -------------------------------------------
-
-  private podsPath(extra: string): string {
-    const selector = encodeURIComponent(`spec.nodeName=${this.name}`);
-    return `/api/v1/pods?fieldSelector=${selector}${extra}`;
-  }
-
-  private async podLoop(): Promise<void> {
-    const backoff = new Backoff();
-    const timeout = this.opts.watchTimeoutSeconds ?? 300;
-    while (!this.stopped) {
-      try {
-        if (!this.resourceVersion) await this.listPods();
-        const token = await this.credential();
-        const res = await this.client.watch(
-          this.podsPath(
-            `&watch=true&allowWatchBookmarks=true&timeoutSeconds=${timeout}&resourceVersion=${this.resourceVersion}`,
-          ),
-          token,
-          (e) => this.onWatchEvent(e),
-          this.abort.signal,
-          (timeout + 30) * 1000,
-        );
-        if (res.status === 401) await this.register(token);
-        else if (res.status === 410) this.resourceVersion = undefined;
-        else if (res.status !== 200) throw new ApiRefused('watch pods', res);
-        else this.reachable();
-        backoff.reset();
-      } catch (err) {
-        if (err instanceof ExpiredError) {
-          this.log.info('pod watch expired; listing again');
-          this.resourceVersion = undefined;
-          continue;
-        }
-        this.failed('watch pods', err);
-        await this.sleep(backoff.next());
-      }
-    }
-  }
-
-  private async listPods(): Promise<void> {
-    const res = await this.call<{ metadata: { resourceVersion: string }; items: ApiPod[] }>(
-      'GET',
-      this.podsPath(''),
-    );
-    if (!ok(res)) throw new ApiRefused('list pods', res);
-    const seen = new Set<string>();
-    for (const pod of res.body.items) {
-      seen.add(pod.metadata.uid);
-      this.upsert(pod, true);
-    }
-    for (const [uid, pod] of [...this.desired]) {
-      if (seen.has(uid)) continue;
-      this.desired.delete(uid);
-      this.gone.set(uid, pod);
-    }
-    this.resourceVersion = res.body.metadata.resourceVersion;
-    if (!this.synced) this.log.info('pods listed', { pods: res.body.items.length });
-    this.synced = true;
-    this.requestConverge();
-  }
-
-  private onWatchEvent(e: WatchEvent): void {
-    if (e.type === 'ERROR') {
-      const status = e.object as { code?: number; message?: string };
-      if (status.code === 410) throw new ExpiredError(status.message ?? 'expired');
-      throw new Error(`pod watch error: ${status.message ?? JSON.stringify(status)}`);
-    }
-    const pod = e.object as unknown as ApiPod;
-    if (pod.metadata?.resourceVersion) this.resourceVersion = pod.metadata.resourceVersion;
-    if (e.type === 'BOOKMARK') return;
-    if (e.type === 'DELETED') {
-      this.desired.delete(pod.metadata.uid);
-      this.gone.set(pod.metadata.uid, pod);
-      this.written.delete(pod.metadata.uid);
-      this.startFailures.delete(pod.metadata.uid);
-    } else {
-      this.upsert(pod, true);
-    }
-    this.requestConverge();
-  }
-
-  /** Keeps the newest version of a pod (a status write's answer may overtake the watch). */
-  private upsert(pod: ApiPod, fromApi: boolean): void {
-    const uid = pod.metadata.uid;
-    const known = this.desired.get(uid);
-    if (known && rvNumber(known) > rvNumber(pod)) return;
-    this.desired.set(uid, pod);
-    if (fromApi) this.markDirty(uid);
-  }
-
-  // ---- convergence -------------------------------------------------------------------------
-
-  private requestConverge(): void {
-    if (this.stopped) return;
-    if (this.converging) {
-      this.convergeAgain = true;
-      return;
-    }
-    this.converging = (async () => {
-      do {
-        this.convergeAgain = false;
-        try {
-          await this.converge();
-        } catch (err) {
-          this.log.error('converging pods failed; retrying', { error: (err as Error).message });
-          await this.sleep(1000);
-          this.convergeAgain = true;
-        }
-      } while (this.convergeAgain && !this.stopped);
-    })().finally(() => {
-      this.converging = undefined;
-    });
-  }
-
-  /** Runs what should run, stops what should not (only once the pods were listed). */
-  private async converge(): Promise<void> {
-    if (!this.synced || this.stopped) return;
-    const running = new Set((await this.runtime.listPods()).map((p) => p.uid));
-    let retry = false;
-    for (const pod of this.desired.values()) {
-      const uid = pod.metadata.uid;
-      if (pod.metadata.deletionTimestamp || running.has(uid) || this.stopping.has(uid)) continue;
-      if (isTerminal(pod)) continue;
-      const name = `${pod.metadata.namespace}/${pod.metadata.name}`;
-      try {
-        await this.runtime.runPod(toRuntimeSpec(pod));
-      } catch (err) {
-        // One pod that cannot start (its host port is taken, say) holds up no other: it
-        // is reported as CreateContainerError and tried again after a back-off.
-        const message = (err as Error).message;
-        if (this.startFailures.get(uid) !== message)
-          this.log.warn('pod could not be started; will retry', { pod: name, error: message });
-        this.startFailures.set(uid, message);
-        this.markDirty(uid);
-        retry = true;
-        continue;
-      }
-      if (this.startFailures.delete(uid)) this.markDirty(uid);
-      this.log.info('pod started', { pod: name, uid });
-    }
-    if (retry) this.retryStartsLater();
-    else this.startBackoff.reset();
-    for (const uid of running) {
-      const pod = this.desired.get(uid);
-      if (pod && !pod.metadata.deletionTimestamp) continue;
-      this.stopPod(uid, pod ?? this.gone.get(uid));
-    }
-    for (const uid of [...this.gone.keys()])
-      if (!running.has(uid) && !this.stopping.has(uid)) this.gone.delete(uid);
-    for (const pod of this.desired.values()) {
-      const uid = pod.metadata.uid;
-      if (pod.metadata.deletionTimestamp && !running.has(uid) && !this.stopping.has(uid))
-        this.deleteFinally(pod);
-    }
-  }
-
-  private startRetry?: NodeJS.Timeout;
-  private retryStartsLater(): void {
-    if (this.startRetry || this.stopped) return;
-    this.startRetry = setTimeout(() => {
-      this.startRetry = undefined;
-      this.requestConverge();
-    }, this.startBackoff.next());
-    this.startRetry.unref();
-  }
-
-  private stopPod(uid: string, pod: ApiPod | undefined): void {
-    if (this.stopping.has(uid)) return;
-    const grace =
-      pod?.metadata.deletionGracePeriodSeconds ?? pod?.spec?.terminationGracePeriodSeconds;
-    const done = (async () => {
-      try {
-        await this.runtime.stopPod(uid, grace);
-        this.log.info('pod stopped', {
-          uid,
-          ...(pod ? { pod: `${pod.metadata.namespace}/${pod.metadata.name}` } : { orphan: true }),
-        });
-      } catch (err) {
-        this.log.error('stopping a pod failed', { uid, error: (err as Error).message });
-      }
-    })().finally(() => {
-      this.stopping.delete(uid);
-      this.gone.delete(uid);
-      this.requestConverge();
-    });
-    this.stopping.set(uid, done);
-  }
-
-  /** A pod marked for deletion whose containers are stopped: kubelet's final delete (grace 0). */
-  private deleteFinally(pod: ApiPod): void {
-    const uid = pod.metadata.uid;
-    if (this.finalDeletes.has(uid)) return;
-    this.finalDeletes.add(uid);
-    void (async () => {
-      try {
-        const res = await this.call(
-          'DELETE',
-          `/api/v1/namespaces/${pod.metadata.namespace}/pods/${encodeURIComponent(pod.metadata.name)}`,
-          {
-            apiVersion: 'v1',
-            kind: 'DeleteOptions',
-            gracePeriodSeconds: 0,
-            preconditions: { uid },
-          },
-        );
-        if (!ok(res) && res.status !== 404 && res.status !== 409)
-          throw new ApiRefused('delete a stopped pod', res);
-      } catch (err) {
-        this.failed('delete a stopped pod', err);
-        this.finalDeletes.delete(uid);
-      }
-    })();
-  }
-
-  // ---- pod status ----------------------------------------------------------------------
-
-  private markDirty(uid: string): void {
-    if (this.stopped) return;
-    this.dirty.add(uid);
-    this.scheduleFlush(0);
-  }
-
-  private scheduleFlush(ms: number): void {
-    if (this.flushTimer || this.stopped) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      if (this.flushing) {
-        this.scheduleFlush(20);
-        return;
-      }
-      this.flushing = this.flush().finally(() => {
-        this.flushing = undefined;
-      });
-    }, ms);
-  }
-
-  private async flush(): Promise<void> {
-    const uids = [...this.dirty];
-    this.dirty.clear();
-    let failed = false;
-    const queue = [...uids];
-    const worker = async () => {
-      for (let uid = queue.shift(); uid !== undefined; uid = queue.shift()) {
-        if (this.stopped) return;
-        try {
-          await this.writeStatus(uid);
-        } catch (err) {
-          failed = true;
-          this.dirty.add(uid);
-          this.failed('write pod status', err);
-        }
-      }
-    };
-    await Promise.all(
-      Array.from({ length: Math.min(STATUS_WRITES_AT_ONCE, queue.length) }, worker),
-    );
-    if (failed) this.scheduleFlush(this.statusBackoff.next());
-    else if (uids.length) this.statusBackoff.reset();
-  }
-
-  private async writeStatus(uid: string): Promise<void> {
-    const pod = this.desired.get(uid);
-    const failure = this.startFailures.get(uid);
-    const report =
-      this.runtime.podStatus(uid) ?? (pod && failure ? notStarted(pod, failure) : undefined);
-    if (!pod || !report || pod.metadata.deletionTimestamp) return;
-    const next = desiredPodStatus(pod, report, this.opts.nodeIP, new Date());
-    if (!next) return;
-    const last = this.written.get(uid);
-    // Written already and untouched since: the server stores it differently; do not loop.
-    if (last && last.rv === pod.metadata.resourceVersion && sameJson(last.status, next)) return;
-    const res = await this.call<ApiPod>(
-      'PATCH',
-      `/api/v1/namespaces/${pod.metadata.namespace}/pods/${encodeURIComponent(pod.metadata.name)}/status`,
-      { status: next },
-      'application/merge-patch+json',
-    );
-    if (res.status === 404 || res.status === 403) return; // gone, or no longer bound here
-    if (!ok(res)) throw new ApiRefused('write pod status', res);
-    if (res.body.metadata.uid !== uid) return;
-    this.written.set(uid, { rv: res.body.metadata.resourceVersion ?? '', status: next });
-    this.upsert(res.body, false);
-    this.log.debug('pod status written', {
-      pod: `${pod.metadata.namespace}/${pod.metadata.name}`,
-      phase: next.phase,
-    });
-  }
-}
-
-class ExpiredError extends Error {}
-
-/** What a pod the runtime could not start reports: kubelet's CreateContainerError. */
-function notStarted(pod: ApiPod, message: string): PodStatusReport {
-  const spec = toRuntimeSpec(pod);
-  return {
-    uid: spec.uid,
-    namespace: spec.namespace,
-    name: spec.name,
-    phase: 'Pending',
-    containerStatuses: spec.containers.map((c) => ({
-      name: c.name,
-      image: c.image,
-      state: { waiting: { reason: 'CreateContainerError', message } },
-      lastState: {},
-      ready: false,
-      started: false,
-      restartCount: 0,
-    })),
-  };
 }
 
 /** Go's GOARCH names, as Kubernetes labels nodes. */

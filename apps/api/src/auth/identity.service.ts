@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import bcrypt from 'bcryptjs';
-import { ApiError, errors } from '@berth/core';
+import { ApiError, errors, isAlreadyExists } from '@berth/core';
 import {
   IdentityRepository,
   StoreError,
@@ -345,7 +345,7 @@ export class IdentityService {
       });
       return true;
     } catch (err) {
-      if (err instanceof ApiError && err.code === 409) return false; // another replica won
+      if (isAlreadyExists(err)) return false; // another replica won
       throw err;
     }
   }

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import {
   BUILTIN_CLUSTER_ROLES,
   findResource,
+  isAlreadyExists,
   qualifiedResource,
   TENANCY_GROUP,
   TENANT_LABEL,
@@ -70,7 +71,7 @@ export class PolicyCache implements OnModuleInit, OnApplicationShutdown {
           fieldValidation: 'Strict',
         });
       } catch (err) {
-        if ((err as { reason?: string }).reason !== 'AlreadyExists') throw err;
+        if (!isAlreadyExists(err)) throw err;
       }
     }
   }

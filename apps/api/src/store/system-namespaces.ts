@@ -1,4 +1,4 @@
-import { NODE_LEASE_NAMESPACE, namespaceDefinition } from '@berth/core';
+import { NODE_LEASE_NAMESPACE, isAlreadyExists, namespaceDefinition } from '@berth/core';
 import type { Registry } from '@berth/registry';
 
 /**
@@ -18,7 +18,7 @@ export async function ensureSystemNamespaces(registry: Registry): Promise<void> 
         { dryRun: false, fieldValidation: 'Ignore' },
       );
     } catch (err) {
-      if ((err as { reason?: string }).reason !== 'AlreadyExists') throw err;
+      if (!isAlreadyExists(err)) throw err;
     }
   }
 }

@@ -37,7 +37,7 @@ export type { TenantRole } from './tenant';
 export { QUOTA_REQUEST_PHASES } from './quota-request';
 export { humanDuration } from './table';
 export { podQOSClass, podStatusCells } from './pod';
-export { defaultPullPolicy } from './pod-spec';
+export { defaultPullPolicy } from './pod-spec-defaults';
 export { INT32_MAX, INT32_MIN } from './schema';
 export { nodeRoles, nodeStatus } from './node';
 export { RBAC_GROUP, SUBJECT_KINDS, subjectsStrings } from './rbac';

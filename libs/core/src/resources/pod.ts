@@ -4,14 +4,9 @@ import type { KubeObject } from '../api/types';
 import { toQuantity } from './causes';
 import { defineResource, statusString } from './define';
 import { conditionSchema, typeMeta } from './meta';
-import {
-  defaultPodSpecInPlace,
-  defaultRequestsFromLimits,
-  podSpecSchema,
-  resourceRequirementsSchema,
-  validatePodSpec,
-  validatePodSpecUpdate,
-} from './pod-spec';
+import { podSpecSchema, resourceRequirementsSchema, validatePodSpec } from './pod-spec';
+import { defaultPodSpecInPlace, defaultRequestsFromLimits } from './pod-spec-defaults';
+import { validatePodSpecUpdate } from './pod-spec-update';
 import { anyObject, int32, int64, quantityMap, timestamp } from './schema';
 import { age, ageColumn, column, name, nameColumn, since } from './table';
 import { arr, isObject, obj, str, type JsonObject } from './util';
