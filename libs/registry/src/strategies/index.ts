@@ -10,7 +10,7 @@ import { podStrategy } from './pods';
 import { quotaRequestStrategy } from './quota-requests';
 import { resourceQuotaStrategy } from './resource-quotas';
 import { serviceStrategy } from './services';
-import { deploymentStrategy, replicaSetStrategy } from './workloads';
+import { deploymentStrategy, replicaSetStrategy, replicationControllerStrategy } from './workloads';
 
 export const BUILTIN_STRATEGIES = new StrategyCatalog([
   namespaceStrategy,
@@ -20,5 +20,6 @@ export const BUILTIN_STRATEGIES = new StrategyCatalog([
   resourceQuotaStrategy,
   deploymentStrategy,
   replicaSetStrategy,
+  replicationControllerStrategy,
   quotaRequestStrategy,
 ]);

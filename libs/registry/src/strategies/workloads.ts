@@ -1,8 +1,16 @@
-/** Deployments and ReplicaSets: strategic merge patches merge their pod template's lists. */
-import { deploymentDefinition, podSpecPatchSchema, replicaSetDefinition } from '@berth/core';
+/** Deployments, ReplicaSets and ReplicationControllers: strategic merge patches merge their pod template's lists. */
+import {
+  deploymentDefinition,
+  podSpecPatchSchema,
+  replicaSetDefinition,
+  replicationControllerDefinition,
+} from '@berth/core';
 import { defineStrategy } from '../strategy';
 
 const template = podSpecPatchSchema('spec.template.spec');
 
 export const deploymentStrategy = defineStrategy(deploymentDefinition, { patchSchema: template });
 export const replicaSetStrategy = defineStrategy(replicaSetDefinition, { patchSchema: template });
+export const replicationControllerStrategy = defineStrategy(replicationControllerDefinition, {
+  patchSchema: template,
+});
