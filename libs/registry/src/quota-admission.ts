@@ -52,6 +52,7 @@ function countedResources(hard: Record<string, unknown>): string[] {
     else if (key.startsWith('count/')) out.add(key.slice('count/'.length));
     else if (key === 'services' || key.startsWith('services.')) out.add('services');
     else if (key === 'resourcequotas') out.add(QUOTAS);
+    else if (key === 'replicationcontrollers') out.add(key);
   }
   const served = new Set(RESOURCES.filter((r) => r.namespaced).map(qualifiedResource));
   return [...out].filter((r) => served.has(r));

@@ -47,7 +47,7 @@ export const replicationControllerSchema = z.strictObject({
 });
 
 function selectorMap(o: KubeObject): Record<string, string> {
-  const selector = obj(o.spec).selector;
+  const selector = obj(obj(o).spec).selector;
   return isObject(selector) ? (selector as Record<string, string>) : {};
 }
 
