@@ -54,7 +54,9 @@ describe('scheduler: extended resources (two workers, real PostgreSQL, Redis, Bu
   it('never binds two pods to the one gpu of a node; the others stay Pending with Insufficient example.com/gpu', async () => {
     const names = ['g0', 'g1', 'g2', 'g3', 'g4', 'g5'];
     await Promise.all(
-      names.map((n) => c.api.api().post('/api/v1/namespaces/gpu/pods').send(gpuPod(n)).expect(201)),
+      names.map((n) =>
+        c.api.api().post('/api/v1/namespaces/gpu/pods').send(gpuPod(n)).expect(201),
+      ),
     );
     const settled = await eventually(async () => {
       const items = (await c.api.api().get('/api/v1/namespaces/gpu/pods').expect(200)).body

@@ -136,12 +136,8 @@ describe('WorkQueues (real Redis)', () => {
       maxRetriesPerRequest: null,
     });
     const log = createLogger('test', 'error');
-    const a = new WorkQueues(redis, `${prefix}-ttl`, new WorkerMetrics(), log, {
-      lockTtlMs: 1_000,
-    });
-    const b = new WorkQueues(other, `${prefix}-ttl`, new WorkerMetrics(), log, {
-      lockTtlMs: 1_000,
-    });
+    const a = new WorkQueues(redis, `${prefix}-ttl`, new WorkerMetrics(), log, { lockTtlMs: 1_000 });
+    const b = new WorkQueues(other, `${prefix}-ttl`, new WorkerMetrics(), log, { lockTtlMs: 1_000 });
     let active = 0;
     let maxActive = 0;
     let started = 0;
