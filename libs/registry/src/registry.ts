@@ -263,22 +263,28 @@ export class Registry {
       return { object, warnings };
     }
     const key = this.key(def, namespace, object.metadata.name!);
-    const fields = fieldsOf(def, object, this.strategies);
+    // Read after the step: what it set (a cluster IP) may be a stored field.
+    const fields = () => fieldsOf(def, object, this.strategies);
     try {
       let stored: StoredObject;
       if (charged && strategy.batchCreates && !step) {
         // Created at once in one namespace: charged and written together.
-        stored = await this.batcher.create(def, key, object, fields);
+        stored = await this.batcher.create(def, key, object, fields());
       } else if (charged || step) {
         stored = await this.repo.atomically(async (tx) => {
           await step?.run(tx);
           if (charged) await this.quota.charge(tx, object, namespace);
-          const created = await tx.create(key, object.metadata.uid!, object as JsonObject, fields);
+          const created = await tx.create(
+            key,
+            object.metadata.uid!,
+            object as JsonObject,
+            fields(),
+          );
           if (!created) throw errors.alreadyExists(def.plural, key.name, def.group || undefined);
           return created;
         });
       } else {
-        stored = await this.repo.create(key, object.metadata.uid!, object as JsonObject, fields);
+        stored = await this.repo.create(key, object.metadata.uid!, object as JsonObject, fields());
       }
       return { object: stored.object as KubeObject, warnings };
     } catch (err) {
@@ -553,19 +559,19 @@ export class Registry {
     next: KubeObject,
     step: TransactionStep | undefined,
   ): Promise<KubeObject> {
-    const fields = fieldsOf(def, next, this.strategies);
+    const fields = () => fieldsOf(def, next, this.strategies);
     if (!step) {
       const updated = await this.repo.update(
         key,
         next as JsonObject,
-        fields,
+        fields(),
         stored.resourceVersion,
       );
       return updated.object as KubeObject;
     }
     const updated = await this.repo.atomically(async (tx) => {
       await step.run(tx);
-      return tx.update(key, next as JsonObject, fields, stored.resourceVersion);
+      return tx.update(key, next as JsonObject, fields(), stored.resourceVersion);
     });
     if (!updated) throw new StoreError('Conflict', MODIFIED);
     return updated.object as KubeObject;
