@@ -150,15 +150,19 @@ describe('ReplicationControllers with the real kubectl', () => {
     await waitFor(() => podsOf('web').length === 1, 'one pod of rc/web');
   });
 
-  it("is invisible to another tenant (get, list, -A, watch's namespace)", () => {
+  it('is invisible to another tenant (get, list -A, watch, scale)', () => {
     const get = as('b', 'get', 'rc', 'web', '-n', 'a1');
     expect(get.code).not.toBe(0);
     expect(get.stderr).toMatch(/NotFound.*namespaces "a1" not found/);
     const all = as('b', 'get', 'rc', '-A', '-o', 'name');
     expect(all).toMatchObject({ code: 0, stdout: '' });
     expect(as('a', 'get', 'rc', '-A', '-o', 'name').stdout).toBe('replicationcontroller/web\n');
+    const watch = as('b', 'get', 'rc', '-n', 'a1', '--watch', '--request-timeout=10s');
+    expect(watch.code).not.toBe(0);
+    expect(watch.stderr).toMatch(/NotFound.*namespaces "a1" not found/);
     const scale = as('b', 'scale', 'rc', 'web', '--replicas=5', '-n', 'a1');
     expect(scale.code).not.toBe(0);
+    expect(scale.stderr).toContain('not found');
   });
 
   it('refuses a selector that does not match the template, naming the field', () => {
@@ -184,6 +188,28 @@ describe('ReplicationControllers with the real kubectl', () => {
     expect(second.code).toBe(1);
     expect(second.stderr).toContain('exceeded quota: rcs');
     expect(second.stderr).toContain('count/replicationcontrollers=1');
+  });
+
+  it("records the team's writes in the audit trail", async () => {
+    let items: Array<Record<string, unknown>> = [];
+    await waitFor(async () => {
+      ({ items } = await call(api, 'GET', '/audit/events?namespace=a1&user=a-admin&limit=1000'));
+      return items.some(
+        (e) => e.resource === 'replicationcontrollers' && e.subresource === 'scale',
+      );
+    }, 'the audit events of rc/web');
+    const rc = items.filter((e) => e.resource === 'replicationcontrollers' && e.name === 'web');
+    expect(rc).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          verb: 'create',
+          code: 201,
+          outcome: 'Success',
+          tenant: 'team-a',
+        }),
+        expect.objectContaining({ verb: 'patch', subresource: 'scale', outcome: 'Success' }),
+      ]),
+    );
   });
 
   it('kubectl delete rc removes it and its pods', async () => {
