@@ -33,6 +33,7 @@ import { NodeList } from './views/nodes';
 import { Overview } from './views/Overview';
 import { PodList, PodShow } from './views/pods';
 import { QuotaRequestCreate, QuotaRequestList } from './views/quotarequests';
+import { ReplicationControllerList } from './views/replicationcontrollers';
 import { ServiceList, ServiceShow } from './views/services';
 import { TenantCreate, TenantList } from './views/tenants';
 
@@ -42,6 +43,7 @@ function BerthMenu() {
       <Menu.DashboardItem primaryText="Overview" />
       <Menu.ResourceItem name="namespaces" />
       <Menu.ResourceItem name="deployments" />
+      <Menu.ResourceItem name="replicationcontrollers" />
       <Menu.ResourceItem name="pods" />
       <Menu.ResourceItem name="services" />
       <Menu.ResourceItem name="events" />
@@ -106,6 +108,13 @@ export function App() {
         list={DeploymentList}
         create={DeploymentCreate}
         show={DeploymentShow}
+        recordRepresentation="metadata.name"
+      />
+      <Resource
+        name="replicationcontrollers"
+        icon={Apps}
+        options={{ label: 'Replication controllers' }}
+        list={ReplicationControllerList}
         recordRepresentation="metadata.name"
       />
       <Resource

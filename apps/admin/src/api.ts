@@ -66,6 +66,7 @@ export const RESOURCES: Record<string, ResourceInfo> = {
   limitranges: core('limitranges', 'LimitRange'),
   deployments: apps('deployments', 'Deployment'),
   replicasets: apps('replicasets', 'ReplicaSet'),
+  replicationcontrollers: core('replicationcontrollers', 'ReplicationController'),
   tenants: tenancy('tenants', 'Tenant'),
   quotarequests: tenancy('quotarequests', 'QuotaRequest'),
 };

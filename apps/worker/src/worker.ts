@@ -22,7 +22,10 @@ import {
   NodeLifecycleController,
 } from './controllers/node-lifecycle.controller';
 import { QuotaController } from './controllers/quota.controller';
-import { ReplicaSetController } from './controllers/replicaset.controller';
+import {
+  REPLICATION_CONTROLLER_KIND,
+  ReplicaSetController,
+} from './controllers/replicaset.controller';
 import { SchedulerController } from './controllers/scheduler.controller';
 import { TenantController } from './controllers/tenant.controller';
 import { FeedFollower } from './feed/feed-follower';
@@ -104,6 +107,12 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     log,
   );
   const replicaSets = new ReplicaSetController(registry, events, log);
+  const replicationControllers = new ReplicaSetController(
+    registry,
+    events,
+    log,
+    REPLICATION_CONTROLLER_KIND,
+  );
   const deployments = new DeploymentController(registry, events, log);
   const nodes = new NodeLifecycleController(
     registry,
@@ -120,6 +129,11 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
 
   queues.process('scheduler', (p) => scheduler.reconcile(p), 1);
   queues.process('replicasets', (p) => replicaSets.reconcile(p.key), config.concurrency);
+  queues.process(
+    'replicationcontrollers',
+    (p) => replicationControllers.reconcile(p.key),
+    config.concurrency,
+  );
   queues.process('deployments', (p) => deployments.reconcile(p.key), config.concurrency);
   queues.process('nodes', (p) => nodes.reconcile(p.key), config.concurrency);
   queues.process('gc', (p) => garbageCollector.reconcile(p.key), config.concurrency);

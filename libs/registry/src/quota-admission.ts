@@ -52,6 +52,7 @@ function countedResources(hard: Record<string, unknown>): string[] {
     else if (key.startsWith('count/')) out.add(key.slice('count/'.length));
     else if (key === 'services' || key.startsWith('services.')) out.add('services');
     else if (key === 'resourcequotas') out.add(QUOTAS);
+    else if (key === 'replicationcontrollers') out.add(key);
   }
   const served = new Set(RESOURCES.filter((r) => r.namespaced).map(qualifiedResource));
   return [...out].filter((r) => served.has(r));
@@ -76,13 +77,13 @@ export class QuotaAdmission {
   ) {}
 
   /**
-   * Before a create in `namespace` (one round trip): for a pod, LimitRange defaults and
-   * limits (403 when it breaks them); and whether a quota may charge the object.
+   * Before a create in `namespace` (one round trip): with `limitRanges` (pods), LimitRange
+   * defaults and limits (403 when it breaks them); and whether a quota may charge the object.
    */
-  async prepare(object: KubeObject, namespace: string, isPod: boolean): Promise<boolean> {
-    const ctx = await this.admission.admissionContext(namespace, isPod);
+  async prepare(object: KubeObject, namespace: string, limitRanges: boolean): Promise<boolean> {
+    const ctx = await this.admission.admissionContext(namespace, limitRanges);
     const ranges = ctx.limitRanges as unknown as KubeObject[];
-    if (isPod && ranges.length) {
+    if (limitRanges && ranges.length) {
       applyLimitRangeDefaults(object, ranges);
       const problems = limitRangeViolations(object, ranges);
       if (problems.length) throw errors.forbidden(limitRangeMessage(object, problems));
@@ -101,8 +102,6 @@ export class QuotaAdmission {
    * the arithmetic when any would go over `hard`.
    */
   async charge(tx: AtomicTransaction, object: KubeObject, namespace: string): Promise<void> {
-    if (object.apiVersion === 'v1' && object.kind === 'ResourceQuota')
-      await this.checkBudget(tx, object, namespace);
     const [refused] = await this.chargeMany(tx, [object], namespace);
     if (refused) throw refused;
   }

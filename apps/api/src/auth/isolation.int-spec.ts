@@ -53,6 +53,17 @@ const KINDS: Record<string, Kind> = {
       spec: { limits: [{ type: 'Container', default: { cpu: '100m' } }] },
     }),
   },
+  replicationcontrollers: {
+    path: '/api/v1/namespaces/{ns}/replicationcontrollers',
+    manifest: (name) => ({
+      metadata: { name },
+      spec: {
+        replicas: 0,
+        selector: { app: name },
+        template: workload(name).spec.template,
+      },
+    }),
+  },
   deployments: {
     path: '/apis/apps/v1/namespaces/{ns}/deployments',
     manifest: (name) => workload(name),
@@ -108,10 +119,18 @@ const READABLE_BY_ALL = [
   'events',
   'resourcequotas',
   'limitranges',
+  'replicationcontrollers',
   'deployments',
   'replicasets',
 ];
-const WRITABLE_BY_DEVELOPERS = ['pods', 'services', 'events', 'deployments', 'replicasets'];
+const WRITABLE_BY_DEVELOPERS = [
+  'pods',
+  'services',
+  'events',
+  'replicationcontrollers',
+  'deployments',
+  'replicasets',
+];
 const ADMIN_EXTRA = ['roles', 'rolebindings'];
 const ADMIN_WRITES = ['resourcequotas', 'limitranges'];
 

@@ -2,30 +2,57 @@ import {
   ApiError,
   failedCreateEvent,
   reconcileReplicaSet,
+  replicationControllerAsReplicaSet,
   setReplicaFailure,
   slowStartBatches,
   type KubeObject,
+  type ResourceDefinition,
 } from '@berth/core';
 import type { Registry } from '@berth/registry';
 import type { Logger } from '../log';
 import type { ReconcileResult } from '../queue/work-queues';
 import type { EventRecorder } from './events';
-import { PODS, REPLICASETS, WRITE, isGone, specSelector, splitKey } from './shared';
+import {
+  PODS,
+  REPLICASETS,
+  REPLICATIONCONTROLLERS,
+  WRITE,
+  isGone,
+  specSelector,
+  splitKey,
+} from './shared';
 
 /** How soon a ReplicaSet whose pods admission refused tries again. */
 const CREATE_RETRY_MS = 10_000;
 
-/** Keeps exactly spec.replicas pods per ReplicaSet (decisions in libs/core). */
+/** A kind the ReplicaSet controller drives, and how its objects read as ReplicaSets. */
+export interface ReplicaKind {
+  def: ResourceDefinition;
+  /** The object with an apps/v1 selector (its apiVersion and kind kept). */
+  asReplicaSet(o: KubeObject): KubeObject;
+}
+
+export const REPLICA_SET_KIND: ReplicaKind = { def: REPLICASETS, asReplicaSet: (o) => o };
+export const REPLICATION_CONTROLLER_KIND: ReplicaKind = {
+  def: REPLICATIONCONTROLLERS,
+  asReplicaSet: replicationControllerAsReplicaSet,
+};
+
+/**
+ * Keeps exactly spec.replicas pods per ReplicaSet (decisions in libs/core), and per
+ * ReplicationController (the legacy ReplicaSet, read as one).
+ */
 export class ReplicaSetController {
   constructor(
     private readonly registry: Registry,
     private readonly events: EventRecorder,
     private readonly log: Logger,
+    private readonly kind: ReplicaKind = REPLICA_SET_KIND,
   ) {}
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
     const [namespace, name] = splitKey(key);
-    const rs = await this.registry.get(REPLICASETS, namespace, name);
+    const rs = this.kind.asReplicaSet(await this.registry.get(this.kind.def, namespace, name));
     if (rs.metadata.deletionTimestamp) return;
     const selector = specSelector(rs);
     const pods = (await this.registry.list(PODS, namespace, { labelSelector: selector })).items;
@@ -83,7 +110,7 @@ export class ReplicaSetController {
     }
     // Guarded by the version the plan was made from (a Conflict requeues, see WorkQueues).
     await this.registry.guaranteedUpdate(
-      REPLICASETS,
+      this.kind.def,
       namespace,
       name,
       BigInt(rs.metadata.resourceVersion!),
@@ -92,7 +119,7 @@ export class ReplicaSetController {
     );
     for (const e of plan.events) await this.events.record(e);
     if (plan.createPods.length || plan.deletePods.length)
-      this.log.debug('replicaset synced', {
+      this.log.debug(`${this.kind.def.singular} synced`, {
         rs: key,
         created: plan.createPods.length,
         deleted: plan.deletePods.length,
@@ -115,8 +142,8 @@ export class ReplicaSetController {
           if (adopt) {
             if ((cur.metadata.ownerReferences ?? []).some((r) => r.controller)) return cur;
             refs.push({
-              apiVersion: 'apps/v1',
-              kind: 'ReplicaSet',
+              apiVersion: rs.apiVersion,
+              kind: rs.kind,
               name: rs.metadata.name!,
               uid: rs.metadata.uid!,
               controller: true,

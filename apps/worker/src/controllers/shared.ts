@@ -18,6 +18,7 @@ function builtin(group: string, plural: string): ResourceDefinition {
 export const PODS = builtin('', 'pods');
 export const NODES = builtin('', 'nodes');
 export const REPLICASETS = builtin('apps', 'replicasets');
+export const REPLICATIONCONTROLLERS = builtin('', 'replicationcontrollers');
 export const DEPLOYMENTS = builtin('apps', 'deployments');
 
 /** `namespace/name` → [namespace, name]. */

@@ -82,6 +82,8 @@ export function routeChange(change: ChangeRecord, shards: number): Route[] {
       }
       if (owner?.kind === 'ReplicaSet')
         routes.push({ queue: 'replicasets', payload: { key: `${ns}/${owner.name}` } });
+      if (owner?.kind === 'ReplicationController' && owner.apiVersion === 'v1')
+        routes.push({ queue: 'replicationcontrollers', payload: { key: `${ns}/${owner.name}` } });
       // A pod's address, readiness or labels may change what a Service's endpoints are.
       routes.push({ queue: 'endpoints', payload: { key: ns } });
       break;
@@ -97,6 +99,9 @@ export function routeChange(change: ChangeRecord, shards: number): Route[] {
       break;
     case 'deployments.apps':
       routes.push({ queue: 'deployments', payload: { key } });
+      break;
+    case 'replicationcontrollers':
+      routes.push({ queue: 'replicationcontrollers', payload: { key } });
       break;
     case 'nodes':
       routes.push({ queue: 'nodes', payload: { key } });

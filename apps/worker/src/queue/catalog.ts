@@ -42,6 +42,7 @@ export const CATALOG = {
     jobId: (p: ShardPayload) => `scheduler/${p.shard}${p.retryUnschedulable ? '/retry' : ''}`,
   } satisfies QueueSpec<ShardPayload>,
   replicasets: keyed('replicasets', { attempts: 15, backoffMs: 200 }),
+  replicationcontrollers: keyed('replicationcontrollers', { attempts: 15, backoffMs: 200 }),
   deployments: keyed('deployments', { attempts: 15, backoffMs: 200 }),
   nodes: keyed('nodes', { attempts: 10, backoffMs: 500 }),
   namespaces: keyed('namespaces', { attempts: 15, backoffMs: 500 }),

@@ -48,6 +48,9 @@ const VIEW_RULES: PolicyRule[] = [
       'resourcequotas',
       'resourcequotas/status',
       'limitranges',
+      'replicationcontrollers',
+      'replicationcontrollers/scale',
+      'replicationcontrollers/status',
     ],
   ),
   // Reading the namespace a binding is in tells a user which namespaces they have.
@@ -67,7 +70,11 @@ const VIEW_RULES: PolicyRule[] = [
 ];
 
 const EDIT_RULES: PolicyRule[] = [
-  rule(WRITE, [''], ['pods', 'services', 'events']),
+  rule(
+    WRITE,
+    [''],
+    ['pods', 'services', 'events', 'replicationcontrollers', 'replicationcontrollers/scale'],
+  ),
   rule(WRITE, ['apps'], ['deployments', 'deployments/scale', 'replicasets', 'replicasets/scale']),
   ...VIEW_RULES,
 ];

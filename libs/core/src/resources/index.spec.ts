@@ -25,6 +25,7 @@ describe('registry', () => {
       'v1/Event',
       'v1/ResourceQuota',
       'v1/LimitRange',
+      'v1/ReplicationController',
       'apps/v1/Deployment',
       'apps/v1/ReplicaSet',
       'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
@@ -48,6 +49,7 @@ describe('registry', () => {
       'po',
       'qr',
       'quota',
+      'rc',
       'rs',
       'svc',
       'tnt',
@@ -55,6 +57,7 @@ describe('registry', () => {
     expect(RESOURCES.filter((r) => r.categories.includes('all')).map((r) => r.plural)).toEqual([
       'pods',
       'services',
+      'replicationcontrollers',
       'deployments',
       'replicasets',
     ]);
@@ -77,11 +80,13 @@ describe('registry', () => {
       'Lease',
     ]);
     expect(RESOURCES.filter((r) => r.tracksGeneration).map((r) => r.kind)).toEqual([
+      'ReplicationController',
       'Deployment',
       'ReplicaSet',
       'Tenant',
     ]);
     expect(RESOURCES.filter((r) => r.scale).map((r) => r.kind)).toEqual([
+      'ReplicationController',
       'Deployment',
       'ReplicaSet',
     ]);

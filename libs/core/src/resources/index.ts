@@ -19,6 +19,7 @@ import {
   roleDefinition,
 } from './rbac';
 import { replicaSetDefinition } from './replica-set';
+import { replicationControllerDefinition } from './replication-controller';
 import { resourceQuotaDefinition } from './resource-quota';
 import { serviceDefinition } from './service';
 import { tenantDefinition } from './tenant';
@@ -36,7 +37,12 @@ export {
 export type { TenantRole } from './tenant';
 export { QUOTA_REQUEST_PHASES } from './quota-request';
 export { humanDuration } from './table';
+// What a new kind is built from (see ARCHITECTURE.md, "How a kind is added").
+export { defineResource, type KindParts } from './define';
+export { typeMeta } from './meta';
+export { age, ageColumn, column, nameColumn, name as objectName } from './table';
 export { podQOSClass, podStatusCells } from './pod';
+export { replicationControllerAsReplicaSet } from './replication-controller';
 export { defaultPullPolicy } from './pod-spec-defaults';
 export { INT32_MAX, INT32_MIN } from './schema';
 export { nodeRoles, nodeStatus } from './node';
@@ -53,6 +59,7 @@ export {
   nodeDefinition,
   podDefinition,
   replicaSetDefinition,
+  replicationControllerDefinition,
   resourceQuotaDefinition,
   roleBindingDefinition,
   roleDefinition,
@@ -71,6 +78,7 @@ export const RESOURCES: readonly ResourceDefinition[] = Object.freeze([
   eventDefinition,
   resourceQuotaDefinition,
   limitRangeDefinition,
+  replicationControllerDefinition,
   deploymentDefinition,
   replicaSetDefinition,
   clusterRoleBindingDefinition,

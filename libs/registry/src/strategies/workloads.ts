@@ -1,0 +1,16 @@
+/** Deployments, ReplicaSets and ReplicationControllers: strategic merge patches merge their pod template's lists. */
+import {
+  deploymentDefinition,
+  podSpecPatchSchema,
+  replicaSetDefinition,
+  replicationControllerDefinition,
+} from '@berth/core';
+import { defineStrategy } from '../strategy';
+
+const template = podSpecPatchSchema('spec.template.spec');
+
+export const deploymentStrategy = defineStrategy(deploymentDefinition, { patchSchema: template });
+export const replicaSetStrategy = defineStrategy(replicaSetDefinition, { patchSchema: template });
+export const replicationControllerStrategy = defineStrategy(replicationControllerDefinition, {
+  patchSchema: template,
+});
