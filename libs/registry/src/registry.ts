@@ -5,6 +5,8 @@ import {
   findResourceByKind,
   formatTimestamp,
   groupVersion,
+  ignoreNotFound,
+  isConflict,
   parseFieldSelector,
   parseLabelSelector,
   PATCH_CONTENT_TYPES,
@@ -420,8 +422,7 @@ export class Registry {
         return deleted.object as KubeObject;
       } catch (err) {
         const mapped = toApiError(err, def, name);
-        if ((mapped as { reason?: string }).reason === 'Conflict' && !pre?.resourceVersion)
-          continue;
+        if (isConflict(mapped) && !pre?.resourceVersion) continue;
         throw mapped;
       }
     }
@@ -465,7 +466,7 @@ export class Registry {
         },
       );
     } catch (err) {
-      const conflict = (err as { reason?: string }).reason === 'Conflict';
+      const conflict = isConflict(err);
       if (conflict && !options.preconditions?.resourceVersion) return undefined;
       throw err;
     }
@@ -489,7 +490,7 @@ export class Registry {
           await this.delete(def, item.metadata.namespace ?? '', item.metadata.name!, options, opts),
         );
       } catch (err) {
-        if ((err as { reason?: string }).reason !== 'NotFound') throw err;
+        ignoreNotFound(err);
       }
     }
     return { ...list, items };
@@ -540,8 +541,7 @@ export class Registry {
         return await this.writeUpdate(def, key, stored, next, step);
       } catch (err) {
         const mapped = toApiError(err, def, name);
-        if ((mapped as { reason?: string }).reason === 'Conflict' && precondition === undefined)
-          continue;
+        if (isConflict(mapped) && precondition === undefined) continue;
         throw mapped;
       }
     }
