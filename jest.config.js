@@ -18,6 +18,7 @@ const common = {
   transform: { '^.+\\.(t|j)s$': swc },
   moduleNameMapper: {
     '^@berth/core$': '<rootDir>/libs/core/src',
+    '^@berth/config$': '<rootDir>/libs/config/src',
     '^@berth/store$': '<rootDir>/libs/store/src',
     '^@berth/registry$': '<rootDir>/libs/registry/src',
     '^@berth/runtime$': '<rootDir>/libs/runtime/src',

@@ -50,7 +50,7 @@ describe('controller status writes (real PostgreSQL)', () => {
     api = await startTestApiServer();
     database = new Database(api.db.url, 4);
     registry = new RacingRegistry(new ObjectRepository(database.pool));
-    const log = createLogger('test', 'error');
+    const log = createLogger({ component: 'test', level: 'error' });
     controller = new ReplicaSetController(registry, new EventRecorder(registry, log), log);
     await api
       .api()
