@@ -1,6 +1,7 @@
 import os from 'node:os';
 import {
   helpText,
+  loadEnv,
   loadOptions,
   logOptions,
   storeOptions,
@@ -96,7 +97,5 @@ export function readWorkerConfig(
 
 /** The configuration from `env` alone. Throws ConfigError. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const read = loadOptions(WORKER_OPTIONS, { env });
-  if (read.help) throw new Error('unreachable: no arguments');
-  return read.values;
+  return loadEnv(WORKER_OPTIONS, env);
 }

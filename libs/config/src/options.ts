@@ -207,6 +207,13 @@ export function loadOptions<S extends Options>(options: S, source: Source = {}):
   return { help: false, values: values as Values<S> };
 }
 
+/** The settings from the environment alone (no flags): for tests and embedding. */
+export function loadEnv<S extends Options>(options: S, env: NodeJS.ProcessEnv): Values<S> {
+  const read = loadOptions(options, { env });
+  if (read.help) throw new Error('no command line, so no --help');
+  return read.values;
+}
+
 export interface HelpText {
   /** First lines: what the process is. */
   intro: string;

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   helpText,
+  loadEnv,
   loadOptions,
   logOptions,
   parsedBy,
@@ -222,9 +223,7 @@ export function readConfig(
 
 /** Reads and validates the configuration. Defaults make `npm start` work on a laptop. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const read = readConfig({ env });
-  if (read.help) throw new Error('unreachable: no arguments');
-  return read.config;
+  return loadEnv(API_OPTIONS, env);
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
