@@ -20,6 +20,7 @@ const common = {
     '^@berth/core$': '<rootDir>/libs/core/src',
     // The dashboard imports single modules of @berth/core, as Vite bundles them.
     '^@berth/core/(.*)$': '<rootDir>/libs/core/src/$1',
+    '^@berth/config$': '<rootDir>/libs/config/src',
     '^@berth/store$': '<rootDir>/libs/store/src',
     '^@berth/registry$': '<rootDir>/libs/registry/src',
     '^@berth/runtime$': '<rootDir>/libs/runtime/src',

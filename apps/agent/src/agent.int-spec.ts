@@ -11,7 +11,7 @@ import {
 } from '../../worker/src/testing/test-cluster';
 import { startAgent, type RunningAgent } from './agent';
 import { loadAgentConfig, type AgentConfig } from './config';
-import { createLogger } from './log';
+import { agentLogger } from './log';
 
 type Pod = KubeObject & {
   spec: { nodeName?: string };
@@ -65,7 +65,7 @@ describe('node agents with the simulated runtime (real PostgreSQL, Redis, BullMQ
     };
   }
   const startNode = (name: string) => {
-    agents.set(name, startAgent(agentConfig(name), createLogger(agentConfig(name).logLevel)));
+    agents.set(name, startAgent(agentConfig(name), agentLogger(agentConfig(name))));
   };
   const stopNode = async (name: string) => {
     await agents.get(name)?.stop();
@@ -325,7 +325,7 @@ describe('node agents with the simulated runtime (real PostgreSQL, Redis, BullMQ
       // As root, pods' directories cannot be under the 0700 data directory.
       podsDir: `${dataDir}-pods`,
     };
-    agents.set(name, startAgent(config, createLogger(config.logLevel)));
+    agents.set(name, startAgent(config, agentLogger(config)));
     const foreign = net.createServer();
     await new Promise<void>((resolve) => foreign.listen(0, resolve));
     const taken = (foreign.address() as net.AddressInfo).port;
@@ -384,7 +384,7 @@ describe('node agents with the simulated runtime (real PostgreSQL, Redis, BullMQ
       taints: [{ key: 'test/only', value: 'x', effect: 'NoSchedule' }],
       podsDir: `${dataDir}-grace-pods`,
     };
-    agents.set(name, startAgent(config, createLogger(config.logLevel)));
+    agents.set(name, startAgent(config, agentLogger(config)));
     const stubborn = "process.on('SIGTERM',()=>{}); setInterval(()=>{},1000)";
     const podOn = (podName: string) => ({
       metadata: { name: podName },

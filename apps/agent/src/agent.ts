@@ -15,7 +15,7 @@ import * as runtimes from '@berth/runtime';
 import type { Runtime } from '@berth/runtime';
 import { ApiClient } from './api-client';
 import type { AgentConfig } from './config';
-import { createLogger, type Logger } from './log';
+import { agentLogger, type Logger } from './log';
 import { LogServer } from './log-server';
 import { NodeAgent } from './node-agent';
 import { openFileLimit, proxyBudget } from './proxy/fd-budget';
@@ -70,7 +70,7 @@ export function nodeNames(config: AgentConfig): string[] {
 }
 
 export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
-  const logger = log ?? createLogger(config.logLevel);
+  const logger = log ?? agentLogger(config);
   const client = new ApiClient({ url: config.apiUrl, caFile: config.caFile });
   const heartbeats = new ApiClient({ url: config.apiUrl, caFile: config.caFile });
   const nodes: NodeAgent[] = [];

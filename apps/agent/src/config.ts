@@ -1,5 +1,16 @@
 import os from 'node:os';
 import path from 'node:path';
+import {
+  ConfigError,
+  helpText,
+  loadOptions,
+  logOptions,
+  parsedBy,
+  value,
+  type LogFormat,
+  type LogLevel,
+  type Option,
+} from '@berth/config';
 import { DEFAULT_POD_UID_RANGE, parseUidRange } from '@berth/runtime';
 
 export type RuntimeName = 'process' | 'simulated' | 'docker';
@@ -41,7 +52,8 @@ export interface AgentConfig {
   simulatedNodes: number;
   /** Simulated runtime: container start delay and failure/restart rates. */
   simulated: { startDelayMs: number; failureRate: number; restartRate: number };
-  logLevel: 'error' | 'warn' | 'info' | 'debug';
+  logLevel: LogLevel;
+  logFormat: LogFormat;
   /**
    * Run the node proxy (kube-proxy): serve Services' cluster IPs and node ports. One per
    * process; default on for one node, off in hollow mode.
@@ -67,153 +79,194 @@ export interface AgentConfig {
   podsDir?: string;
 }
 
-export class AgentConfigError extends Error {}
+const RUNTIMES = ['process', 'simulated', 'docker'] as const;
 
-export const HELP = `berth-agent — Berth's node agent (kubelet): registers a node, heartbeats, runs the
-pods bound to it through a container runtime and reports their status.
+/** Everything the agent reads from its flags and environment (see --help). */
+export const AGENT_OPTIONS = {
+  apiUrl: {
+    env: 'BERTH_API_URL',
+    arg: 'URL',
+    help: 'API server (default https://127.0.0.1:6443)',
+    schema: value
+      .url(/^https?:\/\/[^/]+/, 'an http(s) URL', 'https://127.0.0.1:6443')
+      .transform((url) => url.replace(/\/+$/, '')),
+  },
+  caFile: {
+    env: 'BERTH_CA_FILE',
+    arg: 'FILE',
+    help: "CA of the API's certificate (<api data dir>/pki/ca.crt)",
+    schema: value.optionalString(),
+  },
+  bootstrapToken: {
+    env: 'BERTH_BOOTSTRAP_TOKEN',
+    arg: 'TOKEN',
+    help: 'traded for a node credential (POST /auth/bootstrap-tokens);\nprefer the variable: every process (pods too) reads command lines',
+    schema: value.optionalString(),
+  },
+  nodeName: {
+    env: 'BERTH_NODE_NAME',
+    arg: 'NAME',
+    help: 'node name (default: the host name)',
+    schema: value.string(() => os.hostname()).transform((name) => name.toLowerCase()),
+  },
+  labels: {
+    env: 'BERTH_NODE_LABELS',
+    flag: 'labels',
+    arg: 'k=v,k2=v2',
+    help: 'extra node labels',
+    schema: parsedBy(parseLabels).default({}),
+  },
+  taints: {
+    env: 'BERTH_NODE_TAINTS',
+    flag: 'taints',
+    arg: 'k=v:Effect,...',
+    help: 'taints registered with a new Node',
+    schema: parsedBy(parseTaints).default([]),
+  },
+  cpu: {
+    env: 'BERTH_NODE_CPU',
+    flag: 'cpu',
+    arg: 'N',
+    help: "capacity (default: the host's CPU count)",
+    schema: value.string(() => String(os.availableParallelism?.() ?? os.cpus().length)),
+  },
+  memory: {
+    env: 'BERTH_NODE_MEMORY',
+    flag: 'memory',
+    arg: 'Q',
+    help: "capacity (default: the host's memory)",
+    schema: value.string(() => `${Math.floor(os.totalmem() / 1024)}Ki`),
+  },
+  pods: {
+    env: 'BERTH_NODE_PODS',
+    flag: 'pods',
+    arg: 'N',
+    help: 'capacity (default 110)',
+    schema: value.int(110, 1),
+  },
+  nodeIP: {
+    env: 'BERTH_NODE_IP',
+    arg: 'IP',
+    help: "InternalIP and pods' hostIP (default: first non-loopback IPv4)",
+    schema: value.string(() => defaultNodeIP()),
+  },
+  kubeletPort: {
+    env: 'BERTH_KUBELET_PORT',
+    arg: 'N',
+    help: 'where the API reaches this agent for logs (default 10250; 0: any free port)',
+    schema: value.int(10_250),
+  },
+  runtime: {
+    env: 'BERTH_RUNTIME',
+    arg: 'NAME',
+    help: `${RUNTIMES.join(' | ')} (default: process)`,
+    schema: value.oneOf(RUNTIMES).optional(),
+  },
+  dataDir: {
+    env: 'BERTH_AGENT_DATA_DIR',
+    flag: 'data-dir',
+    arg: 'DIR',
+    help: 'node credentials and runtime state (default ./.data/agent)',
+    schema: value.string(path.join('.data', 'agent')).transform((dir) => path.resolve(dir)),
+  },
+  heartbeatIntervalMs: {
+    env: 'BERTH_HEARTBEAT_INTERVAL_MS',
+    flag: 'heartbeat-interval',
+    arg: 'MS',
+    help: 'Lease renewal period (default 10000)',
+    schema: value.int(10_000, 10),
+  },
+  nodeStatusReportMs: {
+    env: 'BERTH_NODE_STATUS_REPORT_MS',
+    flag: 'node-status-report',
+    arg: 'MS',
+    help: 're-post an unchanged node status (default 300000)',
+    schema: value.int(300_000, 100),
+  },
+  simulatedNodes: {
+    env: 'BERTH_SIMULATED_NODES',
+    arg: 'N',
+    help: 'hollow mode: N simulated nodes <node-name>-0…N-1',
+    schema: value.int(0),
+  },
+  simStartDelayMs: {
+    env: 'BERTH_SIM_START_DELAY_MS',
+    flag: 'sim-start-delay',
+    arg: 'MS',
+    help: 'simulated container start delay (default 100)',
+    schema: value.int(100),
+  },
+  simFailureRate: {
+    env: 'BERTH_SIM_FAILURE_RATE',
+    arg: 'P',
+    help: 'probability a simulated container fails (default 0)',
+    schema: value.probability(),
+  },
+  simRestartRate: {
+    env: 'BERTH_SIM_RESTART_RATE',
+    arg: 'P',
+    help: 'probability it exits 0 and restarts (default 0)',
+    schema: value.probability(),
+  },
+  ...logOptions,
+  proxy: {
+    env: 'BERTH_PROXY',
+    negative: 'no-proxy',
+    help: 'the service proxy, true|false (default: on, off in hollow mode)',
+    schema: value.boolean().optional(),
+  },
+  proxyMaxListeners: {
+    env: 'BERTH_PROXY_MAX_LISTENERS',
+    arg: 'N',
+    help: 'Service ports the proxy listens on at most (default 2048)',
+    schema: value.int(2048, 1),
+  },
+  proxyMaxConnections: {
+    env: 'BERTH_PROXY_MAX_CONNECTIONS',
+    arg: 'N',
+    help: 'proxied connections open at once (default 1024)',
+    schema: value.int(1024, 1),
+  },
+  podUidRange: {
+    env: 'BERTH_POD_UID_RANGE',
+    arg: 'A-B',
+    help: [
+      'process runtime as root: each pod runs as a uid/gid of',
+      'its own from A-B (default 200000-265535; or its',
+      'securityContext.runAsUser), via setpriv (util-linux),',
+      'without capabilities, with no_new_privs',
+    ].join('\n'),
+    schema: parsedBy(parseUidRange).default(DEFAULT_POD_UID_RANGE),
+  },
+  podsDir: {
+    env: 'BERTH_PODS_DIR',
+    arg: 'DIR',
+    help: [
+      "pods' working and log directories, <DIR>/<node>/<pod uid>",
+      '(default <data-dir>/nodes/<node>/pods; as root',
+      '/var/lib/berth/pods: it must not be under a 0700 directory)',
+    ].join('\n'),
+    schema: value.optionalString().transform((dir) => (dir ? path.resolve(dir) : undefined)),
+  },
+} satisfies Record<string, Option>;
 
-Usage: node apps/agent/dist/main.js [options]
-
-Options (flags win over the environment):
-  --api-url URL              BERTH_API_URL            API server (default https://127.0.0.1:6443)
-  --ca-file FILE             BERTH_CA_FILE            CA of the API's certificate (<api data dir>/pki/ca.crt)
-  --bootstrap-token TOKEN    BERTH_BOOTSTRAP_TOKEN    traded for a node credential (POST /auth/bootstrap-tokens);
-                                                      prefer the variable: every process (pods too) reads command lines
-  --node-name NAME           BERTH_NODE_NAME          node name (default: the host name)
-  --labels k=v,k2=v2         BERTH_NODE_LABELS        extra node labels
-  --taints k=v:Effect,...    BERTH_NODE_TAINTS        taints registered with a new Node
-  --cpu N                    BERTH_NODE_CPU           capacity (default: the host's CPU count)
-  --memory Q                 BERTH_NODE_MEMORY        capacity (default: the host's memory)
-  --pods N                   BERTH_NODE_PODS          capacity (default 110)
-  --node-ip IP               BERTH_NODE_IP            InternalIP and pods' hostIP (default: first non-loopback IPv4)
-  --kubelet-port N           BERTH_KUBELET_PORT       where the API reaches this agent for logs (default 10250; 0: any free port)
-  --runtime NAME             BERTH_RUNTIME            process | simulated | docker (default: process)
-  --data-dir DIR             BERTH_AGENT_DATA_DIR     node credentials and runtime state (default ./.data/agent)
-  --heartbeat-interval MS    BERTH_HEARTBEAT_INTERVAL_MS  Lease renewal period (default 10000)
-  --node-status-report MS    BERTH_NODE_STATUS_REPORT_MS  re-post an unchanged node status (default 300000)
-  --simulated-nodes N        BERTH_SIMULATED_NODES    hollow mode: N simulated nodes <node-name>-0…N-1
-  --sim-start-delay MS       BERTH_SIM_START_DELAY_MS simulated container start delay (default 100)
-  --sim-failure-rate P       BERTH_SIM_FAILURE_RATE   probability a simulated container fails (default 0)
-  --sim-restart-rate P       BERTH_SIM_RESTART_RATE   probability it exits 0 and restarts (default 0)
-  --log-level LEVEL          BERTH_LOG_LEVEL          error|warn|info|debug (default info)
-  --proxy, --no-proxy        BERTH_PROXY=true|false   the service proxy (default: on, off in hollow mode)
-  --proxy-max-listeners N    BERTH_PROXY_MAX_LISTENERS    Service ports the proxy listens on at most (default 2048)
-  --proxy-max-connections N  BERTH_PROXY_MAX_CONNECTIONS  proxied connections open at once (default 1024)
-  --pod-uid-range A-B        BERTH_POD_UID_RANGE      process runtime as root: each pod runs as a uid/gid of
-                                                      its own from A-B (default 200000-265535; or its
-                                                      securityContext.runAsUser), via setpriv (util-linux),
-                                                      without capabilities, with no_new_privs
-  --pods-dir DIR             BERTH_PODS_DIR           pods' working and log directories, <DIR>/<node>/<pod uid>
-                                                      (default <data-dir>/nodes/<node>/pods; as root
-                                                      /var/lib/berth/pods: it must not be under a 0700 directory)
-  -h, --help                 this text
-
-The data directory is kept 0700 and its files 0600. As a non-root user the agent cannot
+export const AGENT_HELP = helpText(AGENT_OPTIONS, {
+  intro: `berth-agent — Berth's node agent (kubelet): registers a node, heartbeats, runs the
+pods bound to it through a container runtime and reports their status.`,
+  usage: 'node apps/agent/dist/main.js [options]',
+  outro: `The data directory is kept 0700 and its files 0600. As a non-root user the agent cannot
 switch users: pods run as the agent's user and can read what it can (see the README,
 "Isolation of the process runtime").
 
-Logs are JSON lines on stdout. SIGTERM/SIGINT: stops within 10 s; pods keep running and are
-re-adopted by the next start.
-`;
-
-const FLAGS: Record<string, string> = {
-  'api-url': 'BERTH_API_URL',
-  'ca-file': 'BERTH_CA_FILE',
-  'bootstrap-token': 'BERTH_BOOTSTRAP_TOKEN',
-  'node-name': 'BERTH_NODE_NAME',
-  labels: 'BERTH_NODE_LABELS',
-  taints: 'BERTH_NODE_TAINTS',
-  cpu: 'BERTH_NODE_CPU',
-  memory: 'BERTH_NODE_MEMORY',
-  pods: 'BERTH_NODE_PODS',
-  'node-ip': 'BERTH_NODE_IP',
-  'kubelet-port': 'BERTH_KUBELET_PORT',
-  runtime: 'BERTH_RUNTIME',
-  'data-dir': 'BERTH_AGENT_DATA_DIR',
-  'heartbeat-interval': 'BERTH_HEARTBEAT_INTERVAL_MS',
-  'node-status-report': 'BERTH_NODE_STATUS_REPORT_MS',
-  'simulated-nodes': 'BERTH_SIMULATED_NODES',
-  'sim-start-delay': 'BERTH_SIM_START_DELAY_MS',
-  'sim-failure-rate': 'BERTH_SIM_FAILURE_RATE',
-  'sim-restart-rate': 'BERTH_SIM_RESTART_RATE',
-  'log-level': 'BERTH_LOG_LEVEL',
-  proxy: 'BERTH_PROXY',
-  'proxy-max-listeners': 'BERTH_PROXY_MAX_LISTENERS',
-  'proxy-max-connections': 'BERTH_PROXY_MAX_CONNECTIONS',
-  'pod-uid-range': 'BERTH_POD_UID_RANGE',
-  'pods-dir': 'BERTH_PODS_DIR',
-};
-
-/** Flags without a value: `--proxy`, `--no-proxy`. */
-const SWITCHES: Record<string, [string, string]> = {
-  proxy: ['BERTH_PROXY', 'true'],
-  'no-proxy': ['BERTH_PROXY', 'false'],
-};
-
-/** Flags (`--name value` or `--name=value`) folded over the environment, by variable name. */
-export function mergeArgs(argv: string[], env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) throw new AgentConfigError(`unexpected argument "${arg}"`);
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    if (eq < 0 && SWITCHES[name]) {
-      out[SWITCHES[name][0]] = SWITCHES[name][1];
-      continue;
-    }
-    const variable = FLAGS[name];
-    if (!variable) throw new AgentConfigError(`unknown option --${name} (see --help)`);
-    let value: string | undefined = eq < 0 ? argv[++i] : arg.slice(eq + 1);
-    if (value === undefined) throw new AgentConfigError(`--${name} needs a value`);
-    value = value.trim();
-    out[variable] = value;
-  }
-  return out;
-}
-
-function int(vars: Record<string, string>, name: string, fallback: number, min = 0): number {
-  const raw = vars[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min)
-    throw new AgentConfigError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
-  return value;
-}
-
-function bool(vars: Record<string, string>, name: string, fallback: boolean): boolean {
-  const raw = (vars[name] ?? '').toLowerCase();
-  if (raw === '') return fallback;
-  if (['true', '1', 'on', 'yes'].includes(raw)) return true;
-  if (['false', '0', 'off', 'no'].includes(raw)) return false;
-  throw new AgentConfigError(`${name} must be true or false, got "${vars[name]}"`);
-}
-
-function rate(vars: Record<string, string>, name: string): number {
-  const raw = vars[name];
-  if (raw === undefined || raw === '') return 0;
-  const value = Number(raw);
-  if (!(value >= 0 && value <= 1))
-    throw new AgentConfigError(`${name} must be a probability between 0 and 1, got "${raw}"`);
-  return value;
-}
-
-function uidRange(raw: string | undefined): [number, number] {
-  if (!raw) return DEFAULT_POD_UID_RANGE;
-  try {
-    return parseUidRange(raw);
-  } catch (e) {
-    throw new AgentConfigError(`BERTH_POD_UID_RANGE: ${(e as Error).message}`);
-  }
-}
-
+Logs are JSON lines on stdout (BERTH_LOG_FORMAT=text for a person). SIGTERM/SIGINT: stops
+within 10 s; pods keep running and are re-adopted by the next start.`,
+});
 export function parseLabels(raw: string | undefined): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const part of (raw ?? '').split(',').map((s) => s.trim())) {
     if (!part) continue;
     const eq = part.indexOf('=');
-    if (eq <= 0) throw new AgentConfigError(`label "${part}" must be key=value`);
+    if (eq <= 0) throw new ConfigError(`label "${part}" must be key=value`);
     labels[part.slice(0, eq)] = part.slice(eq + 1);
   }
   return labels;
@@ -225,7 +278,7 @@ export function parseTaints(raw: string | undefined): Taint[] {
     if (!part) continue;
     const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(part);
     if (!m)
-      throw new AgentConfigError(
+      throw new ConfigError(
         `taint "${part}" must be key[=value]:NoSchedule|PreferNoSchedule|NoExecute`,
       );
     taints.push({
@@ -245,63 +298,62 @@ export function defaultNodeIP(): string {
   return '127.0.0.1';
 }
 
+/**
+ * Reads the configuration (flags over the environment), or that --help was asked.
+ * Throws ConfigError.
+ */
+export function readAgentConfig(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  processRuntimeAvailable: boolean,
+): { help: true } | { help: false; config: AgentConfig } {
+  const read = loadOptions(AGENT_OPTIONS, { argv, env });
+  if (read.help) return read;
+  const v = read.values;
+  const runtime: RuntimeName = v.runtime ?? (processRuntimeAvailable ? 'process' : 'simulated');
+  if (runtime === 'process' && !processRuntimeAvailable)
+    throw new ConfigError('the process runtime is not part of this build; use --runtime simulated');
+  if (v.simulatedNodes > 0 && runtime !== 'simulated' && v.runtime)
+    throw new ConfigError('--simulated-nodes runs the simulated runtime; drop --runtime process');
+  return {
+    help: false,
+    config: {
+      apiUrl: v.apiUrl,
+      caFile: v.caFile,
+      bootstrapToken: v.bootstrapToken,
+      nodeName: v.nodeName,
+      labels: v.labels,
+      taints: v.taints,
+      capacity: { cpu: v.cpu, memory: v.memory, pods: String(v.pods) },
+      nodeIP: v.nodeIP,
+      kubeletPort: v.kubeletPort,
+      runtime: v.simulatedNodes > 0 ? 'simulated' : runtime,
+      dataDir: v.dataDir,
+      heartbeatIntervalMs: v.heartbeatIntervalMs,
+      nodeStatusReportMs: v.nodeStatusReportMs,
+      simulatedNodes: v.simulatedNodes,
+      simulated: {
+        startDelayMs: v.simStartDelayMs,
+        failureRate: v.simFailureRate,
+        restartRate: v.simRestartRate,
+      },
+      logLevel: v.logLevel,
+      logFormat: v.logFormat,
+      proxy: v.proxy ?? v.simulatedNodes === 0,
+      proxyMaxListeners: v.proxyMaxListeners,
+      proxyMaxConnections: v.proxyMaxConnections,
+      podUidRange: v.podUidRange,
+      ...(v.podsDir ? { podsDir: v.podsDir } : {}),
+    },
+  };
+}
+
 export function loadAgentConfig(
-  argv: string[] = [],
+  argv: readonly string[] = [],
   env: NodeJS.ProcessEnv = process.env,
   processRuntimeAvailable = false,
 ): AgentConfig {
-  const v = mergeArgs(argv, env);
-  const logLevel = (v.BERTH_LOG_LEVEL || 'info') as AgentConfig['logLevel'];
-  if (!['error', 'warn', 'info', 'debug'].includes(logLevel))
-    throw new AgentConfigError(
-      `BERTH_LOG_LEVEL must be error, warn, info or debug; got "${logLevel}"`,
-    );
-  const runtime = (v.BERTH_RUNTIME ||
-    (processRuntimeAvailable ? 'process' : 'simulated')) as RuntimeName;
-  if (runtime !== 'process' && runtime !== 'simulated' && runtime !== 'docker')
-    throw new AgentConfigError(
-      `BERTH_RUNTIME must be process, simulated or docker; got "${runtime}"`,
-    );
-  if (runtime === 'process' && !processRuntimeAvailable)
-    throw new AgentConfigError(
-      'the process runtime is not part of this build; use --runtime simulated',
-    );
-  const simulatedNodes = int(v, 'BERTH_SIMULATED_NODES', 0);
-  if (simulatedNodes > 0 && runtime !== 'simulated' && v.BERTH_RUNTIME)
-    throw new AgentConfigError(
-      '--simulated-nodes runs the simulated runtime; drop --runtime process',
-    );
-  const apiUrl = (v.BERTH_API_URL || 'https://127.0.0.1:6443').replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/]+/.test(apiUrl))
-    throw new AgentConfigError(`BERTH_API_URL must be an http(s) URL; got "${apiUrl}"`);
-  const nodeName = (v.BERTH_NODE_NAME || os.hostname()).toLowerCase();
-  const cpu = v.BERTH_NODE_CPU || String(os.availableParallelism?.() ?? os.cpus().length);
-  const memory = v.BERTH_NODE_MEMORY || `${Math.floor(os.totalmem() / 1024)}Ki`;
-  return {
-    apiUrl,
-    caFile: v.BERTH_CA_FILE || undefined,
-    bootstrapToken: v.BERTH_BOOTSTRAP_TOKEN || undefined,
-    nodeName,
-    labels: parseLabels(v.BERTH_NODE_LABELS),
-    taints: parseTaints(v.BERTH_NODE_TAINTS),
-    capacity: { cpu, memory, pods: String(int(v, 'BERTH_NODE_PODS', 110, 1)) },
-    nodeIP: v.BERTH_NODE_IP || defaultNodeIP(),
-    kubeletPort: int(v, 'BERTH_KUBELET_PORT', 10_250),
-    runtime: simulatedNodes > 0 ? 'simulated' : runtime,
-    dataDir: path.resolve(v.BERTH_AGENT_DATA_DIR || path.join('.data', 'agent')),
-    heartbeatIntervalMs: int(v, 'BERTH_HEARTBEAT_INTERVAL_MS', 10_000, 10),
-    nodeStatusReportMs: int(v, 'BERTH_NODE_STATUS_REPORT_MS', 300_000, 100),
-    simulatedNodes,
-    simulated: {
-      startDelayMs: int(v, 'BERTH_SIM_START_DELAY_MS', 100),
-      failureRate: rate(v, 'BERTH_SIM_FAILURE_RATE'),
-      restartRate: rate(v, 'BERTH_SIM_RESTART_RATE'),
-    },
-    logLevel,
-    proxy: bool(v, 'BERTH_PROXY', simulatedNodes === 0),
-    proxyMaxListeners: int(v, 'BERTH_PROXY_MAX_LISTENERS', 2048, 1),
-    proxyMaxConnections: int(v, 'BERTH_PROXY_MAX_CONNECTIONS', 1024, 1),
-    podUidRange: uidRange(v.BERTH_POD_UID_RANGE),
-    ...(v.BERTH_PODS_DIR ? { podsDir: path.resolve(v.BERTH_PODS_DIR) } : {}),
-  };
+  const read = readAgentConfig(argv, env, processRuntimeAvailable);
+  if (read.help) throw new ConfigError('--help is not a setting');
+  return read.config;
 }

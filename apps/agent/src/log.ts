@@ -1,34 +1,16 @@
-/** Structured JSON log lines on stdout, one per event. */
-export interface Logger {
-  error(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  /** A logger adding `fields` to every line. */
-  with(fields: Record<string, unknown>): Logger;
-}
+// The agent logs through the one logger of every Berth process.
+import { createLogger, type LogFormat, type Logger } from '@berth/config';
+import type { AgentConfig } from './config';
 
-const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
-export type LogLevel = (typeof LEVELS)[number];
+export { createLogger, type Logger, type LogLevel } from '@berth/config';
 
-export function createLogger(
-  level: LogLevel,
-  base: Record<string, unknown> = { component: 'berth-agent' },
-  out: (line: string) => void = (line) => process.stdout.write(line),
+/** The agent's logger: component berth-agent, at the configured level and format. */
+export function agentLogger(
+  config: Pick<AgentConfig, 'logLevel'> & { logFormat?: LogFormat },
 ): Logger {
-  const max = LEVELS.indexOf(level);
-  const write = (lvl: LogLevel) => (msg: string, fields?: Record<string, unknown>) => {
-    if (LEVELS.indexOf(lvl) > max) return;
-    out(
-      JSON.stringify({ level: lvl, time: new Date().toISOString(), ...base, msg, ...fields }) +
-        '\n',
-    );
-  };
-  return {
-    error: write('error'),
-    warn: write('warn'),
-    info: write('info'),
-    debug: write('debug'),
-    with: (fields) => createLogger(level, { ...base, ...fields }, out),
-  };
+  return createLogger({
+    component: 'berth-agent',
+    level: config.logLevel,
+    format: config.logFormat ?? 'json',
+  });
 }

@@ -1,25 +1,30 @@
 #!/usr/bin/env node
+import { CONFIG_EXIT_CODE, ConfigError } from '@berth/config';
 import { startAgent, processRuntimeFactory } from './agent';
-import { AgentConfigError, HELP, loadAgentConfig } from './config';
-import { createLogger } from './log';
+import { AGENT_HELP, readAgentConfig, type AgentConfig } from './config';
+import { agentLogger } from './log';
 
 function main(): void {
-  const argv = process.argv.slice(2);
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(HELP);
-    return;
-  }
-  let config;
+  let config: AgentConfig;
   try {
-    config = loadAgentConfig(argv, process.env, processRuntimeFactory() !== undefined);
+    const read = readAgentConfig(
+      process.argv.slice(2),
+      process.env,
+      processRuntimeFactory() !== undefined,
+    );
+    if (read.help) {
+      process.stdout.write(AGENT_HELP);
+      return;
+    }
+    config = read.config;
   } catch (err) {
-    if (err instanceof AgentConfigError) {
+    if (err instanceof ConfigError) {
       process.stderr.write(`berth-agent: ${err.message}\n`);
-      process.exit(2);
+      process.exit(CONFIG_EXIT_CODE);
     }
     throw err;
   }
-  const log = createLogger(config.logLevel);
+  const log = agentLogger(config);
   const agent = startAgent(config, log);
   agent.ready.catch((err: Error) => {
     process.stderr.write(

@@ -4,7 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { ConsoleLogger, type INestApplication, type LogLevel } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -15,13 +15,12 @@ import { AppModule } from './app.module';
 import { installClientErrorHandler, SERVER_OPTIONS, requestLineChecks } from './common/edge';
 import { bodyParserError, sendStatus } from './common/http';
 import { hostName, type AppConfig } from './config/app-config';
+import { apiLogger } from './config/nest-logger';
 import { OpenApiService } from './openapi/openapi.service';
 import { ensureSystemNamespaces } from './store/system-namespaces';
 import { ensureTlsMaterial, type TlsMaterial } from './tls/certificates';
 import { secureDataDir } from './tls/data-dir';
 import { writeKubeconfig } from './tls/kubeconfig';
-
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
 export interface ApiServer {
   app: INestApplication;
@@ -50,42 +49,6 @@ function resolveSecret(given: string, dataDir: string, file: string): string {
 /** The static admin token: from the config, else generated once into the data directory. */
 export function resolveAdminToken(config: AppConfig): string {
   return resolveSecret(config.adminToken, config.dataDir, 'admin-token');
-}
-
-/** Nest's start-up chatter (one line per module and route), shown only at debug level. */
-const BOOT_CONTEXTS = new Set([
-  'InstanceLoader',
-  'RoutesResolver',
-  'RouterExplorer',
-  'NestFactory',
-]);
-
-class BerthLogger extends ConsoleLogger {
-  constructor(
-    context: string,
-    options: ConstructorParameters<typeof ConsoleLogger>[1],
-    private readonly verboseBoot: boolean,
-  ) {
-    super(context, options ?? {});
-  }
-
-  override log(message: unknown, ...rest: unknown[]): void {
-    const context = rest[rest.length - 1];
-    if (!this.verboseBoot && typeof context === 'string' && BOOT_CONTEXTS.has(context)) return;
-    super.log(message, ...rest);
-  }
-}
-
-export function createLogger(config: AppConfig): ConsoleLogger {
-  return new BerthLogger(
-    'berth-api',
-    {
-      json: config.logFormat === 'json',
-      colors: config.logFormat !== 'json',
-      logLevels: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
-    },
-    config.logLevel === 'debug' || config.logLevel === 'verbose',
-  );
 }
 
 function listen(server: http.Server | https.Server, port: number, host: string): Promise<number> {
@@ -144,7 +107,7 @@ export async function startApiServer(input: AppConfig): Promise<ApiServer> {
     // Several API replicas must share it (set BERTH_JWT_SECRET, or share the data directory).
     jwtSecret: resolveSecret(input.jwtSecret, input.dataDir, 'jwt-secret'),
   };
-  const logger = createLogger(config);
+  const logger = apiLogger(config);
   await ensureDatabase(config.databaseUrl);
   const applied = await applyMigrations(config.databaseUrl);
   if (applied.length) logger.log(`applied migrations: ${applied.join(', ')}`, 'Store');

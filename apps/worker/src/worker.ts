@@ -70,7 +70,11 @@ function every(ms: number, task: () => Promise<void>, onError: (err: Error) => v
  * Redis lease.
  */
 export async function startWorker(config: WorkerConfig): Promise<RunningWorker> {
-  const log = createLogger('berth-worker', config.logLevel);
+  const log = createLogger({
+    component: 'berth-worker',
+    level: config.logLevel,
+    format: config.logFormat,
+  });
   const database = new Database(config.databaseUrl, 10);
   const repo = new ObjectRepository(database.pool);
   const registry = new Registry(repo, new AdmissionRepository(database.pool));

@@ -6,7 +6,7 @@ import { startTestApiServer, type TestApiServer } from '../../../api/src/testing
 import { eventually } from '../../../worker/src/testing/test-cluster';
 import { startAgent, type RunningAgent } from '../agent';
 import { loadAgentConfig } from '../config';
-import { createLogger } from '../log';
+import { agentLogger } from '../log';
 import { OVER_BUDGET_REASON } from './service-proxy';
 
 /** Whether a TCP connection to host:port is accepted (true) or refused (false). */
@@ -98,7 +98,7 @@ describe('the node proxy within its budget (real API, PostgreSQL, agent)', () =>
       proxyMaxListeners: 10,
       proxyMaxConnections: 2,
     };
-    agent = startAgent(config, createLogger(config.logLevel));
+    agent = startAgent(config, agentLogger(config));
   });
 
   afterAll(async () => {

@@ -1,4 +1,5 @@
-import { AgentConfigError, loadAgentConfig } from '../config';
+import { ConfigError } from '@berth/config';
+import { loadAgentConfig } from '../config';
 
 describe('the --proxy option', () => {
   it('is on for one node and off in hollow mode by default', () => {
@@ -12,6 +13,6 @@ describe('the --proxy option', () => {
     expect(loadAgentConfig(['--proxy=false'], {}).proxy).toBe(false);
     expect(loadAgentConfig([], { BERTH_PROXY: 'false' }).proxy).toBe(false);
     expect(loadAgentConfig(['--proxy'], { BERTH_PROXY: 'false' }).proxy).toBe(true);
-    expect(() => loadAgentConfig([], { BERTH_PROXY: 'maybe' })).toThrow(AgentConfigError);
+    expect(() => loadAgentConfig([], { BERTH_PROXY: 'maybe' })).toThrow(ConfigError);
   });
 });

@@ -10,7 +10,7 @@ import {
 } from '../../../worker/src/testing/test-cluster';
 import { startAgent, type RunningAgent } from '../agent';
 import { loadAgentConfig, type AgentConfig } from '../config';
-import { createLogger } from '../log';
+import { agentLogger } from '../log';
 
 /** A tiny HTTP backend that answers with its name and counts what it served. */
 class Backend {
@@ -100,7 +100,7 @@ describe('the node proxy: Services reach endpoints through two agents (real API,
     };
   }
   const startNode = (name: string) =>
-    agents.set(name, startAgent(agentConfig(name), createLogger(agentConfig(name).logLevel)));
+    agents.set(name, startAgent(agentConfig(name), agentLogger(agentConfig(name))));
   const proxyOf = (name: string) => agents.get(name)!.proxy!;
   /** The agent whose proxy serves `address`, once one does. */
   const server = (address: string) =>

@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from './app-config';
+import { ConfigError } from '@berth/config';
+import { loadConfig } from './app-config';
 
 describe('loadConfig', () => {
   it('has defaults that work on a developer machine', () => {
@@ -23,6 +24,8 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ BERTH_MAX_BODY_BYTES: '12' })).toThrow(/BERTH_MAX_BODY_BYTES/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/postgresql/);
     expect(() => loadConfig({ BERTH_LOG_LEVEL: 'loud' })).toThrow(/BERTH_LOG_LEVEL/);
+    // One vocabulary: info (the worker's and agent's) works here too.
+    expect(loadConfig({ BERTH_LOG_LEVEL: 'info' }).logLevel).toBe('info');
     expect(
       loadConfig({
         BERTH_SERVICE_CIDR: '127.200.0.0/16',

@@ -1,6 +1,19 @@
 import os from 'node:os';
 import path from 'node:path';
 import {
+  helpText,
+  loadEnv,
+  loadOptions,
+  logOptions,
+  parsedBy,
+  storeOptions,
+  value,
+  type LogFormat,
+  type LogLevel,
+  type Option,
+  type Source,
+} from '@berth/config';
+import {
   DEFAULT_MAX_SERVICE_PORTS,
   DEFAULT_NODE_PORT_RANGE,
   DEFAULT_SERVICE_CIDR,
@@ -48,9 +61,9 @@ export interface AppConfig {
   maxWatchSeconds: number;
   /** Interval between BOOKMARK events for watches that allow them, in ms. */
   bookmarkIntervalMs: number;
-  logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  logLevel: LogLevel;
   /** JSON log lines (default) or human-readable ones. */
-  logFormat: 'json' | 'text';
+  logFormat: LogFormat;
   /** Extra names/IPs for the serving certificate. */
   extraSans: string[];
   /**
@@ -64,78 +77,153 @@ export interface AppConfig {
   serviceMaxPorts: number;
 }
 
-export class ConfigError extends Error {}
+/** Everything the API server reads from its flags and environment (see --help). */
+export const API_OPTIONS = {
+  databaseUrl: storeOptions.databaseUrl,
+  port: {
+    env: 'PORT',
+    arg: 'PORT',
+    help: 'HTTPS port (default 6443; 0: any free port)',
+    schema: value.int(6443),
+  },
+  host: {
+    env: 'BERTH_HOST',
+    arg: 'ADDRESS',
+    help: 'HTTPS bind address (default 0.0.0.0)',
+    schema: value.string('0.0.0.0'),
+  },
+  httpPort: {
+    env: 'BERTH_HTTP_PORT',
+    arg: 'PORT',
+    help: 'also serve plain HTTP on 127.0.0.1:<port> (off by default)',
+    schema: value.optionalInt(0),
+  },
+  dataDir: {
+    env: 'BERTH_DATA_DIR',
+    arg: 'DIR',
+    help: 'CA, certificates, admin token, kubeconfigs (default ./.data)',
+    schema: value.string(() => path.join(process.cwd(), '.data')).transform((d) => path.resolve(d)),
+  },
+  redisUrl: {
+    ...storeOptions.redisUrl,
+    help: 'Redis for the login limiter (default redis://127.0.0.1:6379)',
+  },
+  redisPrefix: storeOptions.queuePrefix,
+  adminToken: {
+    env: 'BERTH_ADMIN_TOKEN',
+    flag: false,
+    help: 'static cluster-admin bearer token, for bootstrap and break-glass\n(default: generated into the data dir)',
+    schema: value.string(''),
+  },
+  jwtSecret: {
+    env: 'BERTH_JWT_SECRET',
+    flag: false,
+    help: 'HMAC secret of session JWTs; set the same on every replica\n(default: generated into the data dir)',
+    schema: value.string(''),
+  },
+  sessionTtlSeconds: {
+    env: 'BERTH_SESSION_TTL_SECONDS',
+    arg: 'S',
+    help: 'lifetime of a login session (default 3600)',
+    schema: value.int(3600, 60),
+  },
+  tokenDefaultTtlSeconds: {
+    env: 'BERTH_TOKEN_TTL_SECONDS',
+    arg: 'S',
+    help: 'lifetime of an API token created without one (default 7776000)',
+    schema: value.int(90 * 24 * 3600, 60),
+  },
+  bcryptCost: {
+    env: 'BERTH_BCRYPT_COST',
+    arg: 'N',
+    help: 'bcrypt cost for passwords (default 10)',
+    schema: value.int(10, 4),
+  },
+  loginMaxFailures: {
+    env: 'BERTH_LOGIN_MAX_FAILURES',
+    arg: 'N',
+    help: 'failed logins per user and address before 429 (default 10)',
+    schema: value.int(10, 1),
+  },
+  loginWindowSeconds: {
+    env: 'BERTH_LOGIN_WINDOW_SECONDS',
+    arg: 'S',
+    help: 'window (and lock-out) of that count (default 900)',
+    schema: value.int(900, 1),
+  },
+  maxBodyBytes: {
+    env: 'BERTH_MAX_BODY_BYTES',
+    arg: 'N',
+    help: 'largest request body (default 3145728)',
+    schema: value.int(3 * 1024 * 1024, 1024),
+  },
+  changeLogRetention: {
+    env: 'BERTH_CHANGELOG_RETENTION',
+    arg: 'N',
+    help: 'revisions kept for watches (default 100000)',
+    schema: value.int(100_000, 1),
+  },
+  compactionIntervalMs: {
+    env: 'BERTH_COMPACTION_INTERVAL_MS',
+    arg: 'MS',
+    help: 'change-log compaction interval (default 60000)',
+    schema: value.int(60_000, 100),
+  },
+  maxWatchSeconds: {
+    env: 'BERTH_MAX_WATCH_SECONDS',
+    arg: 'S',
+    help: 'longest watch (default 1800)',
+    schema: value.int(1800, 1),
+  },
+  bookmarkIntervalMs: {
+    env: 'BERTH_BOOKMARK_INTERVAL_MS',
+    arg: 'MS',
+    help: 'BOOKMARK interval for watches that allow them (default 60000)',
+    schema: value.int(60_000, 100),
+  },
+  extraSans: {
+    env: 'BERTH_TLS_SANS',
+    arg: 'NAMES',
+    help: 'extra certificate names, comma-separated',
+    schema: value.list(),
+  },
+  serviceCIDR: {
+    env: 'BERTH_SERVICE_CIDR',
+    arg: 'CIDR',
+    help: `IPv4 range of Services' cluster IPs (default ${DEFAULT_SERVICE_CIDR})`,
+    schema: parsedBy((raw) => (ServiceIPRange.parse(raw), raw)).default(DEFAULT_SERVICE_CIDR),
+  },
+  nodePortRange: {
+    env: 'BERTH_SERVICE_NODE_PORT_RANGE',
+    arg: 'A-B',
+    help: `node ports of NodePort Services (default ${DEFAULT_NODE_PORT_RANGE})`,
+    schema: parsedBy((raw) => (PortRange.parse(raw), raw)).default(DEFAULT_NODE_PORT_RANGE),
+  },
+  serviceMaxPorts: {
+    env: 'BERTH_SERVICE_MAX_PORTS',
+    arg: 'N',
+    help: `most ports one Service may have (default ${DEFAULT_MAX_SERVICE_PORTS})`,
+    schema: value.int(DEFAULT_MAX_SERVICE_PORTS, 1),
+  },
+  ...logOptions,
+} satisfies Record<string, Option>;
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) {
-    throw new ConfigError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
-  }
-  return value;
+export const API_HELP = helpText(API_OPTIONS, {
+  intro: "berth-api — Berth's API server (Kubernetes-shaped REST + watch over PostgreSQL)",
+  usage: 'node apps/api/dist/main.js [options]',
+});
+
+/** Reads the configuration (flags over the environment), or that --help was asked. */
+export function readConfig(
+  source: Source = {},
+): { help: true } | { help: false; config: AppConfig } {
+  const read = loadOptions(API_OPTIONS, source);
+  return read.help ? read : { help: false, config: read.values };
 }
 
 /** Reads and validates the configuration. Defaults make `npm start` work on a laptop. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const logLevel = (env.BERTH_LOG_LEVEL ?? 'log') as AppConfig['logLevel'];
-  if (!['error', 'warn', 'log', 'debug', 'verbose'].includes(logLevel)) {
-    throw new ConfigError(
-      `BERTH_LOG_LEVEL must be one of error, warn, log, debug, verbose; got "${logLevel}"`,
-    );
-  }
-  const logFormat = (env.BERTH_LOG_FORMAT ?? 'json') as AppConfig['logFormat'];
-  if (!['json', 'text'].includes(logFormat)) {
-    throw new ConfigError(`BERTH_LOG_FORMAT must be json or text; got "${logFormat}"`);
-  }
-  const databaseUrl = env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/berth';
-  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new ConfigError(`DATABASE_URL must be a postgresql:// URL; got "${databaseUrl}"`);
-  }
-  const httpPortRaw = env.BERTH_HTTP_PORT;
-  const serviceCIDR = env.BERTH_SERVICE_CIDR || DEFAULT_SERVICE_CIDR;
-  const nodePortRange = env.BERTH_SERVICE_NODE_PORT_RANGE || DEFAULT_NODE_PORT_RANGE;
-  try {
-    ServiceIPRange.parse(serviceCIDR);
-  } catch (err) {
-    throw new ConfigError(`BERTH_SERVICE_CIDR: ${(err as Error).message}`);
-  }
-  try {
-    PortRange.parse(nodePortRange);
-  } catch (err) {
-    throw new ConfigError(`BERTH_SERVICE_NODE_PORT_RANGE: ${(err as Error).message}`);
-  }
-  return {
-    databaseUrl,
-    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    redisPrefix: env.BERTH_QUEUE_PREFIX ?? 'berth',
-    port: int(env, 'PORT', 6443),
-    host: env.BERTH_HOST ?? '0.0.0.0',
-    httpPort:
-      httpPortRaw === undefined || httpPortRaw === '' ? undefined : int(env, 'BERTH_HTTP_PORT', 0),
-    dataDir: path.resolve(env.BERTH_DATA_DIR ?? path.join(process.cwd(), '.data')),
-    adminToken: env.BERTH_ADMIN_TOKEN ?? '',
-    jwtSecret: env.BERTH_JWT_SECRET ?? '',
-    sessionTtlSeconds: int(env, 'BERTH_SESSION_TTL_SECONDS', 3600, 60),
-    bcryptCost: int(env, 'BERTH_BCRYPT_COST', 10, 4),
-    loginMaxFailures: int(env, 'BERTH_LOGIN_MAX_FAILURES', 10, 1),
-    loginWindowSeconds: int(env, 'BERTH_LOGIN_WINDOW_SECONDS', 900, 1),
-    tokenDefaultTtlSeconds: int(env, 'BERTH_TOKEN_TTL_SECONDS', 90 * 24 * 3600, 60),
-    maxBodyBytes: int(env, 'BERTH_MAX_BODY_BYTES', 3 * 1024 * 1024, 1024),
-    changeLogRetention: int(env, 'BERTH_CHANGELOG_RETENTION', 100_000, 1),
-    compactionIntervalMs: int(env, 'BERTH_COMPACTION_INTERVAL_MS', 60_000, 100),
-    maxWatchSeconds: int(env, 'BERTH_MAX_WATCH_SECONDS', 1800, 1),
-    bookmarkIntervalMs: int(env, 'BERTH_BOOKMARK_INTERVAL_MS', 60_000, 100),
-    logLevel,
-    logFormat,
-    extraSans: (env.BERTH_TLS_SANS ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-    serviceCIDR,
-    nodePortRange,
-    serviceMaxPorts: int(env, 'BERTH_SERVICE_MAX_PORTS', DEFAULT_MAX_SERVICE_PORTS, 1),
-  };
+  return loadEnv(API_OPTIONS, env);
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

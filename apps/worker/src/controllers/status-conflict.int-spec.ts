@@ -53,7 +53,7 @@ describe('controller status writes (real PostgreSQL)', () => {
       new ObjectRepository(database.pool),
       new AdmissionRepository(database.pool),
     );
-    const log = createLogger('test', 'error');
+    const log = createLogger({ component: 'test', level: 'error' });
     controller = new ReplicaSetController(registry, new EventRecorder(registry, log), log);
     await api
       .api()

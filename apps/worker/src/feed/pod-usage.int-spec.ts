@@ -44,7 +44,7 @@ describe('PodUsageCache (real PostgreSQL change feed)', () => {
     repo = new ObjectRepository(database.pool);
     feed = new ChangeFeed(repo, { databaseUrl: db.url });
     await feed.start();
-    cache = new PodUsageCache(repo, feed, createLogger('test', 'error'));
+    cache = new PodUsageCache(repo, feed, createLogger({ component: 'test', level: 'error' }));
   });
 
   afterAll(async () => {

@@ -19,7 +19,12 @@ describe('WorkQueues (real Redis)', () => {
       maxRetriesPerRequest: null,
     });
     metrics = new WorkerMetrics();
-    queues = new WorkQueues(redis, prefix, metrics, createLogger('test', 'error'));
+    queues = new WorkQueues(
+      redis,
+      prefix,
+      metrics,
+      createLogger({ component: 'test', level: 'error' }),
+    );
   });
 
   afterEach(async () => {
@@ -135,9 +140,13 @@ describe('WorkQueues (real Redis)', () => {
     const other = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
       maxRetriesPerRequest: null,
     });
-    const log = createLogger('test', 'error');
-    const a = new WorkQueues(redis, `${prefix}-ttl`, new WorkerMetrics(), log, { lockTtlMs: 1_000 });
-    const b = new WorkQueues(other, `${prefix}-ttl`, new WorkerMetrics(), log, { lockTtlMs: 1_000 });
+    const log = createLogger({ component: 'test', level: 'error' });
+    const a = new WorkQueues(redis, `${prefix}-ttl`, new WorkerMetrics(), log, {
+      lockTtlMs: 1_000,
+    });
+    const b = new WorkQueues(other, `${prefix}-ttl`, new WorkerMetrics(), log, {
+      lockTtlMs: 1_000,
+    });
     let active = 0;
     let maxActive = 0;
     let started = 0;

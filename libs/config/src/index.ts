@@ -1,0 +1,3 @@
+export * from './options';
+export * from './log';
+export * from './common';
