@@ -405,6 +405,7 @@ export class DockerRuntime implements Runtime {
         const startedAt = dockerTime(s.StartedAt) ?? now();
         c.runningId = id;
         c.runningSinceMs = Date.parse(startedAt);
+        c.retryBackoffMs = 0;
         c.state = { running: { startedAt } };
         this.startProbes(p, c, id);
       }
