@@ -5,10 +5,49 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import type { ProbeSpec } from './types';
 
 export interface ProbeResult {
   ok: boolean;
   message?: string;
+}
+
+/** Where a runtime's container is probed. */
+export interface ProbeEndpoint {
+  /** Where a probe's `port` (a number or a port name) and `host` are reached, or why not. */
+  address(
+    port: number | string,
+    host?: string,
+  ): { host: string; port: number } | { message: string };
+  /** An exec probe's command, in the container, bounded by `timeoutMs`. */
+  exec(command: string[], timeoutMs: number): Promise<ProbeResult>;
+}
+
+/**
+ * One probe attempt, as kubelet's prober makes it: httpGet (a status of 200–399 is
+ * success), tcpSocket (a connection is success) or exec (exit code 0 is success), each
+ * bounded by `timeoutSeconds` (default 1).
+ */
+export function runProbe(p: ProbeSpec, endpoint: ProbeEndpoint): Promise<ProbeResult> {
+  const timeoutMs = (p.timeoutSeconds ?? 1) * 1000;
+  if (p.exec) return endpoint.exec(p.exec.command, timeoutMs);
+  const target = p.httpGet ?? p.tcpSocket;
+  if (!target)
+    return Promise.resolve({
+      ok: false,
+      message: 'the probe has no handler (httpGet, tcpSocket or exec)',
+    });
+  const where = endpoint.address(target.port, target.host || undefined);
+  if ('message' in where) return Promise.resolve({ ok: false, message: where.message });
+  if (p.httpGet)
+    return httpCheck(
+      p.httpGet.scheme === 'HTTPS' ? 'HTTPS' : 'HTTP',
+      where.host,
+      where.port,
+      p.httpGet.path || '/',
+      timeoutMs,
+    );
+  return tcpCheck(where.host, where.port, timeoutMs);
 }
 
 export function httpCheck(

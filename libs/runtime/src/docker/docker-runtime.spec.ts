@@ -222,27 +222,20 @@ describe('DockerRuntime against a fake Docker Engine', () => {
     await waitFor('running at last', () => app(r, other)?.state.running, 3000);
   });
 
-  it('restarts an exited container as a new one after a doubling back-off, keeping the previous', async () => {
+  it('restarts an exited container as a new one, at once then after a doubling back-off, keeping the previous', async () => {
     const r = runtime();
     await r.runPod(pod());
     await waitFor('running', () => app(r)?.state.running);
     const first = engine.byLabels(UID, 'app')[0];
     engine.writeLog(first.id, 1, 'first instance\n');
 
+    // The first exit is restarted at once (kubelet's), as a new container.
     engine.exit(first.id, 3);
-    const backing = await waitFor('CrashLoopBackOff', () => app(r)?.state.waiting && app(r));
-    expect(backing.state.waiting).toMatchObject({ reason: 'CrashLoopBackOff' });
-    expect(backing.state.waiting?.message).toContain(
-      'back-off 50ms restarting failed container=app pod=web-1_team-a',
-    );
-    expect(backing.lastState.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
-    expect(backing.restartCount).toBe(1);
-    expect(status(r)?.phase).toBe('Running');
-
     await waitFor(
       'second instance running',
       () => app(r)?.state.running && engine.byLabels(UID, 'app').length === 2,
     );
+    expect(app(r)).toMatchObject({ restartCount: 1, lastState: { terminated: { exitCode: 3 } } });
     const [second, previous] = engine.byLabels(UID, 'app');
     expect(second.name).toBe('berth_team-a_web-1_app_3f2b9c1d');
     expect(second.labels['berth.dev/restart-count']).toBe('1');
@@ -252,25 +245,31 @@ describe('DockerRuntime against a fake Docker Engine', () => {
       'first instance\n',
     );
 
+    // The next exits wait the back-off: 50 ms, 100 ms, then the 200 ms cap.
     engine.exit(second.id, 1);
-    await waitFor('second back-off', () => app(r)?.restartCount === 2);
-    expect(app(r)?.state.waiting?.message).toContain('back-off 100ms');
+    const backing = await waitFor('CrashLoopBackOff', () => app(r)?.state.waiting && app(r));
+    expect(backing.state.waiting).toMatchObject({ reason: 'CrashLoopBackOff' });
+    expect(backing.state.waiting?.message).toContain(
+      'back-off 50ms restarting failed container=app pod=web-1_team-a',
+    );
+    expect(backing.restartCount).toBe(2);
+    expect(status(r)?.phase).toBe('Running');
     await waitFor(
       'third instance',
-      () =>
-        engine.byLabels(UID, 'app').length === 3 ||
-        (app(r)?.state.running && engine.byLabels(UID, 'app')),
+      () => app(r)?.state.running && engine.byLabels(UID, 'app').length === 2 && app(r),
     );
     // Only one previous instance is kept.
     await waitFor('old previous removed', () => !engine.containers.has(first.id));
-    const third = engine.byLabels(UID, 'app')[0];
-    engine.exit(third.id, 1);
-    await waitFor('third back-off', () => app(r)?.restartCount === 3);
-    expect(app(r)?.state.waiting?.message).toContain('back-off 200ms');
-    await waitFor('fourth', () => app(r)?.state.running);
-    engine.exit(engine.byLabels(UID, 'app')[0].id, 1);
-    await waitFor('capped back-off', () => app(r)?.restartCount === 4);
-    expect(app(r)?.state.waiting?.message).toContain('back-off 200ms');
+    for (const [count, delay] of [
+      [3, '100ms'],
+      [4, '200ms'],
+      [5, '200ms'],
+    ] as const) {
+      engine.exit(engine.byLabels(UID, 'app')[0].id, 1);
+      await waitFor(`back-off ${count}`, () => app(r)?.restartCount === count);
+      expect(app(r)?.state.waiting?.message).toContain(`back-off ${delay}`);
+      await waitFor(`instance ${count + 1}`, () => app(r)?.state.running);
+    }
   });
 
   it('reads OOMKilled and exit codes, and follows restartPolicy', async () => {

@@ -6,12 +6,14 @@
  *   uid, name, namespace and container name, plus the pod spec and the instance number, so
  *   a restarted agent re-adopts them from Docker alone (`listPods`, `runPod`);
  * - restarts are the runtime's (Docker's restart policy is `no`): an exited container is
- *   restarted per `restartPolicy` with CrashLoopBackOff (10 s doubling to 5 min, reset after
- *   10 min running) as a *new* container; the last exited one is kept, renamed
- *   `<name>_previous`, for `logs --previous`;
+ *   restarted per `restartPolicy` with kubelet's CrashLoopBackOff (restart-manager.ts: the
+ *   first restart at once, then 10 s doubling to 5 min, reset after 10 min running) as a
+ *   *new* container; the last exited one is kept, renamed `<name>_previous`, for
+ *   `logs --previous`;
  * - a missing image is pulled (ContainerCreating, then ErrImagePull / ImagePullBackOff);
  * - ports are published on ports Docker chooses, reported as `hostPorts`, the pod's IP being
- *   the node's; probes reach them there (exec probes run through `docker exec`);
+ *   the node's; probes (lifecycle/prober.ts) reach them there (exec probes run through
+ *   `docker exec`);
  * - status follows Docker's event stream (containers with a Berth label) and a periodic
  *   inspect of every container, which also covers events lost while reconnecting.
  *
@@ -21,146 +23,66 @@
 import { ApiError, errors } from '@berth/core';
 import Docker from 'dockerode';
 import type { ContainerCreateOptions, ContainerInfo, ContainerInspectInfo } from 'dockerode';
-import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type {
-  ContainerSpec,
   ContainerState,
   LogOptions,
   PodSpecForRuntime,
   PodStatusReport,
-  ProbeSpec,
   Runtime,
-  RuntimeLogger,
 } from '../types';
 import {
   ContainerConfigError,
   LABELS,
-  containerName,
   createBody,
   dockerTime,
   hostPortsOf,
   podSpecFromLabels,
-  previousName,
 } from './container-config';
-import { DockerLogDemuxer } from './log-demux';
 import { podStatusReport } from '../phase';
-import { httpCheck, tcpCheck, withTimeout, type ProbeResult } from '../probe-checks';
+import { RestartManager, retryBackoff } from '../lifecycle/restart-manager';
+import { DockerEvents } from './docker-events';
+import { containerLogs, keepAsPrevious, pullImage, stopAndRemove } from './docker-io';
+import { dockerProber } from './docker-probes';
+import {
+  DEFAULTS,
+  instanceOf,
+  newDockerPod,
+  message,
+  now,
+  statusCode,
+  type DockerEvent,
+  type DockerPod,
+  type DockerRuntimeLogger,
+  type DockerRuntimeOptions,
+  type PodContainer,
+} from './docker-model';
 
-/** The logger the runtime writes to (the agent's logger fits). */
-export type DockerRuntimeLogger = RuntimeLogger;
-
-export interface DockerRuntimeOptions {
-  /**
-   * The engine's unix socket. Default: dockerode's — `DOCKER_HOST` when set (unix://,
-   * tcp://, ssh://), else /var/run/docker.sock.
-   */
-  socketPath?: string;
-  /** The node's address: the pods' IP, where published ports and probes are reached. */
-  nodeIP: string;
-  log: DockerRuntimeLogger;
-  /** CrashLoopBackOff and image pull back-off: first delay, doubled up to `maxBackoffMs`. */
-  initialBackoffMs?: number;
-  maxBackoffMs?: number;
-  /** A container running this long resets its back-off. Default 10 min. */
-  backoffResetMs?: number;
-  /** Every container is inspected this often besides the events. Default 10 s. */
-  resyncIntervalMs?: number;
-  /** Wait before re-opening a broken event stream. Default 1 s. */
-  eventsRetryMs?: number;
-  /** A dockerode client to use instead of one built from `socketPath` (tests, TLS set-ups). */
-  docker?: Docker;
-}
-
-type ProbeKind = 'startup' | 'liveness' | 'readiness';
-
-interface ProbeRun {
-  kind: ProbeKind;
-  spec: ProbeSpec;
-  successes: number;
-  failures: number;
-  timer?: NodeJS.Timeout;
-}
-
-interface PodContainer {
-  spec: ContainerSpec;
-  name: string;
-  /** The current Docker container (running, exited, or about to be replaced). */
-  id?: string;
-  /** The last exited instance, kept for `logs --previous`. */
-  previousId?: string;
-  state: ContainerState;
-  lastState: ContainerState;
-  ready: boolean;
-  started: boolean;
-  restartCount: number;
-  hostPorts: Record<number, number>;
-  ipAddress?: string;
-  /** The instance `state.running` describes. */
-  runningId?: string;
-  runningSinceMs?: number;
-  /** The instance whose exit was already acted on. */
-  exitHandledFor?: string;
-  backoffMs: number;
-  pullBackoffMs: number;
-  pullFailures: number;
-  timer?: NodeJS.Timeout;
-  probes: ProbeRun[];
-  /** Operations on one container run one after the other. */
-  chain: Promise<void>;
-  syncQueued: boolean;
-}
-
-interface DockerPod {
-  spec: PodSpecForRuntime;
-  startTime: string;
-  containers: PodContainer[];
-  stopping: boolean;
-  abort: AbortController;
-  followers: Set<{ raw: NodeJS.ReadableStream; out: Readable }>;
-  lastReported?: string;
-}
-
-const DEFAULTS = {
-  initialBackoffMs: 10_000,
-  maxBackoffMs: 300_000,
-  backoffResetMs: 600_000,
-  resyncIntervalMs: 10_000,
-  eventsRetryMs: 1_000,
-};
-
-function now(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function statusCode(err: unknown): number | undefined {
-  return (err as { statusCode?: number } | undefined)?.statusCode;
-}
-
-function message(err: unknown): string {
-  const e = err as { json?: { message?: string }; message?: string };
-  return e?.json?.message ?? e?.message ?? String(err);
-}
+export type { DockerRuntimeLogger, DockerRuntimeOptions } from './docker-model';
 
 export class DockerRuntime implements Runtime {
   readonly name = 'docker' as const;
   private readonly docker: Docker;
   private readonly opts: typeof DEFAULTS & { nodeIP: string; log: DockerRuntimeLogger };
+  private readonly restarts: RestartManager;
   private readonly pods = new Map<string, DockerPod>();
   private readonly listeners: Array<(uid: string) => void> = [];
-  private watching = false;
-  private events?: NodeJS.ReadableStream;
-  private eventsTimer?: NodeJS.Timeout;
-  private resyncTimer?: NodeJS.Timeout;
+  private readonly events: DockerEvents;
   private closed = false;
 
   constructor(options: DockerRuntimeOptions) {
     const { socketPath, docker, nodeIP, log, ...tuning } = options;
+    this.restarts = new RestartManager(options);
     this.docker = docker ?? (socketPath ? new Docker({ socketPath }) : new Docker());
-    const defined = Object.fromEntries(
-      Object.entries(tuning).filter(([, v]) => v !== undefined),
-    ) as Partial<typeof DEFAULTS>;
-    this.opts = { ...DEFAULTS, ...defined, nodeIP, log };
+    const defined = {
+      resyncIntervalMs: tuning.resyncIntervalMs ?? DEFAULTS.resyncIntervalMs,
+      eventsRetryMs: tuning.eventsRetryMs ?? DEFAULTS.eventsRetryMs,
+    };
+    this.opts = { ...defined, nodeIP, log };
+    this.events = new DockerEvents(this.docker, this.opts, {
+      event: (e) => this.onEvent(e),
+      resync: () => this.resync(),
+    });
   }
 
   // ---- the Runtime interface -----------------------------------------------------------
@@ -168,7 +90,7 @@ export class DockerRuntime implements Runtime {
   async runPod(pod: PodSpecForRuntime): Promise<void> {
     if (this.closed) throw new Error('the docker runtime is closed');
     if (this.pods.has(pod.uid)) return;
-    const p = this.newPod(structuredClone(pod), now());
+    const p = newDockerPod(structuredClone(pod), now());
     this.pods.set(pod.uid, p);
     this.watch();
     this.changed(p);
@@ -212,22 +134,7 @@ export class DockerRuntime implements Runtime {
     } catch (err) {
       if (ids.size === 0) throw err;
     }
-    await Promise.all(
-      [...ids].map(async (id) => {
-        const container = this.docker.getContainer(id);
-        try {
-          await container.stop({ t: grace });
-        } catch (err) {
-          // 304: already stopped; 404: already gone.
-          if (statusCode(err) !== 304 && statusCode(err) !== 404) throw err;
-        }
-        try {
-          await container.remove({ force: true, v: true });
-        } catch (err) {
-          if (statusCode(err) !== 404) throw err;
-        }
-      }),
-    );
+    await Promise.all([...ids].map((id) => stopAndRemove(this.docker, id, grace)));
     if (p && this.pods.get(uid) === p) {
       this.pods.delete(uid);
       for (const f of p.followers) f.out.destroy();
@@ -278,36 +185,8 @@ export class DockerRuntime implements Runtime {
         `container "${c.spec.name}" in pod "${p.spec.name}" is waiting to start: ${c.state.waiting?.reason ?? 'ContainerCreating'}`,
       );
     }
-    const base = {
-      stdout: true,
-      stderr: true,
-      timestamps: !!opts.timestamps,
-      ...(opts.tailLines !== undefined ? { tail: opts.tailLines } : {}),
-      ...(opts.sinceSeconds !== undefined
-        ? { since: Math.floor(Date.now() / 1000) - opts.sinceSeconds }
-        : {}),
-    };
-    const out = new DockerLogDemuxer();
-    const container = this.docker.getContainer(id);
     try {
-      if (opts.follow && !opts.previous) {
-        const raw = await container.logs({ ...base, follow: true });
-        const follower = { raw, out };
-        p.followers.add(follower);
-        raw.pipe(out);
-        raw.on('error', (err: Error) => out.destroy(err));
-        out.on('close', () => {
-          p.followers.delete(follower);
-          (raw as IncomingMessage).destroy?.();
-        });
-      } else {
-        const data: unknown = await container.logs({ ...base, follow: false });
-        out.end(
-          Buffer.isBuffer(data)
-            ? data
-            : Buffer.from(typeof data === 'string' ? data : JSON.stringify(data)),
-        );
-      }
+      return await containerLogs(this.docker, id, opts, p.followers);
     } catch (err) {
       if (statusCode(err) === 404)
         throw new ApiError(
@@ -317,7 +196,6 @@ export class DockerRuntime implements Runtime {
         );
       throw err;
     }
-    return out;
   }
 
   onChange(listener: (uid: string) => void): void {
@@ -327,10 +205,7 @@ export class DockerRuntime implements Runtime {
   async close(opts: { stopPods?: boolean } = {}): Promise<void> {
     if (opts.stopPods) for (const uid of [...this.pods.keys()]) await this.stopPod(uid);
     this.closed = true;
-    clearTimeout(this.eventsTimer);
-    clearInterval(this.resyncTimer);
-    (this.events as IncomingMessage | undefined)?.destroy?.();
-    this.events = undefined;
+    this.events.close();
     for (const p of this.pods.values()) {
       p.abort.abort();
       for (const c of p.containers) this.quiet(c);
@@ -340,32 +215,6 @@ export class DockerRuntime implements Runtime {
   }
 
   // ---- adoption ------------------------------------------------------------------------
-
-  private newPod(spec: PodSpecForRuntime, startTime: string): DockerPod {
-    return {
-      spec,
-      startTime,
-      stopping: false,
-      abort: new AbortController(),
-      followers: new Set(),
-      containers: spec.containers.map((c) => ({
-        spec: c,
-        name: containerName(spec, c.name),
-        state: { waiting: { reason: 'ContainerCreating' } },
-        lastState: {},
-        ready: false,
-        started: false,
-        restartCount: 0,
-        hostPorts: {},
-        backoffMs: this.opts.initialBackoffMs,
-        pullBackoffMs: this.opts.initialBackoffMs,
-        pullFailures: 0,
-        probes: [],
-        chain: Promise.resolve(),
-        syncQueued: false,
-      })),
-    };
-  }
 
   /** A pod found in Docker that this instance does not know (after an agent restart). */
   private adopt(uid: string, infos: ContainerInfo[]): DockerPod | undefined {
@@ -378,7 +227,7 @@ export class DockerRuntime implements Runtime {
       });
       return undefined;
     }
-    const p = this.newPod(spec, newest[0].Labels?.[LABELS.podStartTime] ?? now());
+    const p = newDockerPod(spec, newest[0].Labels?.[LABELS.podStartTime] ?? now());
     this.pods.set(uid, p);
     this.attach(p, infos);
     this.changed(p);
@@ -556,9 +405,8 @@ export class DockerRuntime implements Runtime {
         const startedAt = dockerTime(s.StartedAt) ?? now();
         c.runningId = id;
         c.runningSinceMs = Date.parse(startedAt);
+        c.retryBackoffMs = 0;
         c.state = { running: { startedAt } };
-        c.started = !c.spec.startupProbe;
-        c.ready = !c.spec.readinessProbe && c.started;
         this.startProbes(p, c, id);
       }
       this.changed(p);
@@ -590,60 +438,24 @@ export class DockerRuntime implements Runtime {
     c.exitHandledFor = c.id;
     this.stopProbes(c);
     const ranMs = c.runningSinceMs !== undefined ? Date.now() - c.runningSinceMs : 0;
+    const probeKilled = c.probeKilled === c.runningId;
     c.runningId = undefined;
     c.runningSinceMs = undefined;
     // Docker releases the published ports of a stopped container.
     c.hostPorts = {};
-    c.ready = false;
-    c.started = false;
-    const policy = p.spec.restartPolicy;
-    const restart = policy === 'Always' || (policy === 'OnFailure' && terminated.exitCode !== 0);
-    if (!restart) {
-      this.setState(p, c, { terminated });
-      return;
-    }
-    // kubelet: the back-off resets after a long enough run, else doubles up to the cap.
-    if (ranMs >= this.opts.backoffResetMs) c.backoffMs = this.opts.initialBackoffMs;
-    const delay = c.backoffMs;
-    c.backoffMs = Math.min(c.backoffMs * 2, this.opts.maxBackoffMs);
-    c.lastState = { terminated };
-    c.restartCount += 1;
-    this.setState(p, c, {
-      waiting: {
-        reason: 'CrashLoopBackOff',
-        message: `back-off ${goDuration(delay)} restarting failed container=${c.spec.name} pod=${p.spec.name}_${p.spec.namespace}(${p.spec.uid})`,
-      },
+    const decision = this.restarts.exited(p.spec, c.spec.name, c, {
+      terminated,
+      ranMs,
+      probeKilled,
     });
-    this.later(p, c, delay, () => this.restart(p, c));
+    this.changed(p);
+    if (decision.restart) this.later(p, c, decision.delayMs, () => this.restart(p, c));
   }
 
   /** Keeps the exited instance as the previous one and launches a new instance. */
   private async restart(p: DockerPod, c: PodContainer): Promise<void> {
-    const old = c.id;
-    if (old) {
-      // Only one previous instance is kept (a failed removal shows in the rename below).
-      if (c.previousId && c.previousId !== old)
-        await this.docker
-          .getContainer(c.previousId)
-          .remove({ force: true })
-          .catch(() => undefined);
-      c.previousId = undefined;
-      try {
-        await this.docker.getContainer(old).rename({ name: previousName(c.name) });
-        c.previousId = old;
-      } catch (err) {
-        if (statusCode(err) !== 404) {
-          // Cannot keep it (the name is taken?): make room for the new instance anyway.
-          this.opts.log.warn('docker: cannot keep the previous container, removing it', {
-            container: c.name,
-            error: message(err),
-          });
-          await this.docker
-            .getContainer(old)
-            .remove({ force: true })
-            .catch(() => undefined);
-        }
-      }
+    if (c.id) {
+      c.previousId = await keepAsPrevious(this.docker, c.id, c.previousId, c.name, this.opts.log);
       c.id = undefined;
     }
     await this.launch(p, c);
@@ -662,10 +474,10 @@ export class DockerRuntime implements Runtime {
       waiting: { reason: 'ContainerCreating', message: `pulling image "${image}"` },
     });
     try {
-      await this.pull(image, p.abort.signal);
+      await pullImage(this.docker, image, p.abort.signal);
       this.opts.log.info('docker: pulled image', { image });
       c.pullFailures = 0;
-      c.pullBackoffMs = this.opts.initialBackoffMs;
+      c.pullBackoffMs = 0;
       return true;
     } catch (err) {
       if (p.stopping || this.closed) return false;
@@ -680,36 +492,17 @@ export class DockerRuntime implements Runtime {
               : `Back-off pulling image "${image}": ${message(err)}`,
         },
       });
-      const delay = c.pullBackoffMs;
-      c.pullBackoffMs = Math.min(c.pullBackoffMs * 2, this.opts.maxBackoffMs);
-      this.later(p, c, delay, () => this.launch(p, c));
+      const next = retryBackoff(this.restarts.cfg, c.pullBackoffMs);
+      c.pullBackoffMs = next.backoffMs;
+      this.later(p, c, next.delayMs, () => this.launch(p, c));
       return false;
     }
   }
 
-  private async pull(image: string, signal: AbortSignal): Promise<void> {
-    const stream = await this.docker.pull(image, { abortSignal: signal });
-    await new Promise<void>((resolve, reject) => {
-      this.docker.modem.followProgress(
-        stream,
-        (
-          err: Error | null,
-          output: Array<{ error?: string; errorDetail?: { message?: string } }>,
-        ) => {
-          // A pull that fails midway still ends the stream normally, with an error line.
-          const failed = output?.find((o) => o.error || o.errorDetail);
-          if (err) reject(err);
-          else if (failed) reject(new Error(failed.errorDetail?.message ?? failed.error));
-          else resolve();
-        },
-      );
-    });
-  }
-
   private retryLater(p: DockerPod, c: PodContainer): void {
-    const delay = c.backoffMs;
-    c.backoffMs = Math.min(c.backoffMs * 2, this.opts.maxBackoffMs);
-    this.later(p, c, delay, () => this.launch(p, c));
+    const next = retryBackoff(this.restarts.cfg, c.retryBackoffMs);
+    c.retryBackoffMs = next.backoffMs;
+    this.later(p, c, next.delayMs, () => this.launch(p, c));
   }
 
   private later(p: DockerPod, c: PodContainer, ms: number, fn: () => Promise<void>): void {
@@ -738,196 +531,24 @@ export class DockerRuntime implements Runtime {
   private startProbes(p: DockerPod, c: PodContainer, id: string): void {
     this.stopProbes(c);
     if (p.stopping || this.closed) return;
-    if (c.spec.startupProbe) this.probe(p, c, id, 'startup', c.spec.startupProbe);
-    else this.afterStartup(p, c, id);
-  }
-
-  private afterStartup(p: DockerPod, c: PodContainer, id: string): void {
-    if (c.spec.livenessProbe) this.probe(p, c, id, 'liveness', c.spec.livenessProbe);
-    if (c.spec.readinessProbe) this.probe(p, c, id, 'readiness', c.spec.readinessProbe);
+    c.prober = dockerProber(this.docker, this.opts, p, c, id, {
+      alive: () => c.runningId === id && !p.stopping && !this.closed,
+      changed: () => this.changed(p),
+      // Its exit arrives as an event and is handled per restartPolicy.
+      killed: () => this.queueSync(p, c),
+    });
   }
 
   private stopProbes(c: PodContainer): void {
-    for (const r of c.probes) clearTimeout(r.timer);
-    c.probes = [];
-  }
-
-  private probe(p: DockerPod, c: PodContainer, id: string, kind: ProbeKind, spec: ProbeSpec): void {
-    const run: ProbeRun = { kind, spec, successes: 0, failures: 0 };
-    c.probes.push(run);
-    const periodMs = (spec.periodSeconds ?? 10) * 1000;
-    const live = () => c.probes.includes(run) && c.runningId === id && !p.stopping && !this.closed;
-    const tick = async () => {
-      if (!live()) return;
-      const result = await this.check(p, c, id, spec);
-      if (!live()) return;
-      if (result.ok) {
-        run.failures = 0;
-        run.successes += 1;
-      } else {
-        run.successes = 0;
-        run.failures += 1;
-      }
-      const successThreshold = kind === 'readiness' ? (spec.successThreshold ?? 1) : 1;
-      const failureThreshold = spec.failureThreshold ?? 3;
-      if (kind === 'startup' && run.successes >= 1) {
-        c.probes = c.probes.filter((r) => r !== run);
-        c.started = true;
-        c.ready = !c.spec.readinessProbe;
-        this.changed(p);
-        this.afterStartup(p, c, id);
-        return;
-      }
-      if (kind === 'readiness') {
-        if (run.successes >= successThreshold && !c.ready) {
-          c.ready = true;
-          this.changed(p);
-        } else if (run.failures >= failureThreshold && c.ready) {
-          c.ready = false;
-          this.changed(p);
-        }
-      } else if (run.failures >= failureThreshold) {
-        this.opts.log.info(`docker: ${kind} probe failed, killing the container`, {
-          pod: `${p.spec.namespace}/${p.spec.name}`,
-          container: c.spec.name,
-          reason: result.message,
-        });
-        this.stopProbes(c);
-        // Its exit arrives as an event and is handled per restartPolicy.
-        this.docker
-          .getContainer(id)
-          .stop({ t: p.spec.terminationGracePeriodSeconds })
-          .catch(() => undefined)
-          .finally(() => this.queueSync(p, c));
-        return;
-      }
-      run.timer = setTimeout(() => void tick(), periodMs);
-    };
-    run.timer = setTimeout(() => void tick(), (spec.initialDelaySeconds ?? 0) * 1000);
-  }
-
-  private check(p: DockerPod, c: PodContainer, id: string, spec: ProbeSpec): Promise<ProbeResult> {
-    const timeoutMs = (spec.timeoutSeconds ?? 1) * 1000;
-    if (spec.exec) {
-      const cmd = spec.exec.command;
-      return withTimeout(() => this.execCheck(id, cmd), timeoutMs, 'exec probe');
-    }
-    const target = spec.httpGet ?? spec.tcpSocket;
-    if (!target) return Promise.resolve({ ok: true });
-    const where = this.probeAddress(c, target.port, target.host);
-    if ('message' in where) return Promise.resolve({ ok: false, message: where.message });
-    if (spec.httpGet)
-      return httpCheck(
-        spec.httpGet.scheme ?? 'HTTP',
-        where.host,
-        where.port,
-        spec.httpGet.path ?? '/',
-        timeoutMs,
-      );
-    return tcpCheck(where.host, where.port, timeoutMs);
-  }
-
-  /** A probe's port: published on the node (nodeIP:hostPort), else the container's own IP. */
-  private probeAddress(
-    c: PodContainer,
-    port: number | string,
-    host?: string,
-  ): { host: string; port: number } | { message: string } {
-    const containerPort =
-      typeof port === 'number' || /^\d+$/.test(port)
-        ? Number(port)
-        : c.spec.ports?.find((x) => x.name === port)?.containerPort;
-    if (containerPort === undefined)
-      return { message: `port "${port}" is not a named port of container ${c.spec.name}` };
-    if (host) return { host, port: containerPort };
-    const hostPort = c.hostPorts[containerPort];
-    if (hostPort) return { host: this.opts.nodeIP, port: hostPort };
-    if (c.ipAddress) return { host: c.ipAddress, port: containerPort };
-    return { message: `port ${containerPort} of container ${c.spec.name} is not published` };
-  }
-
-  private async execCheck(id: string, cmd: string[]): Promise<ProbeResult> {
-    const exec = await this.docker.getContainer(id).exec({
-      Cmd: cmd,
-      AttachStdout: true,
-      AttachStderr: true,
-    });
-    const stream = await exec.start({ Detach: false, Tty: false });
-    const output: Buffer[] = [];
-    const demux = new DockerLogDemuxer();
-    demux.on('data', (b: Buffer) => output.push(b));
-    await new Promise<void>((resolve, reject) => {
-      stream.on('error', reject);
-      demux.on('end', resolve);
-      stream.pipe(demux);
-    });
-    const info = await exec.inspect();
-    if (info.ExitCode === 0) return { ok: true };
-    const text = Buffer.concat(output).toString().trim().slice(0, 1024);
-    return {
-      ok: false,
-      message: `command ${JSON.stringify(cmd)} exited with ${info.ExitCode}${text ? `: ${text}` : ''}`,
-    };
+    c.prober?.stop();
+    c.prober = undefined;
   }
 
   // ---- events and resync ---------------------------------------------------------------
 
   /** Starts following Docker's events and the periodic inspect (once). */
   private watch(): void {
-    if (this.watching || this.closed) return;
-    this.watching = true;
-    void this.openEvents();
-    this.resyncTimer = setInterval(() => this.resync(), this.opts.resyncIntervalMs);
-  }
-
-  private async openEvents(): Promise<void> {
-    if (this.closed) return;
-    let stream: NodeJS.ReadableStream;
-    try {
-      stream = await this.docker.getEvents({
-        filters: { type: ['container'], label: [LABELS.podUID] },
-      });
-    } catch (err) {
-      this.opts.log.warn('docker: cannot follow the event stream, retrying', {
-        error: message(err),
-      });
-      this.eventsTimer = setTimeout(() => void this.openEvents(), this.opts.eventsRetryMs);
-      return;
-    }
-    if (this.closed) {
-      (stream as IncomingMessage).destroy?.();
-      return;
-    }
-    this.events = stream;
-    // Whatever happened while the stream was not open.
-    this.resync();
-    let buffered = '';
-    stream.on('data', (chunk: Buffer | string) => {
-      buffered += chunk.toString();
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl).trim();
-        buffered = buffered.slice(nl + 1);
-        if (!line) continue;
-        try {
-          this.onEvent(JSON.parse(line) as DockerEvent);
-        } catch {
-          this.opts.log.debug('docker: unreadable event', { line });
-        }
-      }
-    });
-    let ended = false;
-    const reopen = () => {
-      if (ended) return;
-      ended = true;
-      if (this.events === stream) this.events = undefined;
-      if (this.closed) return;
-      this.opts.log.warn('docker: the event stream ended, re-opening it');
-      this.eventsTimer = setTimeout(() => void this.openEvents(), this.opts.eventsRetryMs);
-    };
-    stream.on('end', reopen);
-    stream.on('close', reopen);
-    stream.on('error', reopen);
+    if (!this.closed) this.events.start();
   }
 
   private onEvent(event: DockerEvent): void {
@@ -960,39 +581,7 @@ export class DockerRuntime implements Runtime {
   }
 }
 
-interface DockerEvent {
-  Type?: string;
-  Action?: string;
-  status?: string;
-  id?: string;
-  Actor?: { ID?: string; Attributes?: Record<string, string> };
-}
-
-/** A delay as Go prints a time.Duration (kubelet's messages): `10s`, `5m0s`, `50ms`. */
-function goDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s}s`;
-  return `${Math.floor(s / 60)}m${s % 60}s`;
-}
-
-function instanceOf(info: ContainerInfo): number {
-  const n = Number(info.Labels?.[LABELS.restartCount]);
-  return Number.isFinite(n) ? n : 0;
-}
-
 /** The docker runtime (see {@link DockerRuntime}); no request is made before first use. */
 export function createDockerRuntime(opts: DockerRuntimeOptions): DockerRuntime {
   return new DockerRuntime(opts);
-}
-
-/** Whether a Docker engine answers at `socketPath` (dockerode's default when omitted). */
-export async function pingDocker(socketPath?: string, timeoutMs = 2000): Promise<boolean> {
-  const docker = socketPath ? new Docker({ socketPath, timeout: timeoutMs }) : new Docker();
-  try {
-    await docker.ping();
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -30,7 +30,7 @@ import {
   truncateSync,
 } from 'node:fs';
 import path from 'node:path';
-import type { PassThrough } from 'node:stream';
+import { PassThrough } from 'node:stream';
 
 /** How often the runtime observes running containers' log files. */
 export const LOG_TICK_MS = 200;
@@ -292,4 +292,30 @@ function countNewlines(buf: Buffer): number {
   let n = 0;
   for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
   return n;
+}
+
+/**
+ * A container instance's log as `logs` serves it: tail, since and timestamps, and, when
+ * `live` (the instance runs) and `follow`, the lines it writes until it ends.
+ */
+export function logStream(
+  log: InstanceLog,
+  live: boolean,
+  opts: { follow?: boolean; tailLines?: number; sinceSeconds?: number; timestamps?: boolean },
+): PassThrough {
+  if (live) log.tick();
+  const following = !!opts.follow && live;
+  // Line times never decrease, so the lines since a time are a suffix: tail first is
+  // the same as since first (and reads only the end of the files).
+  const read = log.read(!following, opts.tailLines);
+  let lines = read.lines;
+  if (opts.sinceSeconds !== undefined) {
+    const since = Date.now() - opts.sinceSeconds * 1000;
+    lines = lines.filter((l) => l.ms >= since);
+  }
+  const stream = new PassThrough();
+  for (const l of lines) stream.write(formatLine(l, !!opts.timestamps));
+  if (following) log.follow(stream, !!opts.timestamps, read.completeBytes);
+  else stream.end();
+  return stream;
 }

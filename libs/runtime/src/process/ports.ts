@@ -6,6 +6,7 @@
  * its ports: each candidate is checked free by binding it briefly.
  */
 import net from 'node:net';
+import type { ContainerSpec } from '../types';
 
 export class PortAllocator {
   private readonly reserved = new Set<number>();
@@ -63,4 +64,45 @@ function isFree(port: number): Promise<boolean> {
     server.once('error', () => resolve(false));
     server.listen({ port, exclusive: true }, () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * Gives every declared port of a pod's containers a node port. They are handed to the
+ * containers only once all are there and the pod is still wanted (false otherwise), so that
+ * a stopPod meanwhile frees nothing twice.
+ */
+export async function allocatePodPorts(
+  ports: PortAllocator,
+  containers: Array<{ spec: ContainerSpec; hostPorts: Record<number, number> }>,
+  stillWanted: () => boolean,
+): Promise<boolean> {
+  const allocated: Array<{
+    c: (typeof containers)[number];
+    containerPort: number;
+    hostPort: number;
+  }> = [];
+  const release = () => allocated.forEach((a) => ports.release(a.hostPort));
+  try {
+    for (const c of containers)
+      for (const port of c.spec.ports ?? [])
+        if (
+          c.hostPorts[port.containerPort] === undefined &&
+          !allocated.some((a) => a.c === c && a.containerPort === port.containerPort)
+        )
+          allocated.push({
+            c,
+            containerPort: port.containerPort,
+            // A hostPort is published on that very port; others on one of the range.
+            hostPort: port.hostPort ? await ports.claim(port.hostPort) : await ports.allocate(),
+          });
+  } catch (e) {
+    release();
+    throw e;
+  }
+  if (!stillWanted()) {
+    release();
+    return false;
+  }
+  for (const a of allocated) a.c.hostPorts[a.containerPort] = a.hostPort;
+  return true;
 }

@@ -1,11 +1,10 @@
 /**
- * One probe attempt, as kubelet's prober makes it: httpGet (a status of 200–399 is
- * success), tcpSocket (a connection is success) or exec (exit code 0 is success), each
- * bounded by `timeoutSeconds`.
+ * Where the process runtime probes a container: its ports on the node (a port the container
+ * did not declare is taken as a node port) and exec probes run as local commands, as the
+ * container's user, in its working directory and environment.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { httpCheck, tcpCheck, type ProbeResult } from '../probe-checks';
-import type { ProbeSpec } from '../types';
+import type { ProbeEndpoint, ProbeResult } from '../probe-checks';
 import { expandVars } from '../expand';
 
 export interface ProbeTarget {
@@ -21,45 +20,15 @@ export interface ProbeTarget {
   launch?(exe: string, args: string[]): [string, string[]];
 }
 
-export type { ProbeResult };
-
-/** Kubernetes' probe defaults. */
-export function probeTimings(p: ProbeSpec): {
-  initialDelayMs: number;
-  periodMs: number;
-  timeoutMs: number;
-  successThreshold: number;
-  failureThreshold: number;
-} {
+export function processEndpoint(target: ProbeTarget): ProbeEndpoint {
   return {
-    initialDelayMs: (p.initialDelaySeconds ?? 0) * 1000,
-    periodMs: (p.periodSeconds ?? 10) * 1000,
-    timeoutMs: (p.timeoutSeconds ?? 1) * 1000,
-    successThreshold: p.successThreshold ?? 1,
-    failureThreshold: p.failureThreshold ?? 3,
+    address: (port, host) => {
+      const resolved = target.resolvePort(port);
+      if (resolved === undefined) return { message: `unknown port ${port}` };
+      return { host: host ?? target.host, port: resolved };
+    },
+    exec: (command, timeoutMs) => execProbe(command, target, timeoutMs),
   };
-}
-
-export async function runProbe(p: ProbeSpec, target: ProbeTarget): Promise<ProbeResult> {
-  const { timeoutMs } = probeTimings(p);
-  if (p.httpGet) {
-    const port = target.resolvePort(p.httpGet.port);
-    if (port === undefined) return { ok: false, message: `unknown port ${p.httpGet.port}` };
-    return httpCheck(
-      p.httpGet.scheme === 'HTTPS' ? 'HTTPS' : 'HTTP',
-      p.httpGet.host || target.host,
-      port,
-      p.httpGet.path || '/',
-      timeoutMs,
-    );
-  }
-  if (p.tcpSocket) {
-    const port = target.resolvePort(p.tcpSocket.port);
-    if (port === undefined) return { ok: false, message: `unknown port ${p.tcpSocket.port}` };
-    return tcpCheck(p.tcpSocket.host || target.host, port, timeoutMs);
-  }
-  if (p.exec) return execProbe(p.exec.command, target, timeoutMs);
-  return { ok: false, message: 'the probe has no handler (httpGet, tcpSocket or exec)' };
 }
 
 function execProbe(

@@ -88,7 +88,7 @@ describe('SimulatedRuntime', () => {
     await rt.stopPod('missing');
   });
 
-  it('fails containers with exit code 1 and restarts them after a back-off (Always)', async () => {
+  it('fails containers with exit code 1 and restarts them, at once then after a back-off (Always)', async () => {
     const rt = make({
       startDelayMs: 10,
       failureRate: 1,
@@ -102,13 +102,16 @@ describe('SimulatedRuntime', () => {
       (s) => s.containerStatuses[0].state.waiting?.reason === 'CrashLoopBackOff',
     );
     expect(backingOff.phase).toBe('Running');
+    // The first restart was immediate; the back-off applies from the second.
     expect(backingOff.containerStatuses[0]).toMatchObject({
       ready: false,
-      restartCount: 1,
+      restartCount: 2,
       lastState: { terminated: { exitCode: 1, reason: 'Error' } },
     });
-    expect(backingOff.containerStatuses[0].state.waiting?.message).toMatch(/back-off 0s/);
-    const again = await until(rt, 'a', (s) => s.containerStatuses[0].restartCount >= 2);
+    expect(backingOff.containerStatuses[0].state.waiting?.message).toBe(
+      'back-off 40ms restarting failed container=app pod=pod-a_ns(a)',
+    );
+    const again = await until(rt, 'a', (s) => s.containerStatuses[0].restartCount >= 3);
     expect(again.containerStatuses[0].lastState.terminated?.exitCode).toBe(1);
   });
 

@@ -1,9 +1,12 @@
 /**
  * The `simulated` runtime: "hollow" pods for scale tests, like kubemark's hollow kubelet or
  * KWOK. No process runs: a pod's containers become running and ready after a delay, may
- * fail (exit code 1) or complete (exit code 0) at configurable rates and are then restarted
- * per `restartPolicy`, with kubelet's CrashLoopBackOff. A pod costs a few objects and at
- * most one timer, so one process can host hundreds of simulated nodes.
+ * fail (exit code 1) or complete (exit code 0) at configurable rates (or as a `script`
+ * says) and are then restarted per `restartPolicy`, with kubelet's CrashLoopBackOff
+ * (lifecycle/restart-manager.ts). Their probes run as kubelet runs them
+ * (lifecycle/prober.ts), each attempt answered by `probe` (by default every probe passes).
+ * A pod without probes costs a few objects and at most one timer, so one process can host
+ * hundreds of simulated nodes.
  *
  * With `stateFile`, the pods are written to disk (debounced, and on close) and read back
  * by the next instance: a restarted agent re-adopts its hollow pods, as a real node's
@@ -12,17 +15,29 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
+import { Prober, type ProbeKind } from '../lifecycle/prober';
+import { RestartManager, type BackoffOptions } from '../lifecycle/restart-manager';
 import { podPhase } from '../phase';
+import type { ProbeResult } from '../probe-checks';
 import type {
+  ContainerSpec,
   ContainerState,
   ContainerStatusReport,
   LogOptions,
   PodSpecForRuntime,
   PodStatusReport,
+  ProbeSpec,
   Runtime,
 } from '../types';
 
-export interface SimulatedRuntimeOptions {
+/** A hollow container instance (`instance`: its restartCount when it started). */
+export interface SimulatedInstance {
+  pod: PodSpecForRuntime;
+  container: ContainerSpec;
+  instance: number;
+}
+
+export interface SimulatedRuntimeOptions extends BackoffOptions {
   /** How long a container takes to start (ContainerCreating → running). Default 100 ms. */
   startDelayMs?: number;
   /** Probability (0–1) that a started container instance fails (exit code 1). Default 0. */
@@ -34,11 +49,17 @@ export interface SimulatedRuntimeOptions {
   restartRate?: number;
   /** How long a failing or exiting instance runs before it terminates. Default 1 s. */
   runBeforeExitMs?: number;
-  /** CrashLoopBackOff: first restart delay, doubled per restart up to `maxBackoffMs`. */
-  initialBackoffMs?: number;
-  maxBackoffMs?: number;
-  /** A container running this long without exiting resets its back-off. Default 10 min. */
-  backoffResetMs?: number;
+  /**
+   * What an instance does instead of what the rates draw (scenario tests): exit with
+   * `exitCode` after `afterMs` (default `runBeforeExitMs`), or `'run'` on. Undefined: the
+   * rates decide.
+   */
+  script?: (c: SimulatedInstance) => { exitCode: number; afterMs?: number } | 'run' | undefined;
+  /** The answer to one probe attempt. Default: success (hollow containers are healthy). */
+  probe?: (
+    c: SimulatedInstance & { kind: ProbeKind },
+    spec: ProbeSpec,
+  ) => ProbeResult | Promise<ProbeResult>;
   /** Reported as the pods' `podIP` (hollow pods live at the node address). */
   podIP?: string;
   /** Where pods are kept across restarts (optional). */
@@ -53,6 +74,8 @@ interface LogLine {
 }
 
 interface SimContainer {
+  /** The pod spec's container (not stored: the spec is). */
+  spec: ContainerSpec;
   name: string;
   image: string;
   state: ContainerState;
@@ -66,8 +89,9 @@ interface SimContainer {
   /** Log lines of the current and the previous instance. */
   log: LogLine[];
   previousLog: LogLine[];
-  /** Whether the current instance already exited once with a successful code under OnFailure/Never. */
+  /** Terminated for good (no restart under the pod's policy). */
   done: boolean;
+  prober?: Prober;
 }
 
 interface SimPod {
@@ -83,7 +107,7 @@ interface StoredState {
   pods: Array<{
     spec: PodSpecForRuntime;
     startTime: string;
-    containers: Array<Omit<SimContainer, 'log' | 'previousLog'>>;
+    containers: Array<Omit<SimContainer, 'log' | 'previousLog' | 'spec' | 'prober'>>;
   }>;
 }
 
@@ -101,9 +125,11 @@ export class SimulatedRuntime implements Runtime {
   readonly name = 'simulated' as const;
   private readonly pods = new Map<string, SimPod>();
   private readonly listeners: Array<(uid: string) => void> = [];
-  private readonly opts: Required<Omit<SimulatedRuntimeOptions, 'stateFile'>> & {
-    stateFile?: string;
-  };
+  private readonly opts: Required<
+    Omit<SimulatedRuntimeOptions, 'stateFile' | 'script' | keyof BackoffOptions>
+  > &
+    Pick<SimulatedRuntimeOptions, 'stateFile' | 'script'>;
+  private readonly restarts: RestartManager;
   private saveTimer?: NodeJS.Timeout;
   private closed = false;
 
@@ -113,13 +139,12 @@ export class SimulatedRuntime implements Runtime {
       failureRate: 0,
       restartRate: 0,
       runBeforeExitMs: 1000,
-      initialBackoffMs: 10_000,
-      maxBackoffMs: 300_000,
-      backoffResetMs: 600_000,
       podIP: '127.0.0.1',
       random: Math.random,
+      probe: () => ({ ok: true }),
       ...options,
     };
+    this.restarts = new RestartManager(options);
     if (this.opts.stateFile) this.load(this.opts.stateFile);
   }
 
@@ -130,6 +155,7 @@ export class SimulatedRuntime implements Runtime {
       spec: clone(pod),
       startTime: now(),
       containers: pod.containers.map((c) => ({
+        spec: clone(c),
         name: c.name,
         image: c.image,
         state: { waiting: { reason: 'ContainerCreating' } },
@@ -137,7 +163,7 @@ export class SimulatedRuntime implements Runtime {
         ready: false,
         started: false,
         restartCount: 0,
-        backoffMs: this.opts.initialBackoffMs,
+        backoffMs: 0,
         log: [],
         previousLog: [],
         done: false,
@@ -155,8 +181,7 @@ export class SimulatedRuntime implements Runtime {
   async stopPod(uid: string, _gracePeriodSeconds?: number): Promise<void> {
     const sim = this.pods.get(uid);
     if (!sim) return;
-    for (const t of sim.timers) clearTimeout(t);
-    sim.timers.clear();
+    this.quiet(sim);
     for (const f of sim.followers) f.stream.end();
     this.pods.delete(uid);
     this.changed(uid);
@@ -225,8 +250,7 @@ export class SimulatedRuntime implements Runtime {
     if (opts.stopPods) for (const uid of [...this.pods.keys()]) await this.stopPod(uid);
     this.closed = true;
     for (const sim of this.pods.values()) {
-      for (const t of sim.timers) clearTimeout(t);
-      sim.timers.clear();
+      this.quiet(sim);
       for (const f of sim.followers) f.stream.end();
     }
     if (this.saveTimer) clearTimeout(this.saveTimer);
@@ -236,70 +260,103 @@ export class SimulatedRuntime implements Runtime {
 
   // ---- container life ------------------------------------------------------------------
 
-  private startContainer(sim: SimPod, c: SimContainer): void {
-    const at = now();
-    c.state = { running: { startedAt: at } };
-    c.ready = true;
-    c.started = true;
-    c.runningSinceMs = Date.now();
-    this.log(
-      sim,
-      c,
-      `simulated container ${c.name} (${c.image}) started, instance ${c.restartCount}`,
-    );
-    const r = this.opts.random();
-    if (r < this.opts.failureRate) this.scheduleExit(sim, c, 1);
-    else if (r < this.opts.failureRate + this.opts.restartRate) this.scheduleExit(sim, c, 0);
+  private startContainer(sim: SimPod, c: SimContainer, carried = false): void {
+    if (!carried) {
+      c.state = { running: { startedAt: now() } };
+      c.runningSinceMs = Date.now();
+      this.log(
+        sim,
+        c,
+        `simulated container ${c.name} (${c.image}) started, instance ${c.restartCount}`,
+      );
+      const instance = { pod: sim.spec, container: c.spec, instance: c.restartCount };
+      const scripted = this.opts.script?.(instance);
+      const r = scripted ? 1 : this.opts.random();
+      if (scripted && scripted !== 'run')
+        this.scheduleExit(sim, c, scripted.exitCode, scripted.afterMs);
+      else if (r < this.opts.failureRate) this.scheduleExit(sim, c, 1);
+      else if (r < this.opts.failureRate + this.opts.restartRate) this.scheduleExit(sim, c, 0);
+    }
+    const instance = { pod: sim.spec, container: c.spec, instance: c.restartCount };
+    const running = c.state.running;
+    c.prober?.stop();
+    c.prober = undefined;
+    if (c.spec.startupProbe || c.spec.livenessProbe || c.spec.readinessProbe)
+      c.prober = new Prober(
+        c,
+        {
+          check: async (kind, spec) => this.opts.probe({ ...instance, kind }, spec),
+          alive: () =>
+            this.pods.get(sim.spec.uid) === sim && !this.closed && c.state.running === running,
+          onChange: () => this.changed(sim.spec.uid),
+          onFailure: (kind) => {
+            this.log(sim, c, `killed: its ${kind} probe failed`);
+            this.exitContainer(sim, c, 143, true);
+          },
+        },
+        c.runningSinceMs ?? Date.now(),
+        carried,
+      );
+    else if (!carried) {
+      c.started = true;
+      c.ready = true;
+    }
     this.changed(sim.spec.uid);
   }
 
-  private scheduleExit(sim: SimPod, c: SimContainer, exitCode: number): void {
-    this.after(sim, this.opts.runBeforeExitMs, () => this.exitContainer(sim, c, exitCode));
+  /** The current instance exits with `exitCode` after `afterMs` (unless it ended before). */
+  private scheduleExit(
+    sim: SimPod,
+    c: SimContainer,
+    exitCode: number,
+    afterMs = this.opts.runBeforeExitMs,
+  ): void {
+    const running = c.state.running;
+    this.after(sim, afterMs, () => {
+      if (c.state.running === running) this.exitContainer(sim, c, exitCode);
+    });
   }
 
-  private exitContainer(sim: SimPod, c: SimContainer, exitCode: number): void {
-    const startedAt = c.state.running?.startedAt;
+  private exitContainer(sim: SimPod, c: SimContainer, exitCode: number, probeKilled = false): void {
+    if (!c.state.running) return;
+    const startedAt = c.state.running.startedAt;
     const ranMs = Date.now() - (c.runningSinceMs ?? Date.now());
+    c.prober?.stop();
+    c.prober = undefined;
     this.log(
       sim,
       c,
-      exitCode === 0 ? 'exiting: work done' : 'fatal: simulated failure, exiting with code 1',
+      exitCode === 0
+        ? 'exiting: work done'
+        : `fatal: simulated failure, exiting with code ${exitCode}`,
     );
-    const terminated: ContainerState = {
+    c.runningSinceMs = undefined;
+    const decision = this.restarts.exited(sim.spec, c.name, c, {
       terminated: {
         exitCode,
         reason: exitCode === 0 ? 'Completed' : 'Error',
-        ...(startedAt ? { startedAt } : {}),
+        startedAt,
         finishedAt: now(),
       },
-    };
-    c.ready = false;
-    c.started = false;
-    c.runningSinceMs = undefined;
-    const policy = sim.spec.restartPolicy;
-    const restart = policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
-    if (!restart) {
-      c.state = terminated;
-      c.done = true;
-      this.changed(sim.spec.uid);
-      return;
-    }
-    // kubelet: the back-off resets after a long enough run, else doubles up to the cap.
-    if (ranMs >= this.opts.backoffResetMs) c.backoffMs = this.opts.initialBackoffMs;
-    const delay = c.backoffMs;
-    c.backoffMs = Math.min(c.backoffMs * 2, this.opts.maxBackoffMs);
-    c.lastState = terminated;
-    c.previousLog = c.log;
-    c.log = [];
-    c.restartCount += 1;
-    c.state = {
-      waiting: {
-        reason: 'CrashLoopBackOff',
-        message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${sim.spec.name}_${sim.spec.namespace}(${sim.spec.uid})`,
-      },
-    };
-    this.after(sim, delay, () => this.startContainer(sim, c));
+      ranMs,
+      probeKilled,
+    });
+    if (decision.restart) {
+      c.previousLog = c.log;
+      c.log = [];
+      this.after(sim, decision.delayMs, () => this.startContainer(sim, c));
+    } else c.done = true;
     this.changed(sim.spec.uid);
+  }
+
+  /** No more timers or probes for the pod. */
+  private quiet(sim: SimPod): void {
+    for (const t of sim.timers) clearTimeout(t);
+    sim.timers.clear();
+    for (const c of sim.containers) {
+      c.prober?.stop();
+      c.prober = undefined;
+    }
   }
 
   private after(sim: SimPod, ms: number, fn: () => void): void {
@@ -338,7 +395,9 @@ export class SimulatedRuntime implements Runtime {
       pods: [...this.pods.values()].map((p) => ({
         spec: p.spec,
         startTime: p.startTime,
-        containers: p.containers.map(({ log: _l, previousLog: _p, ...rest }) => rest),
+        containers: p.containers.map(
+          ({ log: _l, previousLog: _p, spec: _s, prober: _r, ...rest }) => rest,
+        ),
       })),
     };
     mkdirSync(path.dirname(file), { recursive: true });
@@ -360,15 +419,22 @@ export class SimulatedRuntime implements Runtime {
       const sim: SimPod = {
         spec: p.spec,
         startTime: p.startTime,
-        containers: p.containers.map((c) => ({ ...c, log: [], previousLog: [] })),
+        containers: p.containers.map((c, i) => ({
+          ...c,
+          spec: p.spec.containers.find((x) => x.name === c.name) ?? p.spec.containers[i],
+          log: [],
+          previousLog: [],
+        })),
         timers: new Set(),
         followers: new Set(),
       };
       this.pods.set(p.spec.uid, sim);
       for (const c of sim.containers) {
         // What was starting or backing off when the previous instance stopped starts now.
-        if (c.state.running) c.runningSinceMs = Date.parse(c.state.running.startedAt);
-        else if (!c.done)
+        if (c.state.running) {
+          c.runningSinceMs = Date.parse(c.state.running.startedAt);
+          this.startContainer(sim, c, true);
+        } else if (!c.done)
           this.after(sim, this.opts.startDelayMs, () => this.startContainer(sim, c));
       }
     }
