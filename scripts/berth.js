@@ -47,8 +47,8 @@ Options:
 pg_dump, pg_restore and psql come from BERTH_PG_BIN (a directory) when set, else from
 /usr/lib/postgresql/<version>/bin or PATH: a version no older than the server's.
 
-Keep the data directory's key files (BERTH_DATA_DIR: jwt-secret, tls/, the Secrets
-encryption key) with the backup: the database does not hold them.
+Keep the data directory's key files (BERTH_DATA_DIR: jwt-secret, admin-token, pki/, the
+Secrets encryption key) with the backup: the database does not hold them.
 Restore with the API servers and workers stopped; see README.md, "Backup and restore".`;
 
 class UsageError extends Error {}
@@ -202,7 +202,7 @@ async function backup(file, databaseUrl) {
     `berth: backed up database ${config.database} (revision ${revision.value} or later) to ${file} (${size} bytes)`,
   );
   console.log(
-    "berth: keep the data directory's key files (jwt-secret, tls/, the Secrets encryption key) with it",
+    "berth: keep the data directory's key files (jwt-secret, admin-token, pki/, the Secrets encryption key) with it",
   );
 }
 
