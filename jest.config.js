@@ -32,7 +32,11 @@ module.exports = {
   // Integration and e2e tests start real servers and processes.
   testTimeout: 60_000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,apps}/*/src/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{libs,apps}/*/src/**/*.spec.ts', '<rootDir>/scripts/*.spec.ts'],
+    },
     {
       ...common,
       displayName: 'integration',
