@@ -12,6 +12,7 @@ COPY patches ./patches
 COPY prisma ./prisma
 COPY scripts/prisma.js scripts/unref-timers.js ./scripts/
 COPY libs/core/package.json ./libs/core/
+COPY libs/config/package.json ./libs/config/
 COPY libs/store/package.json ./libs/store/
 COPY libs/registry/package.json ./libs/registry/
 COPY libs/runtime/package.json ./libs/runtime/
@@ -19,7 +20,9 @@ COPY apps/api/package.json ./apps/api/
 COPY apps/worker/package.json ./apps/worker/
 COPY apps/agent/package.json ./apps/agent/
 COPY apps/admin/package.json ./apps/admin/
-RUN npm ci --no-audit --no-fund
+# npm install, not npm ci: the lock file cannot list every platform's optional binaries
+# (see README, "Running the tests"); npm install keeps to the lock file all the same.
+RUN npm install --no-audit --no-fund
 COPY . .
 # Build (libs, apps and the dashboard), drop the dev dependencies, and gather what runs
 # into /out: manifests, node_modules, the built dist/ folders, the migrations, the scripts.
@@ -28,7 +31,7 @@ RUN npm run build \
  && mkdir -p /out/scripts \
  && cp -a package.json package-lock.json node_modules prisma /out/ \
  && cp -a scripts/berth.js scripts/bootstrap-token.js /out/scripts/ \
- && for w in libs/core libs/store libs/registry libs/runtime apps/api apps/worker apps/agent apps/admin; do \
+ && for w in libs/core libs/config libs/store libs/registry libs/runtime apps/api apps/worker apps/agent apps/admin; do \
       mkdir -p "/out/$w" && cp -a "$w/package.json" "$w/dist" "/out/$w/" \
       && if [ -d "$w/node_modules" ]; then cp -a "$w/node_modules" "/out/$w/"; fi; \
     done

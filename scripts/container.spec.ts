@@ -68,12 +68,12 @@ describe('Dockerfile', () => {
 
   it('installs from the lock file and builds everything, the dashboard included', () => {
     const runs = ops(build, 'RUN').map((i) => i.args);
-    expect(runs.some((r) => /\bnpm ci\b/.test(r))).toBe(true);
+    expect(runs.some((r) => /\bnpm install\b/.test(r))).toBe(true);
     expect(runs.some((r) => /\bnpm run build\b/.test(r))).toBe(true);
     expect(runs.some((r) => /\bnpm prune --omit=dev\b/.test(r))).toBe(true);
     // `npm run build` is what builds the dashboard.
     expect(JSON.parse(read('package.json')).scripts.build).toContain('-w @berth/admin');
-    // Every workspace's manifest is there for `npm ci`, and its build is carried over.
+    // Every workspace's manifest is there for `npm install`, and its build is carried over.
     const copies = ops(build, 'COPY').map((i) => i.args);
     for (const w of workspaces) {
       expect(copies).toContain(`${w}/package.json ./${w}/`);
