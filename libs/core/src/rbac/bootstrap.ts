@@ -51,6 +51,7 @@ const VIEW_RULES: PolicyRule[] = [
       'replicationcontrollers',
       'replicationcontrollers/scale',
       'replicationcontrollers/status',
+      'serviceaccounts',
     ],
   ),
   // Reading the namespace a binding is in tells a user which namespaces they have.
@@ -75,6 +76,9 @@ const EDIT_RULES: PolicyRule[] = [
     [''],
     ['pods', 'services', 'events', 'replicationcontrollers', 'replicationcontrollers/scale'],
   ),
+  // As Kubernetes' edit: manage service accounts and request their tokens.
+  rule(WRITE, [''], ['serviceaccounts']),
+  rule(['create'], [''], ['serviceaccounts/token']),
   rule(WRITE, ['apps'], ['deployments', 'deployments/scale', 'replicasets', 'replicasets/scale']),
   ...VIEW_RULES,
 ];

@@ -22,6 +22,7 @@ import { replicaSetDefinition } from './replica-set';
 import { replicationControllerDefinition } from './replication-controller';
 import { resourceQuotaDefinition } from './resource-quota';
 import { serviceDefinition } from './service';
+import { serviceAccountDefinition } from './service-account';
 import { tenantDefinition } from './tenant';
 import { quotaRequestDefinition } from './quota-request';
 
@@ -64,6 +65,7 @@ export {
   roleBindingDefinition,
   roleDefinition,
   serviceDefinition,
+  serviceAccountDefinition,
   tenantDefinition,
   quotaRequestDefinition,
 };
@@ -78,6 +80,7 @@ export const RESOURCES: readonly ResourceDefinition[] = Object.freeze([
   eventDefinition,
   resourceQuotaDefinition,
   limitRangeDefinition,
+  serviceAccountDefinition,
   replicationControllerDefinition,
   deploymentDefinition,
   replicaSetDefinition,
