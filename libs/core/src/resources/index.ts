@@ -37,6 +37,7 @@ export {
 } from './tenant';
 export type { TenantRole } from './tenant';
 export { QUOTA_REQUEST_PHASES } from './quota-request';
+export * from './token-request';
 export { humanDuration } from './table';
 // What a new kind is built from (see ARCHITECTURE.md, "How a kind is added").
 export { defineResource, type KindParts } from './define';
