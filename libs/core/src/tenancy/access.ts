@@ -198,11 +198,13 @@ export interface AccessDecision {
 }
 
 /**
- * True when `namespace` exists for the caller: they may get it, or they hold some role
- * binding in it. Cluster admins see every namespace.
+ * True when `namespace` exists for the caller: they may get it, they hold some role
+ * binding in it, or they are a service account of it. Cluster admins see every namespace.
  */
 export function namespaceVisible(caller: Caller, namespace: string, policy: RbacPolicy): boolean {
   if (caller.clusterAdmin) return true;
+  // A service account knows the namespace it lives in (denials there are 403, not 404).
+  if (caller.name.startsWith(`system:serviceaccount:${namespace}:`)) return true;
   const attrs: RequestAttributes = {
     user: caller,
     verb: 'get',
