@@ -75,6 +75,7 @@ describe('registry', () => {
       'Endpoints',
       'Event',
       'LimitRange',
+      'ServiceAccount',
       'ClusterRoleBinding',
       'ClusterRole',
       'RoleBinding',
