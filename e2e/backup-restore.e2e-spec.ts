@@ -184,10 +184,11 @@ describe('backup and restore (berth backup / berth restore)', () => {
     const names = asAdmin('get', 'limitranges,roles,services', '-n', 'shop', '-o', 'name');
     expect(names).toMatchObject({ code: 0 });
     expect(names.stdout.trim().split('\n').sort()).toEqual(OBJECTS);
-    // The tenant's API token still works, and its namespace is its own again.
+    // The tenant's API token still works, and its namespace is its own again (kube-public
+    // is readable by every authenticated user).
     expect(asTenant('get', 'namespaces', '-o', 'name')).toMatchObject({
       code: 0,
-      stdout: 'namespace/shop\n',
+      stdout: 'namespace/kube-public\nnamespace/shop\n',
     });
     expect(asTenant('auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}').stdout).toBe(
       'shop-admin',
