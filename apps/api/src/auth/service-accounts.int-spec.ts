@@ -1,3 +1,4 @@
+import { JwtService } from '@nestjs/jwt';
 import { eventuallyTrue } from '../testing/eventually';
 import { pod } from '../testing/resource-fixtures';
 import { seedTenancy, type TenancySeed } from '../testing/tenancy-seed';
@@ -129,6 +130,24 @@ describe('service accounts: admission, tokens, RBAC subjects, tenant confinement
       .send({ spec: { expirationSeconds: 60 } });
     expect(short.status).toBe(422);
     expect(short.body.message).toContain('may not specify a duration less than 10 minutes');
+
+    // Expired (signed with the API's own key, as an old token would be) and foreign-audience
+    // tokens are refused.
+    const real = await tokenFor(a1, 'default');
+    const claims = JSON.parse(
+      Buffer.from(real.status.token.split('.')[1], 'base64url').toString(),
+    ) as Record<string, unknown>;
+    const jwt = s.server.app.get(JwtService);
+    const past = Math.floor(Date.now() / 1000) - 700;
+    const expired = await jwt.signAsync(
+      { ...claims, iat: past, nbf: past, exp: past + 600 },
+      { algorithm: 'HS256' },
+    );
+    const old = await bearer(expired).get(`/api/v1/namespaces/${a1}/pods`);
+    expect(old.status).toBe(401);
+    expect(old.body.message).toContain('the service account token has expired');
+    const foreign = await tokenFor(a1, 'default', { audiences: ['vault'] });
+    await bearer(foreign.status.token).get(`/api/v1/namespaces/${a1}/pods`).expect(401);
 
     await s.api().post(`/api/v1/namespaces/${a1}/serviceaccounts`).send(sa('temp')).expect(201);
     const p = (await s.api().post(`/api/v1/namespaces/${a1}/pods`).send(pod('holder')).expect(201))
