@@ -184,11 +184,10 @@ describe('backup and restore (berth backup / berth restore)', () => {
     const names = asAdmin('get', 'limitranges,roles,services', '-n', 'shop', '-o', 'name');
     expect(names).toMatchObject({ code: 0 });
     expect(names.stdout.trim().split('\n').sort()).toEqual(OBJECTS);
-    // The tenant's API token still works, and its namespace is its own again (kube-public
-    // is readable by every authenticated user).
+    // The tenant's API token still works, and its namespace is its own again.
     expect(asTenant('get', 'namespaces', '-o', 'name')).toMatchObject({
       code: 0,
-      stdout: 'namespace/kube-public\nnamespace/shop\n',
+      stdout: 'namespace/shop\n',
     });
     expect(asTenant('auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}').stdout).toBe(
       'shop-admin',

@@ -449,7 +449,6 @@ describe('the dashboard in a real browser', () => {
         const ns = kubectl(file, path.join(work, 'kubecache'), ['get', 'ns', '-o', 'name']);
         expect(ns).toMatchObject({ code: 0 });
         expect(ns.stdout.trim().split('\n').sort()).toEqual([
-          'namespace/kube-public',
           'namespace/team-a-dev',
           'namespace/team-a-staging',
         ]);

@@ -67,11 +67,10 @@ describe('tenancy with the real kubectl', () => {
   });
 
   it('shows each team only its own namespaces and tenant', () => {
-    // Beside their own, kube-public: every authenticated user may read it, as in Kubernetes.
     const a = as('a', 'get', 'ns', '-o', 'name');
-    expect(a).toMatchObject({ code: 0, stdout: 'namespace/a1\nnamespace/kube-public\n' });
+    expect(a).toMatchObject({ code: 0, stdout: 'namespace/a1\n' });
     const b = as('b', 'get', 'namespaces', '-o', 'name');
-    expect(b).toMatchObject({ code: 0, stdout: 'namespace/b1\nnamespace/kube-public\n' });
+    expect(b).toMatchObject({ code: 0, stdout: 'namespace/b1\n' });
     expect(as('a', 'get', 'tenants', '-o', 'name').stdout).toBe(
       'tenant.tenancy.berth.dev/team-a\n',
     );
@@ -130,10 +129,8 @@ describe('tenancy with the real kubectl', () => {
         "jsonpath={.metadata.labels['tenancy\\.berth\\.dev/tenant']}",
       ).stdout,
     ).toBe('team-a');
-    expect(as('a', 'get', 'ns', '-o', 'name').stdout).toBe(
-      'namespace/a1\nnamespace/a2\nnamespace/kube-public\n',
-    );
-    expect(as('b', 'get', 'ns', '-o', 'name').stdout).toBe('namespace/b1\nnamespace/kube-public\n');
+    expect(as('a', 'get', 'ns', '-o', 'name').stdout).toBe('namespace/a1\nnamespace/a2\n');
+    expect(as('b', 'get', 'ns', '-o', 'name').stdout).toBe('namespace/b1\n');
     const third = as('a', 'create', 'namespace', 'a3');
     expect(third.code).not.toBe(0);
     expect(third.stderr).toContain('tenant "team-a" already has 2 of its 2 namespaces (a1, a2)');

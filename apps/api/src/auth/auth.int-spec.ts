@@ -176,13 +176,10 @@ describe('authentication (real API, PostgreSQL, Redis)', () => {
     expect(roles.body.message).toBe(
       'clusterroles.rbac.authorization.k8s.io is forbidden: User "alice" cannot list resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope',
     );
-    // Lists of namespaces are filtered, not refused: she sees only kube-public, which every
-    // authenticated user may read (as in Kubernetes).
+    // Lists of namespaces are filtered, not refused: she sees none.
     const namespaces = await bearer(token).get('/api/v1/namespaces');
     expect(namespaces.status).toBe(200);
-    expect(
-      namespaces.body.items.map((n: { metadata: { name: string } }) => n.metadata.name),
-    ).toEqual(['kube-public']);
+    expect(namespaces.body.items).toEqual([]);
     expect((await bearer(token).get('/auth/users')).status).toBe(403);
   });
 

@@ -350,11 +350,9 @@ describe('tenant isolation matrix (real API and PostgreSQL)', () => {
         );
         expect([...namespaces]).toEqual(['a1']);
       }
-      // kube-public is readable by every authenticated user, as in Kubernetes.
       const ns = await get('/api/v1/namespaces');
       expect(ns.body.items.map((n: { metadata: { name: string } }) => n.metadata.name)).toEqual([
         'a1',
-        'kube-public',
       ]);
       const tenants = await get('/apis/tenancy.berth.dev/v1/tenants');
       expect(

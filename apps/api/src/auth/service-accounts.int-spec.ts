@@ -37,6 +37,24 @@ describe('service accounts: admission, tokens, RBAC subjects, tenant confinement
     const ep = (await s.api().get('/api/v1/namespaces/default/endpoints/kubernetes').expect(200))
       .body;
     expect(ep.subsets[0].ports[0].port).toBe(svc.spec.ports[0].targetPort);
+    // kube-public is readable by every authenticated user (not listed among their own).
+    const review = await s
+      .anonymous()
+      .post('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews')
+      .set('Authorization', `Bearer ${seed.a.tokens.viewer}`)
+      .send({
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: {
+          resourceAttributes: { namespace: 'kube-public', verb: 'list', resource: 'configmaps' },
+        },
+      })
+      .expect(201);
+    expect(review.body.status.allowed).toBe(true);
+    const listed = await bearer(seed.a.tokens.viewer).get('/api/v1/namespaces').expect(200);
+    expect(listed.body.items.map((n: { metadata: { name: string } }) => n.metadata.name)).toEqual([
+      seed.a.namespace,
+    ]);
     // Cluster admins only: a tenant member finds no kube-system.
     await bearer(seed.a.tokens['tenant-admin'])
       .get('/api/v1/namespaces/kube-system/pods')

@@ -27,6 +27,8 @@ import {
   type TenantRole,
 } from '../resources/tenant';
 
+const AUTHENTICATED_GROUP = 'system:authenticated';
+
 /** Who is asking, as far as authorization cares. */
 export interface Caller extends RbacUser {
   /** Cluster admins may do everything. */
@@ -330,8 +332,14 @@ export function listScope(
   }
   let names: string[] = [];
   if (resource === 'namespaces') {
-    names = candidateNamespaces(caller, snap, policy).filter((ns) =>
-      namespaceVisible(caller, ns, policy),
+    // Namespaces every authenticated user may read (kube-public) are there when named, but
+    // a list shows the caller's own: bindings to `system:authenticated` do not list them.
+    const own: Caller = {
+      ...caller,
+      groups: (caller.groups ?? []).filter((g) => g !== AUTHENTICATED_GROUP),
+    };
+    names = candidateNamespaces(own, snap, policy).filter((ns) =>
+      namespaceVisible(own, ns, policy),
     );
   } else if (resource === 'tenants' && apiGroup === TENANCY_GROUP) {
     names = membershipsOf(caller, snap).map((m) => m.tenant);
