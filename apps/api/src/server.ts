@@ -17,7 +17,11 @@ import { bodyParserError, sendStatus } from './common/http';
 import { hostName, type AppConfig } from './config/app-config';
 import { apiLogger } from './config/nest-logger';
 import { OpenApiService } from './openapi/openapi.service';
-import { ensureSystemNamespaces } from './store/system-namespaces';
+import {
+  advertisedAddress,
+  ensureKubernetesService,
+  ensureSystemNamespaces,
+} from './store/system-namespaces';
 import { ensureTlsMaterial, type TlsMaterial } from './tls/certificates';
 import { secureDataDir } from './tls/data-dir';
 import { writeKubeconfig } from './tls/kubeconfig';
@@ -187,6 +191,7 @@ export async function startApiServer(input: AppConfig): Promise<ApiServer> {
   const httpsIdle = trackIdleConnections(httpsServer);
   const port = await listen(httpsServer, config.port, config.host);
   const url = `https://127.0.0.1:${port}`;
+  await ensureKubernetesService(app.get(Registry), advertisedAddress(config.host), port);
   let httpServer: http.Server | undefined;
   let httpIdle: IdleConnections | undefined;
   let httpUrl: string | undefined;

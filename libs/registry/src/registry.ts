@@ -255,6 +255,7 @@ export class Registry {
     if (def.namespaced)
       await assertNamespaceAcceptsContent(this.repo, def, namespace, requestedName);
     await this.podSecurity.admit(def, object);
+    await strategy.admitCreate?.(this.context, object);
     const charged = def.namespaced
       ? await this.quota.prepare(object, namespace, strategy.limitRanges === true)
       : false;

@@ -74,6 +74,11 @@ export interface ResourceStrategy {
   prepareForUpdate?(next: KubeObject, current: KubeObject): void;
   /** Checks before the definition's validation; throw an ApiError (one cause, not many). */
   validate?(ctx: StrategyContext, next: KubeObject, current: KubeObject | undefined): void;
+  /**
+   * Admission of a create that reads the store (an object the new one names must exist),
+   * after validation; throw an ApiError to refuse it.
+   */
+  admitCreate?(ctx: StrategyContext, object: KubeObject): Promise<void>;
   /** LimitRange defaults and limits apply to creates of this kind (pods). */
   limitRanges?: boolean;
   /**

@@ -12,6 +12,7 @@ import { StoreModule } from '../store/store.module';
 import { AuthenticatedGuard, LoginGuard } from './guards';
 import { IdentityService } from './identity.service';
 import { LoginLimiter } from './login-limiter';
+import { ServiceAccountTokens } from './service-account-tokens';
 import { BearerStrategy, LocalStrategy } from './strategies';
 
 /** Authentication: passport strategies, identities, sessions and the login limiter. */
@@ -32,6 +33,7 @@ import { BearerStrategy, LocalStrategy } from './strategies';
       useFactory: (config: AppConfig) => new JwtService({ secret: config.jwtSecret }),
     },
     IdentityService,
+    ServiceAccountTokens,
     Authorizer,
     Admission,
     PolicyCache,
@@ -44,6 +46,7 @@ import { BearerStrategy, LocalStrategy } from './strategies';
   ],
   exports: [
     IdentityService,
+    ServiceAccountTokens,
     Authorizer,
     Admission,
     PolicyCache,

@@ -20,6 +20,7 @@ import {
   type Principal,
 } from './principal';
 import { hashSecret, newSecret, secretKind } from './secrets';
+import { isServiceAccountToken, ServiceAccountTokens } from './service-account-tokens';
 
 /** The claims of a dashboard session JWT. */
 interface SessionClaims {
@@ -117,6 +118,7 @@ export class IdentityService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repo: IdentityRepository,
     private readonly jwt: JwtService,
+    private readonly serviceAccounts: ServiceAccountTokens,
   ) {
     this.staticToken = Buffer.from(config.adminToken);
   }
@@ -141,7 +143,10 @@ export class IdentityService {
     }
     const kind = secretKind(token);
     if (kind) return this.authenticateSecret(kind, token);
-    if (token.split('.').length === 3) return this.authenticateSession(token);
+    if (token.split('.').length === 3)
+      return isServiceAccountToken(this.jwt, token)
+        ? this.serviceAccounts.authenticate(token)
+        : this.authenticateSession(token);
     throw errors.unauthorized('Unauthorized: the bearer token is not valid');
   }
 
@@ -200,7 +205,10 @@ export class IdentityService {
   private async authenticateSession(token: string): Promise<Principal> {
     let claims: SessionClaims;
     try {
-      claims = await this.jwt.verifyAsync<SessionClaims>(token, { algorithms: ['HS256'] });
+      claims = await this.jwt.verifyAsync<SessionClaims>(token, {
+        algorithms: ['HS256'],
+        issuer: 'berth',
+      });
     } catch (err) {
       const expired = (err as Error).name === 'TokenExpiredError';
       throw errors.unauthorized(

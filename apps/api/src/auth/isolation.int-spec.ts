@@ -64,6 +64,10 @@ const KINDS: Record<string, Kind> = {
       },
     }),
   },
+  serviceaccounts: {
+    path: '/api/v1/namespaces/{ns}/serviceaccounts',
+    manifest: (name) => ({ metadata: { name } }),
+  },
   deployments: {
     path: '/apis/apps/v1/namespaces/{ns}/deployments',
     manifest: (name) => workload(name),
@@ -120,6 +124,7 @@ const READABLE_BY_ALL = [
   'resourcequotas',
   'limitranges',
   'replicationcontrollers',
+  'serviceaccounts',
   'deployments',
   'replicasets',
 ];
@@ -128,6 +133,7 @@ const WRITABLE_BY_DEVELOPERS = [
   'services',
   'events',
   'replicationcontrollers',
+  'serviceaccounts',
   'deployments',
   'replicasets',
 ];

@@ -3,13 +3,16 @@
  * Authorization (RBAC, tenant isolation, node restriction) decides from this alone.
  */
 export interface Principal {
-  /** user: a person (JWT session or API token); node: an agent; bootstrap: an agent registering. */
-  kind: 'user' | 'node' | 'bootstrap';
+  /**
+   * user: a person (JWT session or API token); serviceaccount: a ServiceAccount's token;
+   * node: an agent; bootstrap: an agent registering.
+   */
+  kind: 'user' | 'serviceaccount' | 'node' | 'bootstrap';
   /** The RBAC subject name: the username, `system:node:<node>`, or `system:bootstrap:<id>`. */
   name: string;
   /** RBAC groups, always including `system:authenticated`. */
   groups: string[];
-  /** Users: their id in the store (absent for the static admin token). */
+  /** Users: their id in the store (absent for the static admin token); accounts: their uid. */
   uid?: string;
   /** A cluster admin may do everything (the `system:masters` group in Kubernetes terms). */
   clusterAdmin: boolean;
@@ -18,7 +21,7 @@ export interface Principal {
   /** Node credentials: the Node they are bound to. */
   nodeName?: string;
   /** How the caller proved who they are. */
-  via: 'session' | 'token' | 'node' | 'bootstrap' | 'static';
+  via: 'session' | 'token' | 'serviceaccount' | 'node' | 'bootstrap' | 'static';
   /** The credential (API token, node or bootstrap token) used, for revocation and audit. */
   credentialId?: string;
 }

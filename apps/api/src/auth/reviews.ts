@@ -148,7 +148,7 @@ export class Reviews {
   }
 
   private rulesReview(p: Principal, namespace: string) {
-    if (p.kind !== 'user')
+    if (p.kind !== 'user' && p.kind !== 'serviceaccount')
       return {
         resourceRules: [],
         nonResourceRules: [],

@@ -38,6 +38,18 @@ function resourceEntries(defs: ResourceDefinition[]) {
         verbs: ['get', 'patch', 'update'],
       });
     }
+    if (def.group === '' && def.plural === 'serviceaccounts') {
+      // The TokenRequest subresource (`kubectl create token`).
+      entries.push({
+        name: 'serviceaccounts/token',
+        singularName: '',
+        namespaced: true,
+        group: 'authentication.k8s.io',
+        version: 'v1',
+        kind: 'TokenRequest',
+        verbs: ['create'],
+      });
+    }
   }
   return entries;
 }

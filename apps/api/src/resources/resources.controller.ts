@@ -21,6 +21,7 @@ import { Authorizer, type Access } from '../auth/authorizer';
 import { PolicyCache } from '../auth/policy-cache';
 import { REVIEW_RESOURCES, Reviews } from '../auth/reviews';
 import { AuthenticatedGuard, principalOf } from '../auth/guards';
+import { ServiceAccountTokens } from '../auth/service-account-tokens';
 import {
   decodeBody,
   decodeWriteBody,
@@ -76,6 +77,7 @@ export class ResourcesController {
     private readonly policyCache: PolicyCache,
     private readonly reviews: Reviews,
     private readonly kubelet: KubeletClient,
+    private readonly tokens: ServiceAccountTokens,
   ) {}
 
   @All(['api', 'api/*path', 'apis', 'apis/*path'])
@@ -111,7 +113,14 @@ export class ResourcesController {
     const namespace = def.namespaced ? info.namespace : '';
     const sub = info.subresource;
     const podLog = sub === 'log' && def.group === '' && def.plural === 'pods';
-    if (sub && !(sub === 'status' && def.hasStatus) && !(sub === 'scale' && def.scale) && !podLog) {
+    const saToken = sub === 'token' && def.group === '' && def.plural === 'serviceaccounts';
+    if (
+      sub &&
+      !(sub === 'status' && def.hasStatus) &&
+      !(sub === 'scale' && def.scale) &&
+      !podLog &&
+      !saToken
+    ) {
       throw this.notServed(req);
     }
     if (sub && !info.name) throw this.notServed(req);
@@ -143,6 +152,12 @@ export class ResourcesController {
       if (info.verb !== 'get')
         throw errors.methodNotAllowed(`${req.method} is not allowed on pods/log`);
       return this.podLog(req, res, namespace, info.name);
+    }
+    if (saToken) {
+      if (info.verb !== 'create')
+        throw errors.methodNotAllowed(`${req.method} is not allowed on serviceaccounts/token`);
+      sendJson(res, 201, await this.tokens.request(namespace, info.name, decodeBody(req)));
+      return;
     }
     switch (info.verb) {
       case 'get':

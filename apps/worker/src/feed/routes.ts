@@ -116,6 +116,8 @@ export function routeChange(change: ChangeRecord, shards: number): Route[] {
       break;
     case 'namespaces': {
       if (deleting) routes.push({ queue: 'namespaces', payload: { key } });
+      else if (change.type !== 'DELETED')
+        routes.push({ queue: 'serviceaccounts', payload: { key: change.name } });
       // The tenant's namespace list (and usage) changes with its namespaces.
       const tenant = obj.metadata?.labels?.[TENANT_LABEL];
       if (tenant) routes.push({ queue: 'tenants', payload: { key: `tenant/${tenant}` } });
@@ -123,6 +125,11 @@ export function routeChange(change: ChangeRecord, shards: number): Route[] {
     }
     case `tenants.${TENANCY_GROUP}`:
       routes.push({ queue: 'tenants', payload: { key: `tenant/${change.name}` } });
+      break;
+    case 'serviceaccounts':
+      // The default account is made again when deleted.
+      if (change.type === 'DELETED')
+        routes.push({ queue: 'serviceaccounts', payload: { key: ns } });
       break;
   }
   // Quotas count pods, services, `count/<resource>` of anything: recompute the namespace.

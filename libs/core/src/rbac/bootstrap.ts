@@ -8,9 +8,11 @@
  *   through a RoleBinding. They follow Kubernetes' intent over the resources Berth serves:
  *   - `view` reads the workload and service objects of a namespace and their status, scale
  *     and logs, reads its quotas and limit ranges, and may `get` the namespace itself. Like
- *     Kubernetes it does not read roles or role bindings (nor secrets, once served).
+ *     Kubernetes it does not read roles or role bindings (nor secrets, once served). It
+ *     reads service accounts.
  *   - `edit` adds writing pods, services, events, deployments and replica sets (and their
- *     `scale`). It cannot write `resourcequotas` or `limitranges` (they constrain the
+ *     `scale`), managing service accounts and requesting their tokens
+ *     (`create` on `serviceaccounts/token`), as Kubernetes' edit. It cannot write `resourcequotas` or `limitranges` (they constrain the
  *     namespace), any `/status` (written by the system), or `endpoints` (written by the
  *     endpoints controller; Kubernetes dropped that write from `edit` in 1.22, CVE-2021-25740).
  *   - `admin` is `edit` plus full control of `roles` and `rolebindings` in the namespace.
@@ -51,6 +53,7 @@ const VIEW_RULES: PolicyRule[] = [
       'replicationcontrollers',
       'replicationcontrollers/scale',
       'replicationcontrollers/status',
+      'serviceaccounts',
     ],
   ),
   // Reading the namespace a binding is in tells a user which namespaces they have.
@@ -75,6 +78,9 @@ const EDIT_RULES: PolicyRule[] = [
     [''],
     ['pods', 'services', 'events', 'replicationcontrollers', 'replicationcontrollers/scale'],
   ),
+  // As Kubernetes' edit: manage service accounts and request their tokens.
+  rule(WRITE, [''], ['serviceaccounts']),
+  rule(['create'], [''], ['serviceaccounts/token']),
   rule(WRITE, ['apps'], ['deployments', 'deployments/scale', 'replicasets', 'replicasets/scale']),
   ...VIEW_RULES,
 ];

@@ -25,6 +25,7 @@ describe('registry', () => {
       'v1/Event',
       'v1/ResourceQuota',
       'v1/LimitRange',
+      'v1/ServiceAccount',
       'v1/ReplicationController',
       'apps/v1/Deployment',
       'apps/v1/ReplicaSet',
@@ -51,6 +52,7 @@ describe('registry', () => {
       'quota',
       'rc',
       'rs',
+      'sa',
       'svc',
       'tnt',
     ]);
@@ -73,6 +75,7 @@ describe('registry', () => {
       'Endpoints',
       'Event',
       'LimitRange',
+      'ServiceAccount',
       'ClusterRoleBinding',
       'ClusterRole',
       'RoleBinding',

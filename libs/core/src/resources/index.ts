@@ -22,6 +22,7 @@ import { replicaSetDefinition } from './replica-set';
 import { replicationControllerDefinition } from './replication-controller';
 import { resourceQuotaDefinition } from './resource-quota';
 import { serviceDefinition } from './service';
+import { serviceAccountDefinition } from './service-account';
 import { tenantDefinition } from './tenant';
 import { quotaRequestDefinition } from './quota-request';
 
@@ -36,6 +37,7 @@ export {
 } from './tenant';
 export type { TenantRole } from './tenant';
 export { QUOTA_REQUEST_PHASES } from './quota-request';
+export * from './token-request';
 export { humanDuration } from './table';
 // What a new kind is built from (see ARCHITECTURE.md, "How a kind is added").
 export { defineResource, type KindParts } from './define';
@@ -64,6 +66,7 @@ export {
   roleBindingDefinition,
   roleDefinition,
   serviceDefinition,
+  serviceAccountDefinition,
   tenantDefinition,
   quotaRequestDefinition,
 };
@@ -78,6 +81,7 @@ export const RESOURCES: readonly ResourceDefinition[] = Object.freeze([
   eventDefinition,
   resourceQuotaDefinition,
   limitRangeDefinition,
+  serviceAccountDefinition,
   replicationControllerDefinition,
   deploymentDefinition,
   replicaSetDefinition,

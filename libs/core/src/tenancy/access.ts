@@ -27,6 +27,8 @@ import {
   type TenantRole,
 } from '../resources/tenant';
 
+const AUTHENTICATED_GROUP = 'system:authenticated';
+
 /** Who is asking, as far as authorization cares. */
 export interface Caller extends RbacUser {
   /** Cluster admins may do everything. */
@@ -198,11 +200,13 @@ export interface AccessDecision {
 }
 
 /**
- * True when `namespace` exists for the caller: they may get it, or they hold some role
- * binding in it. Cluster admins see every namespace.
+ * True when `namespace` exists for the caller: they may get it, they hold some role
+ * binding in it, or they are a service account of it. Cluster admins see every namespace.
  */
 export function namespaceVisible(caller: Caller, namespace: string, policy: RbacPolicy): boolean {
   if (caller.clusterAdmin) return true;
+  // A service account knows the namespace it lives in (denials there are 403, not 404).
+  if (caller.name.startsWith(`system:serviceaccount:${namespace}:`)) return true;
   const attrs: RequestAttributes = {
     user: caller,
     verb: 'get',
@@ -328,8 +332,14 @@ export function listScope(
   }
   let names: string[] = [];
   if (resource === 'namespaces') {
-    names = candidateNamespaces(caller, snap, policy).filter((ns) =>
-      namespaceVisible(caller, ns, policy),
+    // Namespaces every authenticated user may read (kube-public) are there when named, but
+    // a list shows the caller's own: bindings to `system:authenticated` do not list them.
+    const own: Caller = {
+      ...caller,
+      groups: (caller.groups ?? []).filter((g) => g !== AUTHENTICATED_GROUP),
+    };
+    names = candidateNamespaces(own, snap, policy).filter((ns) =>
+      namespaceVisible(own, ns, policy),
     );
   } else if (resource === 'tenants' && apiGroup === TENANCY_GROUP) {
     names = membershipsOf(caller, snap).map((m) => m.tenant);

@@ -1,6 +1,10 @@
 /** Pods: start Pending, take LimitRange defaults, are charged in batches, carry scheduler fields. */
 import {
+  DEFAULT_SERVICE_ACCOUNT,
+  errors,
   otherResources,
+  qualifiedResource,
+  serviceAccountDefinition,
   podDefinition,
   podHostPorts,
   podNonZeroRequests,
@@ -9,7 +13,7 @@ import {
   type KubeObject,
 } from '@berth/core';
 import { encodeOtherRequests, POD_FIELDS, podBucket } from '@berth/store';
-import { defineStrategy } from '../strategy';
+import { defineStrategy, type StrategyContext } from '../strategy';
 
 /**
  * What the scheduler sums per node in SQL: the pod's effective requests (cpu, memory and
@@ -39,10 +43,39 @@ function podInternalFields(pod: KubeObject): Record<string, string> {
   }
 }
 
+const SERVICE_ACCOUNTS = qualifiedResource(serviceAccountDefinition);
+
+interface ServiceAccountFields {
+  serviceAccountName?: string;
+  serviceAccount?: string;
+}
+
+/**
+ * Kubernetes' ServiceAccount admission: a pod runs as `default` unless it names an account,
+ * and one naming an account that does not exist is refused (403, as kube-apiserver). A
+ * missing `default` is let through: every namespace gets it in its creating transaction
+ * (and again from the service account controller), so it is only missing for a moment
+ * after someone deletes it, and refusing pods then would break workloads for no gain.
+ */
+async function admitServiceAccount(ctx: StrategyContext, pod: KubeObject): Promise<void> {
+  const name = (pod.spec as ServiceAccountFields | undefined)?.serviceAccountName;
+  if (!name || name === DEFAULT_SERVICE_ACCOUNT) return;
+  const namespace = pod.metadata.namespace ?? '';
+  if (await ctx.repo.get({ resource: SERVICE_ACCOUNTS, namespace, name })) return;
+  throw errors.forbidden(
+    `pods "${pod.metadata.name ?? ''}" is forbidden: error looking up service account ${namespace}/${name}: serviceaccount "${name}" not found`,
+    { name: pod.metadata.name, kind: 'pods' },
+  );
+}
+
 export const podStrategy = defineStrategy(podDefinition, {
   prepareForCreate(pod) {
     pod.status = { phase: 'Pending' };
+    const spec = pod.spec as ServiceAccountFields | undefined;
+    if (spec && !spec.serviceAccountName && !spec.serviceAccount)
+      spec.serviceAccountName = DEFAULT_SERVICE_ACCOUNT;
   },
+  admitCreate: admitServiceAccount,
   limitRanges: true,
   batchCreates: true,
   storedFields: podInternalFields,
