@@ -106,6 +106,8 @@ export async function startApiProcess(opts: ApiProcessOptions = {}): Promise<Api
         BERTH_ADMIN_TOKEN: token,
         BERTH_LOG_LEVEL: 'warn',
         BERTH_QUEUE_PREFIX: queuePrefix,
+        // No load balancer to wait for; a test that wants the delay sets it.
+        BERTH_SHUTDOWN_DELAY_MS: process.env.BERTH_SHUTDOWN_DELAY_MS ?? '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
