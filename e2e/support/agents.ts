@@ -7,6 +7,7 @@ export interface AgentProcess {
   name: string;
   pid: number;
   output(): string;
+  exitCode(): number | null;
   /** SIGKILL: the agent dies at once (its pods' processes keep running). */
   kill(): Promise<void>;
   /** SIGTERM: a clean stop (pods keep running, to be re-adopted). */

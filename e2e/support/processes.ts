@@ -52,6 +52,8 @@ export interface ApiProcess {
   queuePrefix: string;
   pid(): number | undefined;
   output(): string;
+  /** The exit code of the last run (null while it runs, or when a signal ended it). */
+  exitCode(): number | null;
   /** SIGKILL: the process dies without any clean-up. */
   kill(): Promise<void>;
   /** Stops the server process (SIGTERM), keeping its database and data directory. */
@@ -68,6 +70,8 @@ export interface ApiProcessOptions {
    * own TLS material). Its `stop` leaves the database to the first one.
    */
   replicaOf?: Pick<ApiProcess, 'db' | 'token' | 'jwtSecret' | 'queuePrefix'>;
+  /** More environment for the process. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -92,6 +96,7 @@ export async function startApiProcess(opts: ApiProcessOptions = {}): Promise<Api
   let out = '';
   let child: ChildProcess | undefined;
   let exited = true;
+  let lastExit: number | null = null;
   const httpUrl = `http://127.0.0.1:${httpPort}`;
   const launch = async () => {
     const proc = spawn(process.execPath, [main], {
@@ -106,6 +111,9 @@ export async function startApiProcess(opts: ApiProcessOptions = {}): Promise<Api
         BERTH_ADMIN_TOKEN: token,
         BERTH_LOG_LEVEL: 'warn',
         BERTH_QUEUE_PREFIX: queuePrefix,
+        // No load balancer to wait for; a test that wants the delay sets it.
+        BERTH_SHUTDOWN_DELAY_MS: process.env.BERTH_SHUTDOWN_DELAY_MS ?? '0',
+        ...opts.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -113,7 +121,11 @@ export async function startApiProcess(opts: ApiProcessOptions = {}): Promise<Api
     exited = false;
     proc.stdout!.on('data', (d) => (out += d));
     proc.stderr!.on('data', (d) => (out += d));
-    proc.once('exit', () => (exited = true));
+    lastExit = null;
+    proc.once('exit', (code) => {
+      exited = true;
+      lastExit = code;
+    });
     await waitFor(async () => {
       if (exited) throw new Error(`API exited early:\n${out}`);
       const res = await fetch(`${httpUrl}/readyz`);
@@ -144,6 +156,7 @@ export async function startApiProcess(opts: ApiProcessOptions = {}): Promise<Api
     queuePrefix,
     pid: () => (exited ? undefined : child?.pid),
     output: () => out,
+    exitCode: () => lastExit,
     halt,
     async kill() {
       if (exited || !child) return;
@@ -241,6 +254,8 @@ export function kubectl(
 export interface WorkerProcess {
   pid: number;
   output(): string;
+  /** The exit code (null while it runs, or when a signal ended it). */
+  exitCode(): number | null;
   /** SIGKILL: the process dies without any clean-up (its leases and jobs are orphaned). */
   kill(): Promise<void>;
   stop(): Promise<void>;
@@ -300,9 +315,11 @@ export async function startBuiltProcess(
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   let exited = false;
+  let exitCode: number | null = null;
   const gone = new Promise<void>((resolve) =>
-    child.once('exit', () => {
+    child.once('exit', (code) => {
       exited = true;
+      exitCode = code;
       resolve();
     }),
   );
@@ -316,6 +333,7 @@ export async function startBuiltProcess(
   return {
     pid: child.pid!,
     output: () => out,
+    exitCode: () => exitCode,
     async kill() {
       if (!exited) child.kill('SIGKILL');
       await gone;

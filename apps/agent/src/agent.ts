@@ -17,6 +17,7 @@ import { ApiClient } from './api-client';
 import type { AgentConfig } from './config';
 import { agentLogger, type Logger } from './log';
 import { LogServer } from './log-server';
+import { AgentMetrics, serveMetrics } from './metrics';
 import { NodeAgent } from './node-agent';
 import { openFileLimit, proxyBudget } from './proxy/fd-budget';
 import { ServiceProxy, tokenFromFile } from './proxy/service-proxy';
@@ -29,6 +30,9 @@ export interface RunningAgent {
   ready: Promise<void>;
   /** The node proxy, when it runs (`--proxy`). */
   proxy?: ServiceProxy;
+  metrics: AgentMetrics;
+  /** Where /metrics is served (--metrics-port), once it listens. */
+  metricsUrl?: Promise<string>;
   /** Stops every node's loops and closes the runtimes; pods are left to be re-adopted. */
   stop(): Promise<void>;
 }
@@ -83,6 +87,16 @@ export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
     log: logger,
   });
   const kubeletPort = logServer.listen();
+  const metrics = new AgentMetrics();
+  metrics.runtimes = byNode;
+  const metricsServer =
+    config.metricsPort !== undefined ? serveMetrics(metrics, config.metricsPort) : undefined;
+  metricsServer?.catch((err: Error) =>
+    logger.error('the metrics server cannot listen', {
+      address: `127.0.0.1:${config.metricsPort}`,
+      error: err.message,
+    }),
+  );
   kubeletPort.catch((err: Error) =>
     logger.error('the log server cannot listen', {
       address: `${config.nodeIP}:${config.kubeletPort}`,
@@ -154,6 +168,7 @@ export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
         client,
         heartbeatClient: heartbeats,
         log: logger,
+        metrics,
       }),
     );
   }
@@ -192,6 +207,7 @@ export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
     });
   }
   proxy?.start();
+  if (proxy) metrics.proxyConnections = () => proxy!.stats().activeConnections;
   logger.info('agent started', {
     nodes: nodes.length,
     runtime: config.runtime,
@@ -202,13 +218,19 @@ export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
   return {
     nodes,
     runtimes: byNode,
-    ready: kubeletPort.then(() => undefined),
+    ready: Promise.all([kubeletPort, metricsServer]).then(() => undefined),
     proxy,
+    metrics,
+    ...(metricsServer ? { metricsUrl: metricsServer.then((m) => m.url) } : {}),
     stop() {
       stopping ??= (async () => {
         await Promise.all([...nodes.map((n) => n.stop()), proxy?.stop()]);
         await Promise.all([...byNode.values()].map((r) => r.close()));
         await logServer.close();
+        await metricsServer?.then(
+          (m) => m.close(),
+          () => undefined,
+        );
         client.close();
         heartbeats.close();
         proxyClient?.close();

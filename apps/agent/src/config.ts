@@ -66,6 +66,8 @@ export interface AgentConfig {
   proxyMaxListeners: number;
   /** Proxied connections open at once, at most; at most an eighth of the open-file limit. */
   proxyMaxConnections: number;
+  /** Serve /metrics (Prometheus) and /healthz on 127.0.0.1:<port>; undefined: off. */
+  metricsPort?: number;
   /**
    * Process runtime as root: the uids (and gids) pods run as, one per pod (setpriv, no
    * capabilities, no_new_privs).
@@ -227,6 +229,12 @@ export const AGENT_OPTIONS = {
     help: 'proxied connections open at once (default 1024)',
     schema: value.int(1024, 1),
   },
+  metricsPort: {
+    env: 'BERTH_AGENT_METRICS_PORT',
+    arg: 'PORT',
+    help: 'serve /metrics and /healthz on 127.0.0.1:<port>; 0: any free port (off by default)',
+    schema: value.optionalInt(0),
+  },
   podUidRange: {
     env: 'BERTH_POD_UID_RANGE',
     arg: 'A-B',
@@ -342,6 +350,7 @@ export function readAgentConfig(
       proxy: v.proxy ?? v.simulatedNodes === 0,
       proxyMaxListeners: v.proxyMaxListeners,
       proxyMaxConnections: v.proxyMaxConnections,
+      ...(v.metricsPort !== undefined ? { metricsPort: v.metricsPort } : {}),
       podUidRange: v.podUidRange,
       ...(v.podsDir ? { podsDir: v.podsDir } : {}),
     },

@@ -28,7 +28,7 @@ function main(): void {
   const agent = startAgent(config, log);
   agent.ready.catch((err: Error) => {
     process.stderr.write(
-      `berth-agent: cannot serve logs on ${config.nodeIP}:${config.kubeletPort}: ${err.message} (another agent there? use --kubelet-port)\n`,
+      `berth-agent: cannot listen (logs on ${config.nodeIP}:${config.kubeletPort}${config.metricsPort !== undefined ? `, metrics on 127.0.0.1:${config.metricsPort}` : ''}): ${err.message} (another agent there? use --kubelet-port / --metrics-port)\n`,
     );
     void agent.stop().finally(() => process.exit(1));
   });

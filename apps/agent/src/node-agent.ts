@@ -14,6 +14,7 @@ import { ApiRefused, ok } from './api-refused';
 import { Backoff } from './backoff';
 import type { Taint } from './config';
 import type { Logger } from './log';
+import type { AgentMetrics } from './metrics';
 import { seconds } from './pod-status';
 import { PodManager } from './pod-manager';
 
@@ -46,6 +47,8 @@ export interface NodeAgentOptions {
   watchTimeoutSeconds?: number;
   /** Periodic convergence and status check, repairing anything missed. Default 30 s. */
   resyncMs?: number;
+  /** Where heartbeat latency and pod starts are counted. */
+  metrics?: AgentMetrics;
 }
 
 interface NodeObject {
@@ -433,7 +436,19 @@ export class NodeAgent {
     while (!this.stopped) {
       let wait = this.opts.heartbeatIntervalMs;
       try {
-        await this.renewLease();
+        const began = process.hrtime.bigint();
+        const observe = (result: string) =>
+          this.opts.metrics?.heartbeatDuration.observe(
+            { node: this.name, result },
+            Number(process.hrtime.bigint() - began) / 1e9,
+          );
+        await this.renewLease().then(
+          () => observe('ok'),
+          (err: unknown) => {
+            observe('error');
+            throw err;
+          },
+        );
         if (
           this.nodeStatusDue ||
           Date.now() - this.lastNodeStatusAt >= this.opts.nodeStatusReportMs

@@ -218,10 +218,12 @@ export class PodManager {
         if (this.startFailures.get(uid) !== message)
           this.log.warn('pod could not be started; will retry', { pod: name, error: message });
         this.startFailures.set(uid, message);
+        this.opts.metrics?.podStarts.inc({ node: this.name, result: 'failed' });
         this.markDirty(uid);
         retry = true;
         continue;
       }
+      this.opts.metrics?.podStarts.inc({ node: this.name, result: 'started' });
       if (this.startFailures.delete(uid)) this.markDirty(uid);
       this.log.info('pod started', { pod: name, uid });
     }

@@ -132,8 +132,17 @@ export async function startApiServer(input: AppConfig): Promise<ApiServer> {
   // Requests being answered (watches aside, which shutdown ends): close() lets them finish
   // before the store goes.
   let draining = false;
+  // Set when shutdown begins: /readyz turns 503 at once with this reason, before anything
+  // else changes, so load balancers take this replica out while it still serves.
+  let unready: string | undefined;
   const inflight = new Set<express.Response>();
   expressApp.use((req, res, next) => {
+    if (unready !== undefined && req.path === '/readyz')
+      return void res
+        .status(503)
+        .setHeader('Retry-After', '1')
+        .type('text/plain')
+        .send(`[-]shutdown failed: ${unready}\nreadyz check failed`);
     if (draining) res.setHeader('Connection', 'close');
     if (!/[?&]watch=(true|1)(&|$)|\/watch\//.test(req.url)) {
       inflight.add(res);
@@ -216,8 +225,17 @@ export async function startApiServer(input: AppConfig): Promise<ApiServer> {
   const close = () => {
     closing ??= (async () => {
       const servers = [httpsServer, httpServer].filter(Boolean) as (http.Server | https.Server)[];
-      // Stop accepting, end the watches and the store (shutdown hooks), then let
-      // keep-alive sockets go as soon as they are idle (forcefully after a grace period).
+      // Unready first, and keep serving through the shutdown delay (kube-apiserver's
+      // --shutdown-delay-duration): load balancers see /readyz fail and stop sending here
+      // before the listener goes.
+      unready = 'the server is shutting down';
+      if (config.shutdownDelayMs > 0) {
+        logger.log(`readyz is 503; serving for ${config.shutdownDelayMs} ms more`, 'Shutdown');
+        await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
+      }
+      // Stop accepting, let requests under way finish (up to the shutdown timeout), end
+      // the watches and the store (shutdown hooks), then let keep-alive sockets go as soon
+      // as they are idle (forcefully after a grace period).
       draining = true;
       const stopped = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
       const closeIdle = (olderThanMs: number) =>
@@ -226,7 +244,7 @@ export async function startApiServer(input: AppConfig): Promise<ApiServer> {
       // A connection accepted just before the listener closed may still be sending its
       // first request: give it the idle grace too before the store goes.
       const started = Date.now();
-      const drainUntil = started + 10_000;
+      const drainUntil = started + config.shutdownTimeoutMs;
       const connectionsOpen = () =>
         [httpsIdle, httpIdle].some((f) => f !== undefined && f.open() > 0);
       while (
@@ -234,6 +252,11 @@ export async function startApiServer(input: AppConfig): Promise<ApiServer> {
         Date.now() < drainUntil
       )
         await new Promise((r) => setTimeout(r, 20));
+      if (inflight.size > 0)
+        logger.warn(
+          `${inflight.size} request(s) still under way at the shutdown timeout`,
+          'Shutdown',
+        );
       await app.close();
       const sweep = setInterval(() => closeIdle(IDLE_GRACE_MS), 50);
       const force = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), 3000);

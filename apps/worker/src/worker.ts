@@ -235,6 +235,9 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     metricsUrl,
     isLeader: () => election.isLeader,
     async stop() {
+      // The leader lease is released first (another worker takes over at once), then the
+      // BullMQ workers take no new jobs and wait for the active ones to finish.
+      log.info('worker stopping', { identity: config.identity, leader: election.isLeader });
       await election.stop();
       await follower.stop();
       await queues.close();
@@ -248,6 +251,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
       await new Promise<void>((resolve) =>
         metricsServer ? metricsServer.close(() => resolve()) : resolve(),
       );
+      log.info('worker stopped', { identity: config.identity });
     },
   };
 }

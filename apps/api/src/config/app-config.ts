@@ -75,6 +75,14 @@ export interface AppConfig {
   nodePortRange: string;
   /** The most ports one Service may have (BERTH_SERVICE_MAX_PORTS, default 100). */
   serviceMaxPorts: number;
+  /**
+   * On SIGTERM, how long /readyz answers 503 while everything else is still served, so load
+   * balancers stop sending new requests before the listener closes (kube-apiserver's
+   * --shutdown-delay-duration), in ms.
+   */
+  shutdownDelayMs: number;
+  /** After the delay, the longest wait for requests under way to finish, in ms. */
+  shutdownTimeoutMs: number;
 }
 
 /** Everything the API server reads from its flags and environment (see --help). */
@@ -204,6 +212,18 @@ export const API_OPTIONS = {
     arg: 'N',
     help: `most ports one Service may have (default ${DEFAULT_MAX_SERVICE_PORTS})`,
     schema: value.int(DEFAULT_MAX_SERVICE_PORTS, 1),
+  },
+  shutdownDelayMs: {
+    env: 'BERTH_SHUTDOWN_DELAY_MS',
+    arg: 'MS',
+    help: 'on SIGTERM, how long /readyz is 503 while requests are still served (default 5000)',
+    schema: value.int(5000, 0),
+  },
+  shutdownTimeoutMs: {
+    env: 'BERTH_SHUTDOWN_TIMEOUT_MS',
+    arg: 'MS',
+    help: 'then, the longest wait for requests under way to finish (default 30000)',
+    schema: value.int(30_000, 0),
   },
   ...logOptions,
 } satisfies Record<string, Option>;

@@ -45,6 +45,8 @@ export async function startTestApiServer(
     // The cheapest bcrypt cost: tests hash many passwords.
     bcryptCost: 4,
     logLevel: 'error',
+    // Tests close many servers: no wait for load balancers that are not there.
+    shutdownDelayMs: 0,
     ...overrides,
   };
   const server = await startApiServer(config);

@@ -21,8 +21,10 @@ export interface WatchClient {
     what: string,
     timeoutMs?: number,
   ): Promise<void>;
-  /** Resolves when the server ends the stream. */
+  /** Resolves when the server ends the stream (cleanly or not: see outcome). */
   ended: Promise<void>;
+  /** 'end': the stream ended with its terminator; 'error': it was cut (a reset). */
+  outcome(): 'open' | 'end' | 'error';
   close(): void;
 }
 
@@ -37,6 +39,7 @@ export function openWatch(
     const events: WatchEventLike[] = [];
     const waiters = new Set<() => void>();
     let endResolve!: () => void;
+    let outcome: 'open' | 'end' | 'error' = 'open';
     const ended = new Promise<void>((r) => (endResolve = r));
     const req = http.get(
       `${baseUrl}${path}`,
@@ -55,15 +58,20 @@ export function openWatch(
           for (const w of [...waiters]) w();
         });
         res.on('end', () => {
+          if (outcome === 'open') outcome = 'end';
           endResolve();
           for (const w of [...waiters]) w();
         });
-        res.on('error', () => endResolve());
+        res.on('error', () => {
+          if (outcome === 'open') outcome = 'error';
+          endResolve();
+        });
         resolve({
           status: res.statusCode ?? 0,
           headers: res.headers,
           events,
           ended,
+          outcome: () => outcome,
           close: () => req.destroy(),
           until(predicate, what, timeoutMs = 10_000) {
             return new Promise<void>((ok, fail) => {
