@@ -13,6 +13,7 @@ import {
 } from '@berth/store';
 import type { WorkerConfig } from './config';
 import { DeploymentController } from './controllers/deployment.controller';
+import { DaemonSetController } from './controllers/daemonset.controller';
 import { EndpointsController } from './controllers/endpoints.controller';
 import { EventRecorder } from './controllers/events';
 import { GarbageCollectorController } from './controllers/garbage-collector.controller';
@@ -118,6 +119,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     REPLICATION_CONTROLLER_KIND,
   );
   const deployments = new DeploymentController(registry, events, log);
+  const daemonSets = new DaemonSetController(registry, events, log);
   const nodes = new NodeLifecycleController(
     registry,
     events,
@@ -139,6 +141,11 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     config.concurrency,
   );
   queues.process('deployments', (p) => deployments.reconcile(p.key), config.concurrency);
+  queues.process(
+    'daemonsets',
+    (p) => daemonSets.reconcile(p.key, (key) => queues.enqueue('daemonsets', { key })),
+    config.concurrency,
+  );
   queues.process('nodes', (p) => nodes.reconcile(p.key), config.concurrency);
   queues.process('gc', (p) => garbageCollector.reconcile(p.key), config.concurrency);
   queues.process('quota', (p) => quotas.reconcile(p.key), config.concurrency);

@@ -65,6 +65,8 @@ const VIEW_RULES: PolicyRule[] = [
       'replicasets',
       'replicasets/scale',
       'replicasets/status',
+      'daemonsets',
+      'daemonsets/status',
     ],
   ),
 ];
@@ -76,6 +78,7 @@ const EDIT_RULES: PolicyRule[] = [
     ['pods', 'services', 'events', 'replicationcontrollers', 'replicationcontrollers/scale'],
   ),
   rule(WRITE, ['apps'], ['deployments', 'deployments/scale', 'replicasets', 'replicasets/scale']),
+  rule(WRITE, ['apps'], ['daemonsets']),
   ...VIEW_RULES,
 ];
 
