@@ -13,6 +13,7 @@ import {
 } from '@berth/store';
 import type { WorkerConfig } from './config';
 import { DeploymentController } from './controllers/deployment.controller';
+import { DaemonSetController } from './controllers/daemonset.controller';
 import { EndpointsController } from './controllers/endpoints.controller';
 import { ServiceAccountController } from './controllers/service-account.controller';
 import { EventRecorder } from './controllers/events';
@@ -119,6 +120,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     REPLICATION_CONTROLLER_KIND,
   );
   const deployments = new DeploymentController(registry, events, log);
+  const daemonSets = new DaemonSetController(registry, events, log);
   const nodes = new NodeLifecycleController(
     registry,
     events,
@@ -141,6 +143,11 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     config.concurrency,
   );
   queues.process('deployments', (p) => deployments.reconcile(p.key), config.concurrency);
+  queues.process(
+    'daemonsets',
+    (p) => daemonSets.reconcile(p.key, (key) => queues.enqueue('daemonsets', { key })),
+    config.concurrency,
+  );
   queues.process('nodes', (p) => nodes.reconcile(p.key), config.concurrency);
   queues.process('gc', (p) => garbageCollector.reconcile(p.key), config.concurrency);
   queues.process('quota', (p) => quotas.reconcile(p.key), config.concurrency);

@@ -39,6 +39,9 @@ export function resyncRoutes(objects: readonly StoredObject[]): Route[] {
       case 'replicasets.apps':
         routes.push({ queue: 'replicasets', payload: { key } });
         break;
+      case 'daemonsets.apps':
+        routes.push({ queue: 'daemonsets', payload: { key } });
+        break;
       case 'replicationcontrollers':
         routes.push({ queue: 'replicationcontrollers', payload: { key } });
         break;

@@ -82,6 +82,8 @@ export function routeChange(change: ChangeRecord, shards: number): Route[] {
       }
       if (owner?.kind === 'ReplicaSet')
         routes.push({ queue: 'replicasets', payload: { key: `${ns}/${owner.name}` } });
+      if (owner?.kind === 'DaemonSet' && owner.apiVersion === 'apps/v1')
+        routes.push({ queue: 'daemonsets', payload: { key: `${ns}/${owner.name}` } });
       if (owner?.kind === 'ReplicationController' && owner.apiVersion === 'v1')
         routes.push({ queue: 'replicationcontrollers', payload: { key: `${ns}/${owner.name}` } });
       // A pod's address, readiness or labels may change what a Service's endpoints are.
@@ -100,11 +102,16 @@ export function routeChange(change: ChangeRecord, shards: number): Route[] {
     case 'deployments.apps':
       routes.push({ queue: 'deployments', payload: { key } });
       break;
+    case 'daemonsets.apps':
+      routes.push({ queue: 'daemonsets', payload: { key } });
+      break;
     case 'replicationcontrollers':
       routes.push({ queue: 'replicationcontrollers', payload: { key } });
       break;
     case 'nodes':
       routes.push({ queue: 'nodes', payload: { key } });
+      // Which nodes a DaemonSet runs on follows their labels, taints and existence.
+      routes.push({ queue: 'daemonsets', payload: { key: '*' } });
       for (let s = 0; s < shards; s++)
         routes.push({ queue: 'scheduler', payload: { shard: s, retryUnschedulable: true } });
       break;

@@ -44,6 +44,7 @@ export const CATALOG = {
   replicasets: keyed('replicasets', { attempts: 15, backoffMs: 200 }),
   replicationcontrollers: keyed('replicationcontrollers', { attempts: 15, backoffMs: 200 }),
   deployments: keyed('deployments', { attempts: 15, backoffMs: 200 }),
+  daemonsets: keyed('daemonsets', { attempts: 15, backoffMs: 200 }),
   nodes: keyed('nodes', { attempts: 10, backoffMs: 500 }),
   namespaces: keyed('namespaces', { attempts: 15, backoffMs: 500 }),
   gc: keyed('gc', { attempts: 15, backoffMs: 500 }),

@@ -68,6 +68,8 @@ const VIEW_RULES: PolicyRule[] = [
       'replicasets',
       'replicasets/scale',
       'replicasets/status',
+      'daemonsets',
+      'daemonsets/status',
     ],
   ),
 ];
@@ -82,6 +84,7 @@ const EDIT_RULES: PolicyRule[] = [
   rule(WRITE, [''], ['serviceaccounts']),
   rule(['create'], [''], ['serviceaccounts/token']),
   rule(WRITE, ['apps'], ['deployments', 'deployments/scale', 'replicasets', 'replicasets/scale']),
+  rule(WRITE, ['apps'], ['daemonsets']),
   ...VIEW_RULES,
 ];
 

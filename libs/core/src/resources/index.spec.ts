@@ -29,6 +29,7 @@ describe('registry', () => {
       'v1/ReplicationController',
       'apps/v1/Deployment',
       'apps/v1/ReplicaSet',
+      'apps/v1/DaemonSet',
       'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
       'rbac.authorization.k8s.io/v1/ClusterRole',
       'rbac.authorization.k8s.io/v1/RoleBinding',
@@ -42,6 +43,7 @@ describe('registry', () => {
     const shortNames = RESOURCES.flatMap((r) => r.shortNames);
     expect(shortNames.sort()).toEqual([
       'deploy',
+      'ds',
       'ep',
       'ev',
       'limits',
@@ -62,6 +64,7 @@ describe('registry', () => {
       'replicationcontrollers',
       'deployments',
       'replicasets',
+      'daemonsets',
     ]);
     expect(RESOURCES.filter((r) => !r.namespaced).map((r) => r.kind)).toEqual([
       'Namespace',
@@ -86,6 +89,7 @@ describe('registry', () => {
       'ReplicationController',
       'Deployment',
       'ReplicaSet',
+      'DaemonSet',
       'Tenant',
     ]);
     expect(RESOURCES.filter((r) => r.scale).map((r) => r.kind)).toEqual([

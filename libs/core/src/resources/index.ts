@@ -4,6 +4,7 @@
  */
 import type { ResourceDefinition } from './definition';
 import { groupVersion } from './definition';
+import { daemonSetDefinition } from './daemon-set';
 import { deploymentDefinition } from './deployment';
 import { endpointsDefinition } from './endpoints';
 import { eventDefinition } from './event';
@@ -52,6 +53,7 @@ export { RBAC_GROUP, SUBJECT_KINDS, subjectsStrings } from './rbac';
 export {
   clusterRoleBindingDefinition,
   clusterRoleDefinition,
+  daemonSetDefinition,
   deploymentDefinition,
   endpointsDefinition,
   eventDefinition,
@@ -85,6 +87,7 @@ export const RESOURCES: readonly ResourceDefinition[] = Object.freeze([
   replicationControllerDefinition,
   deploymentDefinition,
   replicaSetDefinition,
+  daemonSetDefinition,
   clusterRoleBindingDefinition,
   clusterRoleDefinition,
   roleBindingDefinition,

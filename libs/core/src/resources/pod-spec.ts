@@ -223,7 +223,7 @@ export interface PodSpecContext {
   /** `spec` for pods, `spec.template.spec` for workloads. */
   field: string;
   /** Set for pod templates of Deployments/ReplicaSets: only `Always` restarts are allowed. */
-  templateOf?: 'Deployment' | 'ReplicaSet' | 'ReplicationController';
+  templateOf?: 'Deployment' | 'ReplicaSet' | 'ReplicationController' | 'DaemonSet';
 }
 
 export function validatePodSpec(spec: unknown, ctx: PodSpecContext): StatusCause[] {

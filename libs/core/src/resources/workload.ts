@@ -17,7 +17,7 @@ import { deepEqual, isObject, num, obj } from './util';
 
 export function validateWorkloadSpec(
   o: KubeObject,
-  kind: 'Deployment' | 'ReplicaSet',
+  kind: 'Deployment' | 'ReplicaSet' | 'DaemonSet',
 ): StatusCause[] {
   const spec = obj(o.spec);
   const causes: StatusCause[] = [];
