@@ -14,6 +14,7 @@ import {
 import type { WorkerConfig } from './config';
 import { DeploymentController } from './controllers/deployment.controller';
 import { EndpointsController } from './controllers/endpoints.controller';
+import { JobController } from './controllers/job.controller';
 import { EventRecorder } from './controllers/events';
 import { GarbageCollectorController } from './controllers/garbage-collector.controller';
 import { NamespaceController } from './controllers/namespace.controller';
@@ -130,6 +131,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   const namespaces = new NamespaceController(registry, log);
   const tenants = new TenantController(registry, log);
   const endpoints = new EndpointsController(registry, log);
+  const jobs = new JobController(registry, events, log);
 
   queues.process('scheduler', (p) => scheduler.reconcile(p), 1);
   queues.process('replicasets', (p) => replicaSets.reconcile(p.key), config.concurrency);
@@ -145,6 +147,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   queues.process('namespaces', (p) => namespaces.reconcile(p.key), config.concurrency);
   queues.process('tenants', (p) => tenants.reconcile(p.key), config.concurrency);
   queues.process('endpoints', (p) => endpoints.reconcile(p.key), config.concurrency);
+  queues.process('jobs', (p) => jobs.reconcile(p.key), config.concurrency);
 
   const enqueueNode = (name: string) => queues.enqueue('nodes', { key: name });
 

@@ -20,6 +20,7 @@ export const NODES = builtin('', 'nodes');
 export const REPLICASETS = builtin('apps', 'replicasets');
 export const REPLICATIONCONTROLLERS = builtin('', 'replicationcontrollers');
 export const DEPLOYMENTS = builtin('apps', 'deployments');
+export const JOBS = builtin('batch', 'jobs');
 
 /** `namespace/name` → [namespace, name]. */
 export function splitKey(key: string): [string, string] {

@@ -42,6 +42,9 @@ export function resyncRoutes(objects: readonly StoredObject[]): Route[] {
       case 'replicationcontrollers':
         routes.push({ queue: 'replicationcontrollers', payload: { key } });
         break;
+      case 'jobs.batch':
+        routes.push({ queue: 'jobs', payload: { key } });
+        break;
       case 'nodes':
         routes.push({ queue: 'nodes', payload: { key } });
         break;

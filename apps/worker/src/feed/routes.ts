@@ -84,6 +84,8 @@ export function routeChange(change: ChangeRecord, shards: number): Route[] {
         routes.push({ queue: 'replicasets', payload: { key: `${ns}/${owner.name}` } });
       if (owner?.kind === 'ReplicationController' && owner.apiVersion === 'v1')
         routes.push({ queue: 'replicationcontrollers', payload: { key: `${ns}/${owner.name}` } });
+      if (owner?.kind === 'Job' && owner.apiVersion === 'batch/v1')
+        routes.push({ queue: 'jobs', payload: { key: `${ns}/${owner.name}` } });
       // A pod's address, readiness or labels may change what a Service's endpoints are.
       routes.push({ queue: 'endpoints', payload: { key: ns } });
       break;
@@ -102,6 +104,9 @@ export function routeChange(change: ChangeRecord, shards: number): Route[] {
       break;
     case 'replicationcontrollers':
       routes.push({ queue: 'replicationcontrollers', payload: { key } });
+      break;
+    case 'jobs.batch':
+      if (change.type !== 'DELETED') routes.push({ queue: 'jobs', payload: { key } });
       break;
     case 'nodes':
       routes.push({ queue: 'nodes', payload: { key } });

@@ -50,6 +50,7 @@ export const CATALOG = {
   quota: keyed('quota', { attempts: 10, backoffMs: 500 }),
   tenants: keyed('tenants', { attempts: 10, backoffMs: 500 }),
   endpoints: keyed('endpoints', { attempts: 10, backoffMs: 200 }),
+  jobs: keyed('jobs', { attempts: 15, backoffMs: 200 }),
 } as const;
 
 export type QueueName = keyof typeof CATALOG;

@@ -12,3 +12,4 @@ export * from './garbage-collector';
 export * from './quota';
 export * from './namespace';
 export * from './endpoints';
+export * from './job';

@@ -67,6 +67,7 @@ const VIEW_RULES: PolicyRule[] = [
       'replicasets/status',
     ],
   ),
+  rule(READ, ['batch'], ['jobs', 'jobs/status', 'cronjobs', 'cronjobs/status']),
 ];
 
 const EDIT_RULES: PolicyRule[] = [
@@ -76,6 +77,7 @@ const EDIT_RULES: PolicyRule[] = [
     ['pods', 'services', 'events', 'replicationcontrollers', 'replicationcontrollers/scale'],
   ),
   rule(WRITE, ['apps'], ['deployments', 'deployments/scale', 'replicasets', 'replicasets/scale']),
+  rule(WRITE, ['batch'], ['jobs', 'cronjobs']),
   ...VIEW_RULES,
 ];
 

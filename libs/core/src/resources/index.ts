@@ -7,6 +7,7 @@ import { groupVersion } from './definition';
 import { deploymentDefinition } from './deployment';
 import { endpointsDefinition } from './endpoints';
 import { eventDefinition } from './event';
+import { jobDefinition } from './job';
 import { leaseDefinition } from './lease';
 import { limitRangeDefinition } from './limit-range';
 import { namespaceDefinition } from './namespace';
@@ -43,6 +44,14 @@ export { typeMeta } from './meta';
 export { age, ageColumn, column, nameColumn, name as objectName } from './table';
 export { podQOSClass, podStatusCells } from './pod';
 export { replicationControllerAsReplicaSet } from './replication-controller';
+export {
+  generateJobSelector,
+  jobStatusText,
+  JOB_COMPLETION_INDEX_ANNOTATION,
+  JOB_COMPLETION_INDEX_ENV,
+  JOB_CONTROLLER_UID_LABEL,
+  JOB_NAME_LABEL,
+} from './job';
 export { defaultPullPolicy } from './pod-spec-defaults';
 export { INT32_MAX, INT32_MIN } from './schema';
 export { nodeRoles, nodeStatus } from './node';
@@ -66,6 +75,7 @@ export {
   serviceDefinition,
   tenantDefinition,
   quotaRequestDefinition,
+  jobDefinition,
 };
 
 /** Every built-in resource, core group first (the order `kubectl api-resources` lists). */
@@ -88,6 +98,7 @@ export const RESOURCES: readonly ResourceDefinition[] = Object.freeze([
   leaseDefinition,
   tenantDefinition,
   quotaRequestDefinition,
+  jobDefinition,
 ]);
 
 /** The resource served at `/api[s]/<group>/<version>/<plural>`, matched by plural only. */
