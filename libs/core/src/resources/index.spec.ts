@@ -35,6 +35,7 @@ describe('registry', () => {
       'coordination.k8s.io/v1/Lease',
       'tenancy.berth.dev/v1/Tenant',
       'tenancy.berth.dev/v1/QuotaRequest',
+      'batch/v1/Job',
     ]);
     const plurals = RESOURCES.map(qualifiedResource);
     expect(new Set(plurals).size).toBe(plurals.length);
@@ -127,6 +128,7 @@ describe('registry', () => {
       { group: 'rbac.authorization.k8s.io', versions: ['v1'], preferredVersion: 'v1' },
       { group: 'coordination.k8s.io', versions: ['v1'], preferredVersion: 'v1' },
       { group: 'tenancy.berth.dev', versions: ['v1'], preferredVersion: 'v1' },
+      { group: 'batch', versions: ['v1'], preferredVersion: 'v1' },
     ]);
   });
 });
