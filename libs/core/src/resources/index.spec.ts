@@ -61,6 +61,7 @@ describe('registry', () => {
       'replicationcontrollers',
       'deployments',
       'replicasets',
+      'jobs',
     ]);
     expect(RESOURCES.filter((r) => !r.namespaced).map((r) => r.kind)).toEqual([
       'Namespace',
