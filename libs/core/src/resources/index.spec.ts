@@ -86,6 +86,7 @@ describe('registry', () => {
       'Deployment',
       'ReplicaSet',
       'Tenant',
+      'Job',
     ]);
     expect(RESOURCES.filter((r) => r.scale).map((r) => r.kind)).toEqual([
       'ReplicationController',
