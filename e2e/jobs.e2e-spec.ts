@@ -254,11 +254,11 @@ spec:
   manualSelector: true
   selector:
     matchLabels:
-      app: x
+      app: web
   template:
     metadata:
       labels:
-        app: y
+        app: db
     spec:
       restartPolicy: Never
       containers:

@@ -97,41 +97,44 @@ export const jobSchema = z.strictObject({
     .optional(),
 });
 
-/** Kubernetes' ValidateJobSpec (the parts Berth models). */
-function validateJob(o: KubeObject, old: KubeObject | undefined): StatusCause[] {
-  const spec = obj(o.spec);
+/**
+ * Kubernetes' ValidateJobSpec (the parts Berth models), at `at` (`spec`, or a CronJob's
+ * `spec.jobTemplate.spec`, whose selector is generated later and so not required).
+ */
+export function validateJobSpec(spec: JsonObject, at: string, withSelector = true): StatusCause[] {
   const causes: StatusCause[] = [];
-  causes.push(...validateMin(spec.parallelism, 0, 'spec.parallelism'));
-  causes.push(...validateMin(spec.completions, 0, 'spec.completions'));
-  causes.push(...validateMin(spec.backoffLimit, 0, 'spec.backoffLimit'));
-  causes.push(...validateMin(spec.ttlSecondsAfterFinished, 0, 'spec.ttlSecondsAfterFinished'));
+  causes.push(...validateMin(spec.parallelism, 0, `${at}.parallelism`));
+  causes.push(...validateMin(spec.completions, 0, `${at}.completions`));
+  causes.push(...validateMin(spec.backoffLimit, 0, `${at}.backoffLimit`));
+  causes.push(...validateMin(spec.ttlSecondsAfterFinished, 0, `${at}.ttlSecondsAfterFinished`));
   if (typeof spec.activeDeadlineSeconds === 'number' && spec.activeDeadlineSeconds <= 0)
     causes.push(
       fe.invalid(
-        'spec.activeDeadlineSeconds',
+        `${at}.activeDeadlineSeconds`,
         spec.activeDeadlineSeconds,
         'must be greater than 0',
       ),
     );
   if (spec.completionMode === 'Indexed' && spec.completions === undefined)
-    causes.push(fe.required('spec.completions', 'when completion mode is Indexed'));
+    causes.push(fe.required(`${at}.completions`, 'when completion mode is Indexed'));
 
   const selector = spec.selector;
-  if (!isObject(selector)) causes.push(fe.required('spec.selector'));
-  else if (isEmptySelector(selector))
-    causes.push(fe.invalid('spec.selector', selector, 'empty selector is invalid for job'));
-  else causes.push(...validateLabelSelector(selector, 'spec.selector'));
+  if (!isObject(selector)) {
+    if (withSelector) causes.push(fe.required(`${at}.selector`));
+  } else if (isEmptySelector(selector))
+    causes.push(fe.invalid(`${at}.selector`, selector, 'empty selector is invalid for job'));
+  else causes.push(...validateLabelSelector(selector, `${at}.selector`));
 
   const template = spec.template;
   if (!isObject(template)) {
-    causes.push(fe.required('spec.template'));
+    causes.push(fe.required(`${at}.template`));
   } else {
-    causes.push(...validateTemplateMeta(template, 'spec.template'));
+    causes.push(...validateTemplateMeta(template, `${at}.template`));
     const labels = podTemplateLabels(template);
     if (isObject(selector) && !isEmptySelector(selector) && !selectorMatches(selector, labels))
       causes.push(
         fe.invalid(
-          'spec.template.metadata.labels',
+          `${at}.template.metadata.labels`,
           labels,
           '`selector` does not match template `labels`',
         ),
@@ -141,11 +144,17 @@ function validateJob(o: KubeObject, old: KubeObject | undefined): StatusCause[] 
     if (rp !== 'OnFailure' && rp !== 'Never')
       causes.push(
         rp
-          ? fe.notSupported('spec.template.spec.restartPolicy', rp, ['OnFailure', 'Never'])
-          : fe.required('spec.template.spec.restartPolicy'),
+          ? fe.notSupported(`${at}.template.spec.restartPolicy`, rp, ['OnFailure', 'Never'])
+          : fe.required(`${at}.template.spec.restartPolicy`),
       );
-    causes.push(...validatePodSpec(template.spec, { field: 'spec.template.spec' }));
+    causes.push(...validatePodSpec(template.spec, { field: `${at}.template.spec` }));
   }
+  return causes;
+}
+
+function validateJob(o: KubeObject, old: KubeObject | undefined): StatusCause[] {
+  const spec = obj(o.spec);
+  const causes = validateJobSpec(spec, 'spec');
   for (const k of ['active', 'succeeded', 'failed', 'ready'])
     causes.push(...validateMin(obj(o.status)[k], 0, `status.${k}`));
   if (old) {
