@@ -13,3 +13,4 @@ export * from './quota';
 export * from './namespace';
 export * from './endpoints';
 export * from './job';
+export * from './cronjob';

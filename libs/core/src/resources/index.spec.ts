@@ -36,11 +36,13 @@ describe('registry', () => {
       'tenancy.berth.dev/v1/Tenant',
       'tenancy.berth.dev/v1/QuotaRequest',
       'batch/v1/Job',
+      'batch/v1/CronJob',
     ]);
     const plurals = RESOURCES.map(qualifiedResource);
     expect(new Set(plurals).size).toBe(plurals.length);
     const shortNames = RESOURCES.flatMap((r) => r.shortNames);
     expect(shortNames.sort()).toEqual([
+      'cj',
       'deploy',
       'ep',
       'ev',
@@ -62,6 +64,7 @@ describe('registry', () => {
       'deployments',
       'replicasets',
       'jobs',
+      'cronjobs',
     ]);
     expect(RESOURCES.filter((r) => !r.namespaced).map((r) => r.kind)).toEqual([
       'Namespace',
@@ -87,6 +90,7 @@ describe('registry', () => {
       'ReplicaSet',
       'Tenant',
       'Job',
+      'CronJob',
     ]);
     expect(RESOURCES.filter((r) => r.scale).map((r) => r.kind)).toEqual([
       'ReplicationController',

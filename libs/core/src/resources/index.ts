@@ -7,6 +7,7 @@ import { groupVersion } from './definition';
 import { deploymentDefinition } from './deployment';
 import { endpointsDefinition } from './endpoints';
 import { eventDefinition } from './event';
+import { cronJobDefinition } from './cron-job';
 import { jobDefinition } from './job';
 import { leaseDefinition } from './lease';
 import { limitRangeDefinition } from './limit-range';
@@ -76,6 +77,7 @@ export {
   tenantDefinition,
   quotaRequestDefinition,
   jobDefinition,
+  cronJobDefinition,
 };
 
 /** Every built-in resource, core group first (the order `kubectl api-resources` lists). */
@@ -99,6 +101,7 @@ export const RESOURCES: readonly ResourceDefinition[] = Object.freeze([
   tenantDefinition,
   quotaRequestDefinition,
   jobDefinition,
+  cronJobDefinition,
 ]);
 
 /** The resource served at `/api[s]/<group>/<version>/<plural>`, matched by plural only. */
