@@ -15,6 +15,7 @@ import type { WorkerConfig } from './config';
 import { DeploymentController } from './controllers/deployment.controller';
 import { EndpointsController } from './controllers/endpoints.controller';
 import { JobController } from './controllers/job.controller';
+import { CronJobController } from './controllers/cronjob.controller';
 import { EventRecorder } from './controllers/events';
 import { GarbageCollectorController } from './controllers/garbage-collector.controller';
 import { NamespaceController } from './controllers/namespace.controller';
@@ -132,6 +133,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   const tenants = new TenantController(registry, log);
   const endpoints = new EndpointsController(registry, log);
   const jobs = new JobController(registry, events, log);
+  const cronJobs = new CronJobController(registry, events, log);
 
   queues.process('scheduler', (p) => scheduler.reconcile(p), 1);
   queues.process('replicasets', (p) => replicaSets.reconcile(p.key), config.concurrency);
@@ -148,6 +150,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   queues.process('tenants', (p) => tenants.reconcile(p.key), config.concurrency);
   queues.process('endpoints', (p) => endpoints.reconcile(p.key), config.concurrency);
   queues.process('jobs', (p) => jobs.reconcile(p.key), config.concurrency);
+  queues.process('cronjobs', (p) => cronJobs.reconcile(p.key), config.concurrency);
 
   const enqueueNode = (name: string) => queues.enqueue('nodes', { key: name });
 

@@ -45,6 +45,9 @@ export function resyncRoutes(objects: readonly StoredObject[]): Route[] {
       case 'jobs.batch':
         routes.push({ queue: 'jobs', payload: { key } });
         break;
+      case 'cronjobs.batch':
+        routes.push({ queue: 'cronjobs', payload: { key } });
+        break;
       case 'nodes':
         routes.push({ queue: 'nodes', payload: { key } });
         break;

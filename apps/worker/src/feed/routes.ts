@@ -107,6 +107,11 @@ export function routeChange(change: ChangeRecord, shards: number): Route[] {
       break;
     case 'jobs.batch':
       if (change.type !== 'DELETED') routes.push({ queue: 'jobs', payload: { key } });
+      if (owner?.kind === 'CronJob' && owner.apiVersion === 'batch/v1')
+        routes.push({ queue: 'cronjobs', payload: { key: `${ns}/${owner.name}` } });
+      break;
+    case 'cronjobs.batch':
+      if (change.type !== 'DELETED') routes.push({ queue: 'cronjobs', payload: { key } });
       break;
     case 'nodes':
       routes.push({ queue: 'nodes', payload: { key } });
