@@ -16,6 +16,8 @@ import { DeploymentController } from './controllers/deployment.controller';
 import { DaemonSetController } from './controllers/daemonset.controller';
 import { EndpointsController } from './controllers/endpoints.controller';
 import { ServiceAccountController } from './controllers/service-account.controller';
+import { JobController } from './controllers/job.controller';
+import { CronJobController } from './controllers/cronjob.controller';
 import { EventRecorder } from './controllers/events';
 import { GarbageCollectorController } from './controllers/garbage-collector.controller';
 import { NamespaceController } from './controllers/namespace.controller';
@@ -134,6 +136,8 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   const tenants = new TenantController(registry, log);
   const endpoints = new EndpointsController(registry, log);
   const serviceAccounts = new ServiceAccountController(registry, log);
+  const jobs = new JobController(registry, events, log);
+  const cronJobs = new CronJobController(registry, events, log);
 
   queues.process('scheduler', (p) => scheduler.reconcile(p), 1);
   queues.process('replicasets', (p) => replicaSets.reconcile(p.key), config.concurrency);
@@ -155,6 +159,8 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   queues.process('tenants', (p) => tenants.reconcile(p.key), config.concurrency);
   queues.process('endpoints', (p) => endpoints.reconcile(p.key), config.concurrency);
   queues.process('serviceaccounts', (p) => serviceAccounts.reconcile(p.key), config.concurrency);
+  queues.process('jobs', (p) => jobs.reconcile(p.key), config.concurrency);
+  queues.process('cronjobs', (p) => cronJobs.reconcile(p.key), config.concurrency);
 
   const enqueueNode = (name: string) => queues.enqueue('nodes', { key: name });
 

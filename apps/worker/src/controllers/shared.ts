@@ -21,6 +21,8 @@ export const REPLICASETS = builtin('apps', 'replicasets');
 export const REPLICATIONCONTROLLERS = builtin('', 'replicationcontrollers');
 export const DEPLOYMENTS = builtin('apps', 'deployments');
 export const DAEMONSETS = builtin('apps', 'daemonsets');
+export const JOBS = builtin('batch', 'jobs');
+export const CRONJOBS = builtin('batch', 'cronjobs');
 
 /** `namespace/name` → [namespace, name]. */
 export function splitKey(key: string): [string, string] {

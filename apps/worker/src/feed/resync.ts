@@ -45,6 +45,12 @@ export function resyncRoutes(objects: readonly StoredObject[]): Route[] {
       case 'replicationcontrollers':
         routes.push({ queue: 'replicationcontrollers', payload: { key } });
         break;
+      case 'jobs.batch':
+        routes.push({ queue: 'jobs', payload: { key } });
+        break;
+      case 'cronjobs.batch':
+        routes.push({ queue: 'cronjobs', payload: { key } });
+        break;
       case 'nodes':
         routes.push({ queue: 'nodes', payload: { key } });
         break;

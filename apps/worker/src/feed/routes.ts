@@ -86,6 +86,8 @@ export function routeChange(change: ChangeRecord, shards: number): Route[] {
         routes.push({ queue: 'daemonsets', payload: { key: `${ns}/${owner.name}` } });
       if (owner?.kind === 'ReplicationController' && owner.apiVersion === 'v1')
         routes.push({ queue: 'replicationcontrollers', payload: { key: `${ns}/${owner.name}` } });
+      if (owner?.kind === 'Job' && owner.apiVersion === 'batch/v1')
+        routes.push({ queue: 'jobs', payload: { key: `${ns}/${owner.name}` } });
       // A pod's address, readiness or labels may change what a Service's endpoints are.
       routes.push({ queue: 'endpoints', payload: { key: ns } });
       break;
@@ -107,6 +109,14 @@ export function routeChange(change: ChangeRecord, shards: number): Route[] {
       break;
     case 'replicationcontrollers':
       routes.push({ queue: 'replicationcontrollers', payload: { key } });
+      break;
+    case 'jobs.batch':
+      if (change.type !== 'DELETED') routes.push({ queue: 'jobs', payload: { key } });
+      if (owner?.kind === 'CronJob' && owner.apiVersion === 'batch/v1')
+        routes.push({ queue: 'cronjobs', payload: { key: `${ns}/${owner.name}` } });
+      break;
+    case 'cronjobs.batch':
+      if (change.type !== 'DELETED') routes.push({ queue: 'cronjobs', payload: { key } });
       break;
     case 'nodes':
       routes.push({ queue: 'nodes', payload: { key } });

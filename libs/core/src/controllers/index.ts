@@ -14,3 +14,5 @@ export * from './namespace';
 export * from './endpoints';
 export * from './service-account';
 export * from './daemon-set';
+export * from './job';
+export * from './cronjob';

@@ -72,6 +72,7 @@ const VIEW_RULES: PolicyRule[] = [
       'daemonsets/status',
     ],
   ),
+  rule(READ, ['batch'], ['jobs', 'jobs/status', 'cronjobs', 'cronjobs/status']),
 ];
 
 const EDIT_RULES: PolicyRule[] = [
@@ -85,6 +86,7 @@ const EDIT_RULES: PolicyRule[] = [
   rule(['create'], [''], ['serviceaccounts/token']),
   rule(WRITE, ['apps'], ['deployments', 'deployments/scale', 'replicasets', 'replicasets/scale']),
   rule(WRITE, ['apps'], ['daemonsets']),
+  rule(WRITE, ['batch'], ['jobs', 'cronjobs']),
   ...VIEW_RULES,
 ];
 

@@ -37,11 +37,14 @@ describe('registry', () => {
       'coordination.k8s.io/v1/Lease',
       'tenancy.berth.dev/v1/Tenant',
       'tenancy.berth.dev/v1/QuotaRequest',
+      'batch/v1/Job',
+      'batch/v1/CronJob',
     ]);
     const plurals = RESOURCES.map(qualifiedResource);
     expect(new Set(plurals).size).toBe(plurals.length);
     const shortNames = RESOURCES.flatMap((r) => r.shortNames);
     expect(shortNames.sort()).toEqual([
+      'cj',
       'deploy',
       'ds',
       'ep',
@@ -65,6 +68,8 @@ describe('registry', () => {
       'deployments',
       'replicasets',
       'daemonsets',
+      'jobs',
+      'cronjobs',
     ]);
     expect(RESOURCES.filter((r) => !r.namespaced).map((r) => r.kind)).toEqual([
       'Namespace',
@@ -91,6 +96,8 @@ describe('registry', () => {
       'ReplicaSet',
       'DaemonSet',
       'Tenant',
+      'Job',
+      'CronJob',
     ]);
     expect(RESOURCES.filter((r) => r.scale).map((r) => r.kind)).toEqual([
       'ReplicationController',
@@ -134,6 +141,7 @@ describe('registry', () => {
       { group: 'rbac.authorization.k8s.io', versions: ['v1'], preferredVersion: 'v1' },
       { group: 'coordination.k8s.io', versions: ['v1'], preferredVersion: 'v1' },
       { group: 'tenancy.berth.dev', versions: ['v1'], preferredVersion: 'v1' },
+      { group: 'batch', versions: ['v1'], preferredVersion: 'v1' },
     ]);
   });
 });

@@ -8,6 +8,8 @@ import { daemonSetDefinition } from './daemon-set';
 import { deploymentDefinition } from './deployment';
 import { endpointsDefinition } from './endpoints';
 import { eventDefinition } from './event';
+import { cronJobDefinition } from './cron-job';
+import { jobDefinition } from './job';
 import { leaseDefinition } from './lease';
 import { limitRangeDefinition } from './limit-range';
 import { namespaceDefinition } from './namespace';
@@ -46,6 +48,14 @@ export { typeMeta } from './meta';
 export { age, ageColumn, column, nameColumn, name as objectName } from './table';
 export { podQOSClass, podStatusCells } from './pod';
 export { replicationControllerAsReplicaSet } from './replication-controller';
+export {
+  generateJobSelector,
+  jobStatusText,
+  JOB_COMPLETION_INDEX_ANNOTATION,
+  JOB_COMPLETION_INDEX_ENV,
+  JOB_CONTROLLER_UID_LABEL,
+  JOB_NAME_LABEL,
+} from './job';
 export { defaultPullPolicy } from './pod-spec-defaults';
 export { INT32_MAX, INT32_MIN } from './schema';
 export { nodeRoles, nodeStatus } from './node';
@@ -71,6 +81,8 @@ export {
   serviceAccountDefinition,
   tenantDefinition,
   quotaRequestDefinition,
+  jobDefinition,
+  cronJobDefinition,
 };
 
 /** Every built-in resource, core group first (the order `kubectl api-resources` lists). */
@@ -95,6 +107,8 @@ export const RESOURCES: readonly ResourceDefinition[] = Object.freeze([
   leaseDefinition,
   tenantDefinition,
   quotaRequestDefinition,
+  jobDefinition,
+  cronJobDefinition,
 ]);
 
 /** The resource served at `/api[s]/<group>/<version>/<plural>`, matched by plural only. */

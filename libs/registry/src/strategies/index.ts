@@ -4,6 +4,7 @@
  * strategy here.
  */
 import { StrategyCatalog } from '../strategy';
+import { jobStrategy } from './jobs';
 import { namespaceStrategy } from './namespaces';
 import { nodeStrategy } from './nodes';
 import { podStrategy } from './pods';
@@ -22,4 +23,5 @@ export const BUILTIN_STRATEGIES = new StrategyCatalog([
   replicaSetStrategy,
   replicationControllerStrategy,
   quotaRequestStrategy,
+  jobStrategy,
 ]);
