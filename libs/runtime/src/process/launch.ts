@@ -1,6 +1,6 @@
 /**
  * What the process runtime runs for a container: its command (Kubernetes semantics, with
- * the `node` image mapping), user, working directory and environment, and where its probes
+ * the image profiles of image-profiles.ts), user, working directory and environment, and where its probes
  * reach it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,6 +10,7 @@ import { buildEnv, expandVars } from '../expand';
 import type { RuntimeLogger } from '../types';
 import { CgroupV2 } from './cgroup';
 import type { ContainerIdentity } from './identity';
+import { containerArgv, PROFILED_IMAGES } from './image-profiles';
 import type { ProcContainer, ProcPod } from './model';
 import type { ProbeTarget } from './probes';
 import { resolveExecutable, type PodUsers } from './users-and-dirs';
@@ -41,23 +42,20 @@ export function planLaunch(
   ctx: LaunchContext,
 ): LaunchPlan | { waiting: { reason: string; message: string } } | { startError: string } {
   const spec = c.spec;
-  let command = spec.command ?? [];
-  if (!command.length) {
-    if (!/^node(:|@|$)/.test(spec.image))
-      return {
-        waiting: {
-          reason: 'CreateContainerError',
-          message: `the process runtime runs a container's command, and image "${spec.image}" names no program it knows (only node or node:<tag> runs "node"): set command`,
-        },
-      };
-    command = ['node'];
-  }
+  const command = containerArgv(spec.image, spec.command, spec.args);
+  if (!command)
+    return {
+      waiting: {
+        reason: 'CreateContainerError',
+        message: `the process runtime runs a container's command, and image "${spec.image}" names no program it knows (images it knows: ${PROFILED_IMAGES.join(', ')}): set command`,
+      },
+    };
   const who = ctx.users.containerIdentity(p, c);
   if (typeof who === 'string')
     return { waiting: { reason: 'CreateContainerConfigError', message: who } };
   const workDir = path.resolve(p.dir, 'work', spec.workingDir ?? '');
   const env = containerEnv(p, c, workDir, ctx);
-  const argv = [...command, ...(spec.args ?? [])].map((s) => expandVars(s, env));
+  const argv = command.map((s) => expandVars(s, env));
   const exe =
     resolveExecutable(argv[0], env.get('PATH') ?? ctx.path, workDir) ??
     (argv[0] === 'node' ? process.execPath : undefined);
