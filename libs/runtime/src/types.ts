@@ -36,6 +36,11 @@ export interface ContainerSpec {
   command?: string[];
   args?: string[];
   env?: Array<{ name: string; value?: string }>;
+  /**
+   * `env` was resolved by the agent (valueFrom, envFrom, service links, `$(VAR)` already
+   * expanded, as the kubelet does): its values are final and not expanded again.
+   */
+  envResolved?: boolean;
   workingDir?: string;
   ports?: Array<{
     name?: string;

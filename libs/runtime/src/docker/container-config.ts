@@ -60,7 +60,7 @@ export function createBody(
   }
   // kubelet's $(VAR) expansion, as the process runtime does: each env value against the
   // entries before it, then command and args against the whole env.
-  const env = buildEnv({}, spec.env);
+  const env = buildEnv({}, spec.env, spec.envResolved);
   const body: ContainerCreateOptions = {
     Image: spec.image,
     Hostname: pod.name.slice(0, 63),

@@ -87,7 +87,7 @@ export function containerEnv(
   if (ports.length) base.PORT = String(c.hostPorts[ports[0].containerPort]);
   for (const port of ports)
     base[`BERTH_PORT_${port.containerPort}`] = String(c.hostPorts[port.containerPort]);
-  return buildEnv(base, c.spec.env);
+  return buildEnv(base, c.spec.env, c.spec.envResolved);
 }
 
 /** Where the container's probes reach it (exec probes as its user, in its directory). */
