@@ -11,6 +11,8 @@ import type { RuntimeLogger } from '../types';
 import { CgroupV2 } from './cgroup';
 import type { ContainerIdentity } from './identity';
 import { containerArgv, PROFILED_IMAGES } from './image-profiles';
+import { inMountNamespace, volumeEnvName, type BindMount } from './mounts';
+import { volumeDir } from '../volumes';
 import type { ProcContainer, ProcPod } from './model';
 import type { ProbeTarget } from './probes';
 import { resolveExecutable, type PodUsers } from './users-and-dirs';
@@ -22,6 +24,8 @@ export interface LaunchContext {
   path: string;
   nodeIP: string;
   log: RuntimeLogger;
+  /** `unshare`, when containers get mount namespaces (see mounts.ts). */
+  unshare?: string;
 }
 
 export interface LaunchPlan {
@@ -30,6 +34,8 @@ export interface LaunchPlan {
   env: Map<string, string>;
   argv: string[];
   exe: string;
+  /** The container's volumes at their mountPaths (with a mount namespace). */
+  mounts: BindMount[];
 }
 
 /**
@@ -55,12 +61,25 @@ export function planLaunch(
     return { waiting: { reason: 'CreateContainerConfigError', message: who } };
   const workDir = path.resolve(p.dir, 'work', spec.workingDir ?? '');
   const env = containerEnv(p, c, workDir, ctx);
+  const mounts: BindMount[] = [];
+  for (const m of spec.volumeMounts ?? []) {
+    if (!p.spec.volumes?.some((v) => v.name === m.name))
+      return {
+        waiting: {
+          reason: 'CreateContainerConfigError',
+          message: `cannot find volume "${m.name}" to mount into container "${spec.name}"`,
+        },
+      };
+    const source = path.join(volumeDir(p.dir, m.name), m.subPath ?? '');
+    if (!ctx.unshare) env.set(volumeEnvName(m.name), source);
+    else mounts.push({ source, target: m.mountPath, readOnly: m.readOnly === true });
+  }
   const argv = command.map((s) => expandVars(s, env));
   const exe =
     resolveExecutable(argv[0], env.get('PATH') ?? ctx.path, workDir) ??
     (argv[0] === 'node' ? process.execPath : undefined);
   if (!exe) return { startError: `exec: "${argv[0]}": executable file not found in $PATH` };
-  return { who, workDir, env, argv, exe };
+  return { who, workDir, env, argv, exe, mounts };
 }
 
 /**
@@ -146,7 +165,11 @@ export function spawnContainer(
   let child: ChildProcess;
   try {
     const { who, exe, argv } = plan;
-    const [file, args, argv0] = ctx.users.launch(who, exe, argv.slice(1), argv[0]);
+    let [file, args, argv0] = ctx.users.launch(who, exe, argv.slice(1), argv[0]);
+    if (ctx.unshare && plan.mounts.length) {
+      [file, args] = inMountNamespace(ctx.unshare, plan.mounts, file, args);
+      argv0 = file;
+    }
     child = spawn(file, args, {
       argv0,
       cwd: plan.workDir,
