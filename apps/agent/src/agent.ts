@@ -148,6 +148,7 @@ export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
         bootstrapToken: config.bootstrapToken,
         stateDir,
         heartbeatIntervalMs: config.heartbeatIntervalMs,
+        volumeRefreshMs: config.volumeRefreshMs,
         nodeStatusReportMs: config.nodeStatusReportMs,
         kubeletPort,
         runtime,

@@ -50,6 +50,7 @@ describe('the agent resolves containers env as the kubelet does (process runtime
       capacity: { cpu: '4', memory: '8Gi', pods: '110' },
       heartbeatIntervalMs: 250,
       podsDir: `${dataDir}-pods`,
+      volumeRefreshMs: 300,
       logLevel: (process.env.BERTH_TEST_LOG as 'debug' | undefined) ?? 'warn',
     };
     agent = startAgent(config, agentLogger(config));
@@ -160,5 +161,72 @@ describe('the agent resolves containers env as the kubelet does (process runtime
     expect(waiting.message).toBe('configmap "missing" not found');
     expect((await getPod('needs-config')).status?.phase).toBe('Pending');
     await api().delete('/api/v1/namespaces/w/pods/needs-config?gracePeriodSeconds=0');
+  }, 60_000);
+
+  it('mounts downwardAPI and emptyDir volumes at their mountPath, and refreshes the files when the pod changes', async () => {
+    const mnt = `${dataDir}-mnt`;
+    // Prints the label file and what it wrote to the emptyDir whenever they change.
+    const watcher = `
+      const fs = require('fs');
+      let last = '';
+      setInterval(() => {
+        let now;
+        try {
+          fs.writeFileSync('${mnt}/scratch/x', 'scratch-ok');
+          now = fs.readFileSync('${mnt}/podinfo/labels', 'utf8').replace(/\\n/g, ';') + '|' +
+            fs.readFileSync('${mnt}/podinfo/name', 'utf8') + '|' + fs.readFileSync('${mnt}/scratch/x', 'utf8');
+        } catch (e) { now = e.code; }
+        if (now !== last) console.log(now);
+        last = now;
+      }, 100);`;
+    await api()
+      .post('/api/v1/namespaces/w/pods')
+      .send({
+        metadata: { name: 'files', labels: { tier: 'one' } },
+        spec: {
+          nodeName: NODE,
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'app',
+              image: 'node',
+              command: [process.execPath, '-e', watcher],
+              volumeMounts: [
+                { name: 'podinfo', mountPath: `${mnt}/podinfo`, readOnly: true },
+                { name: 'scratch', mountPath: `${mnt}/scratch` },
+              ],
+            },
+          ],
+          volumes: [
+            {
+              name: 'podinfo',
+              downwardAPI: {
+                items: [
+                  { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
+                  { path: 'name', fieldRef: { fieldPath: 'metadata.name' } },
+                ],
+              },
+            },
+            { name: 'scratch', emptyDir: {} },
+          ],
+        },
+      })
+      .expect(201);
+    const logs = async () => (await api().get('/api/v1/namespaces/w/pods/files/log')).text ?? '';
+    await eventually(
+      async () => (await logs()).includes('tier="one"|files|scratch-ok'),
+      'the files read at their mountPath',
+    );
+    await api()
+      .patch('/api/v1/namespaces/w/pods/files')
+      .set('Content-Type', 'application/merge-patch+json')
+      .send({ metadata: { labels: { tier: 'two' } } })
+      .expect(200);
+    await eventually(
+      async () => (await logs()).includes('tier="two"|files|scratch-ok'),
+      'the label file refreshed',
+    );
+    await api().delete('/api/v1/namespaces/w/pods/files');
+    rmSync(mnt, { recursive: true, force: true });
   }, 60_000);
 });

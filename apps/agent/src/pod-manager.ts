@@ -8,6 +8,7 @@ import type { ApiClient, ApiResponse, WatchEvent } from './api-client';
 import { ApiRefused, ok } from './api-refused';
 import { Backoff } from './backoff';
 import { ContainerConfigError, resolvePodEnv, type EnvContext } from './container-env';
+import { hasFileVolumes, PodVolumes } from './pod-volumes';
 import type { Logger } from './log';
 import type { NodeAgentOptions } from './node-agent';
 import {
@@ -212,7 +213,8 @@ export class PodManager {
       const name = `${pod.metadata.namespace}/${pod.metadata.name}`;
       try {
         const containers = await resolvePodEnv(this.envContext(), pod);
-        await this.runtime.runPod({ ...toRuntimeSpec(pod), containers });
+        const volumes = await this.volumes.build(pod);
+        await this.runtime.runPod({ ...toRuntimeSpec(pod), containers, volumes });
       } catch (err) {
         // One pod that cannot start (its host port is taken, a ConfigMap it needs is
         // missing) holds up no other: it is reported as CreateContainerError (or
@@ -261,6 +263,39 @@ export class PodManager {
       // The process and simulated runtimes' pods have the node's address.
       ...(this.runtime.name === 'docker' ? {} : { podIPs: [this.opts.nodeIP] }),
     };
+  }
+
+  private volumesHelper?: PodVolumes;
+  private get volumes(): PodVolumes {
+    const { cpu, memory, pods } = this.opts.capacity;
+    return (this.volumesHelper ??= new PodVolumes(
+      (method, url, body) => this.host.call(method, url, body),
+      { allocatable: { cpu, memory, pods }, hostIPs: [this.opts.nodeIP] },
+    ));
+  }
+
+  /**
+   * Every `everyMs`: the volume files of the running pods, rewritten where a ConfigMap,
+   * Secret, token or the pod's own fields changed (environment variables never change).
+   */
+  async volumeLoop(everyMs: number): Promise<void> {
+    while (!this.host.stopped) {
+      await this.host.sleep(everyMs);
+      if (this.host.stopped || !this.runtime.updateVolumes) continue;
+      const running = new Set((await this.runtime.listPods().catch(() => [])).map((p) => p.uid));
+      for (const pod of [...this.desired.values()]) {
+        const uid = pod.metadata.uid;
+        if (!running.has(uid) || pod.metadata.deletionTimestamp || !hasFileVolumes(pod)) continue;
+        try {
+          this.runtime.updateVolumes(uid, await this.volumes.build(pod));
+        } catch (err) {
+          this.log.warn('cannot refresh the volumes of a pod; keeping its files', {
+            pod: `${pod.metadata.namespace}/${pod.metadata.name}`,
+            error: (err as Error).message,
+          });
+        }
+      }
+    }
   }
 
   private startRetry?: NodeJS.Timeout;
