@@ -145,3 +145,14 @@ export function rewriteVolumes(
 ): void {
   for (const v of volumes) if (v.files) writeVolumeFiles(volumeDir(podDir, v.name), v.files, owner);
 }
+
+/** The pod without its volumes' files (they are on disk; specs kept in state stay small). */
+export function withoutVolumeFiles<T extends { volumes?: RuntimeVolume[] }>(pod: T): T {
+  if (!pod.volumes) return pod;
+  return { ...pod, volumes: pod.volumes.map(({ files: _, ...v }) => v) };
+}
+
+/** Removes a pod's volumes from `root` (`<root>/<uid>`), when there is a root. */
+export function removePodVolumes(root: string | undefined, uid: string): void {
+  if (root) rmSync(path.join(root, uid), { recursive: true, force: true });
+}

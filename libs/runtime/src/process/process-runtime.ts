@@ -63,7 +63,7 @@ import type { LogOptions, PodSpecForRuntime, PodStatusReport, Runtime } from '..
 import { CgroupV2 } from './cgroup';
 import { killUser, podIdentity } from './identity';
 import { detectMountNamespaces } from './mounts';
-import { materializeVolumes, rewriteVolumes, type RuntimeVolume } from '../volumes';
+import * as vol from '../volumes';
 import { planLaunch, probeTarget, spawnContainer, type LaunchContext } from './launch';
 import { InstanceLog, LOG_TICK_MS, logStream, removeInstanceLogs } from './log-files';
 import {
@@ -164,9 +164,8 @@ export class ProcessRuntime implements Runtime {
   async runPod(pod: PodSpecForRuntime): Promise<void> {
     if (this.closing) throw new Error('the process runtime is closed');
     if (this.pods.has(pod.uid)) return;
-    const volumes = pod.volumes?.map(({ files: _, ...v }) => v); // files: on disk only
     const p: ProcPod = {
-      spec: structuredClone({ ...pod, ...(volumes ? { volumes } : {}) }),
+      spec: structuredClone(vol.withoutVolumeFiles(pod)), // volume files: on disk only
       startTime: now(),
       dir: path.join(this.podsDir, pod.uid),
       containers: pod.containers.map(newContainer),
@@ -176,7 +175,7 @@ export class ProcessRuntime implements Runtime {
       if (allocator)
         p.identity = podIdentity(pod.securityContext, () => allocator.allocate(pod.uid));
       this.users.preparePodDirs(p);
-      materializeVolumes(p.dir, pod.volumes ?? [], p.identity);
+      vol.materializeVolumes(p.dir, pod.volumes ?? [], p.identity);
     } catch (e) {
       if (p.identity?.allocated) allocator?.release(p.identity.uid, pod.uid);
       throw e;
@@ -197,9 +196,9 @@ export class ProcessRuntime implements Runtime {
     this.changed(pod.uid);
   }
 
-  updateVolumes(uid: string, volumes: RuntimeVolume[]): void {
+  updateVolumes(uid: string, volumes: vol.RuntimeVolume[]): void {
     const p = this.pods.get(uid);
-    if (p && !p.stopping) rewriteVolumes(p.dir, volumes, p.identity);
+    if (p && !p.stopping) vol.rewriteVolumes(p.dir, volumes, p.identity);
   }
 
   private allocatePorts(p: ProcPod): Promise<boolean> {
