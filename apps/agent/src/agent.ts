@@ -139,6 +139,8 @@ export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
       // reached at the node address.
       runtime = runtimes.createDockerRuntime({
         nodeIP: config.nodeIP,
+        // Bind-mounted by the Docker Engine: a path of the host the engine runs on.
+        volumesDir: path.join(stateDir, 'docker-volumes'),
         log: logger.with({ node: name }),
       });
     } else {
@@ -162,6 +164,7 @@ export function startAgent(config: AgentConfig, log?: Logger): RunningAgent {
         bootstrapToken: config.bootstrapToken,
         stateDir,
         heartbeatIntervalMs: config.heartbeatIntervalMs,
+        volumeRefreshMs: config.volumeRefreshMs,
         nodeStatusReportMs: config.nodeStatusReportMs,
         kubeletPort,
         runtime,

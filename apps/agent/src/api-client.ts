@@ -46,7 +46,7 @@ export interface RequestOptions {
 }
 
 export class ApiClient {
-  private readonly base: URL;
+  readonly base: URL;
   private readonly agent: http.Agent;
   private readonly timeoutMs: number;
 

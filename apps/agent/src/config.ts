@@ -46,6 +46,11 @@ export interface AgentConfig {
   /** Credentials and runtime state, per node in `<dataDir>/nodes/<node>/`. */
   dataDir: string;
   heartbeatIntervalMs: number;
+  /**
+   * How often the files of running pods' configMap/secret/downwardAPI/projected volumes
+   * are compared with their sources and rewritten when they changed (kubelet: ~1 min).
+   */
+  volumeRefreshMs: number;
   /** How often the Node's status is re-posted when nothing changed (kubelet: 5 min). */
   nodeStatusReportMs: number;
   /** Hollow mode: this many simulated nodes in one process (0: one real node). */
@@ -177,6 +182,13 @@ export const AGENT_OPTIONS = {
     arg: 'MS',
     help: 'Lease renewal period (default 10000)',
     schema: value.int(10_000, 10),
+  },
+  volumeRefreshMs: {
+    env: 'BERTH_VOLUME_REFRESH_MS',
+    flag: 'volume-refresh',
+    arg: 'MS',
+    help: 'refresh configMap/secret/downwardAPI volume files of running pods (default 60000)',
+    schema: value.int(60_000, 100),
   },
   nodeStatusReportMs: {
     env: 'BERTH_NODE_STATUS_REPORT_MS',
@@ -338,6 +350,7 @@ export function readAgentConfig(
       runtime: v.simulatedNodes > 0 ? 'simulated' : runtime,
       dataDir: v.dataDir,
       heartbeatIntervalMs: v.heartbeatIntervalMs,
+      volumeRefreshMs: v.volumeRefreshMs,
       nodeStatusReportMs: v.nodeStatusReportMs,
       simulatedNodes: v.simulatedNodes,
       simulated: {

@@ -32,6 +32,8 @@ export interface NodeAgentOptions {
   /** The node's own directory: its credential (and the runtime's state). */
   stateDir: string;
   heartbeatIntervalMs: number;
+  /** Refresh of running pods' configMap/secret/downwardAPI volume files. Default 60 s. */
+  volumeRefreshMs?: number;
   nodeStatusReportMs: number;
   /** The port the agent's log server listens on (resolves once it listens). */
   kubeletPort?: Promise<number>;
@@ -115,6 +117,7 @@ export class NodeAgent {
       this.resyncTimer = setTimeout(resync, this.opts.resyncMs ?? 30_000);
     };
     this.resyncTimer = setTimeout(resync, this.opts.resyncMs ?? 30_000);
+    this.loops.push(this.pods.volumeLoop(this.opts.volumeRefreshMs ?? 60_000));
   }
 
   /** Stops every loop (pods keep running in the runtime). */

@@ -7,6 +7,8 @@ import type { PodStatusReport, Runtime } from '@berth/runtime';
 import type { ApiClient, ApiResponse, WatchEvent } from './api-client';
 import { ApiRefused, ok } from './api-refused';
 import { Backoff } from './backoff';
+import { ContainerConfigError, resolvePodEnv, type EnvContext } from './container-env';
+import { hasFileVolumes, PodVolumes } from './pod-volumes';
 import type { Logger } from './log';
 import type { NodeAgentOptions } from './node-agent';
 import {
@@ -63,7 +65,7 @@ export class PodManager {
   private flushing?: Promise<void>;
   private readonly written = new Map<string, { rv: string; status: PodStatus }>();
   /** Pods the runtime could not start (uid → why): reported, and tried again later. */
-  private readonly startFailures = new Map<string, string>();
+  private readonly startFailures = new Map<string, StartFailure>();
   private readonly startBackoff = new Backoff(1000, 30_000);
   private readonly statusBackoff = new Backoff(200, 10_000);
 
@@ -210,14 +212,25 @@ export class PodManager {
       if (isTerminal(pod)) continue;
       const name = `${pod.metadata.namespace}/${pod.metadata.name}`;
       try {
-        await this.runtime.runPod(toRuntimeSpec(pod));
+        const containers = await resolvePodEnv(this.envContext(), pod);
+        const volumes = await this.volumes.build(pod);
+        await this.runtime.runPod({ ...toRuntimeSpec(pod), containers, volumes });
       } catch (err) {
-        // One pod that cannot start (its host port is taken, say) holds up no other: it
-        // is reported as CreateContainerError and tried again after a back-off.
+        // One pod that cannot start (its host port is taken, a ConfigMap it needs is
+        // missing) holds up no other: it is reported as CreateContainerError (or
+        // CreateContainerConfigError) and tried again after a back-off.
         const message = (err as Error).message;
-        if (this.startFailures.get(uid) !== message)
-          this.log.warn('pod could not be started; will retry', { pod: name, error: message });
-        this.startFailures.set(uid, message);
+        const reason =
+          err instanceof ContainerConfigError
+            ? 'CreateContainerConfigError'
+            : 'CreateContainerError';
+        if (this.startFailures.get(uid)?.message !== message)
+          this.log.warn('pod could not be started; will retry', {
+            pod: name,
+            reason,
+            error: message,
+          });
+        this.startFailures.set(uid, { reason, message });
         this.opts.metrics?.podStarts.inc({ node: this.name, result: 'failed' });
         this.markDirty(uid);
         retry = true;
@@ -240,6 +253,50 @@ export class PodManager {
       const uid = pod.metadata.uid;
       if (pod.metadata.deletionTimestamp && !running.has(uid) && !this.stopping.has(uid))
         this.deleteFinally(pod);
+    }
+  }
+
+  private envContext(): EnvContext {
+    const { cpu, memory, pods } = this.opts.capacity;
+    return {
+      call: (method, url) => this.host.call(method, url),
+      apiUrl: this.client.base,
+      node: { allocatable: { cpu, memory, pods }, hostIPs: [this.opts.nodeIP] },
+      // The process and simulated runtimes' pods have the node's address.
+      ...(this.runtime.name === 'docker' ? {} : { podIPs: [this.opts.nodeIP] }),
+    };
+  }
+
+  private volumesHelper?: PodVolumes;
+  private get volumes(): PodVolumes {
+    const { cpu, memory, pods } = this.opts.capacity;
+    return (this.volumesHelper ??= new PodVolumes(
+      (method, url, body) => this.host.call(method, url, body),
+      { allocatable: { cpu, memory, pods }, hostIPs: [this.opts.nodeIP] },
+    ));
+  }
+
+  /**
+   * Every `everyMs`: the volume files of the running pods, rewritten where a ConfigMap,
+   * Secret, token or the pod's own fields changed (environment variables never change).
+   */
+  async volumeLoop(everyMs: number): Promise<void> {
+    while (!this.host.stopped) {
+      await this.host.sleep(everyMs);
+      if (this.host.stopped || !this.runtime.updateVolumes) continue;
+      const running = new Set((await this.runtime.listPods().catch(() => [])).map((p) => p.uid));
+      for (const pod of [...this.desired.values()]) {
+        const uid = pod.metadata.uid;
+        if (!running.has(uid) || pod.metadata.deletionTimestamp || !hasFileVolumes(pod)) continue;
+        try {
+          this.runtime.updateVolumes(uid, await this.volumes.build(pod));
+        } catch (err) {
+          this.log.warn('cannot refresh the volumes of a pod; keeping its files', {
+            pod: `${pod.metadata.namespace}/${pod.metadata.name}`,
+            error: (err as Error).message,
+          });
+        }
+      }
     }
   }
 
@@ -382,8 +439,13 @@ function rvNumber(pod: ApiPod | undefined): number {
 
 class ExpiredError extends Error {}
 
-/** What a pod the runtime could not start reports: kubelet's CreateContainerError. */
-function notStarted(pod: ApiPod, message: string): PodStatusReport {
+interface StartFailure {
+  reason: 'CreateContainerError' | 'CreateContainerConfigError';
+  message: string;
+}
+
+/** What a pod the runtime could not start reports: kubelet's CreateContainer(Config)Error. */
+function notStarted(pod: ApiPod, { reason, message }: StartFailure): PodStatusReport {
   const spec = toRuntimeSpec(pod);
   return {
     uid: spec.uid,
@@ -393,7 +455,7 @@ function notStarted(pod: ApiPod, message: string): PodStatusReport {
     containerStatuses: spec.containers.map((c) => ({
       name: c.name,
       image: c.image,
-      state: { waiting: { reason: 'CreateContainerError', message } },
+      state: { waiting: { reason, message } },
       lastState: {},
       ready: false,
       started: false,

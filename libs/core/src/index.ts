@@ -15,3 +15,5 @@ export * from './rbac';
 export * from './tenancy';
 export * from './admission';
 export * from './services';
+/** The kubelet's pure pieces (env, volume files), as a namespace: their names overlap others. */
+export * as workloads from './workloads';

@@ -37,13 +37,16 @@ export function expandVars(input: string, vars: ReadonlyMap<string, string>): st
 
 /**
  * A container's environment: `base` first, then each `env` entry in order, its value
- * expanded against everything defined before it (Kubernetes' rule for env references).
+ * expanded against everything defined before it (Kubernetes' rule for env references) —
+ * unless `resolved` (the agent expanded them already).
  */
 export function buildEnv(
   base: Record<string, string>,
   env: ReadonlyArray<{ name: string; value?: string }> = [],
+  resolved = false,
 ): Map<string, string> {
   const vars = new Map(Object.entries(base));
-  for (const e of env) vars.set(e.name, expandVars(e.value ?? '', vars));
+  for (const e of env)
+    vars.set(e.name, resolved ? (e.value ?? '') : expandVars(e.value ?? '', vars));
   return vars;
 }

@@ -9,6 +9,7 @@
  * tests), `docker` (Docker Engine API). All are in this package.
  */
 import type { Readable } from 'node:stream';
+import type { RuntimeVolume, RuntimeVolumeMount } from './volumes';
 
 /** Kubernetes' Probe, as in the pod spec (only the fields Berth acts on). */
 export interface ProbeSpec {
@@ -36,6 +37,11 @@ export interface ContainerSpec {
   command?: string[];
   args?: string[];
   env?: Array<{ name: string; value?: string }>;
+  /**
+   * `env` was resolved by the agent (valueFrom, envFrom, service links, `$(VAR)` already
+   * expanded, as the kubelet does): its values are final and not expanded again.
+   */
+  envResolved?: boolean;
   workingDir?: string;
   ports?: Array<{
     name?: string;
@@ -50,6 +56,7 @@ export interface ContainerSpec {
   readinessProbe?: ProbeSpec;
   startupProbe?: ProbeSpec;
   securityContext?: RuntimeSecurityContext;
+  volumeMounts?: RuntimeVolumeMount[];
 }
 
 /** A pod the agent wants running (from the API object; `uid` is the identity). */
@@ -61,6 +68,8 @@ export interface PodSpecForRuntime {
   restartPolicy: 'Always' | 'OnFailure' | 'Never';
   terminationGracePeriodSeconds: number;
   securityContext?: RuntimeSecurityContext;
+  /** The pod's volumes (emptyDir, and the files of configMap/secret/downwardAPI/projected). */
+  volumes?: RuntimeVolume[];
 }
 
 /** Kubernetes' ContainerState: exactly one of the three is set. */
@@ -126,6 +135,11 @@ export interface Runtime {
   readonly name: 'process' | 'simulated' | 'docker';
   /** Starts the pod if it is not running (idempotent: the same uid is never started twice). */
   runPod(pod: PodSpecForRuntime): Promise<void>;
+  /**
+   * Rewrites the files of a running pod's configMap/secret/downwardAPI/projected volumes
+   * (a source changed); the containers see them at once. Absent: the runtime keeps none.
+   */
+  updateVolumes?(uid: string, volumes: RuntimeVolume[]): void;
   /** Stops every container of the pod (SIGTERM, grace period, then SIGKILL) and forgets it. */
   stopPod(uid: string, gracePeriodSeconds?: number): Promise<void>;
   /** Everything the runtime runs (after an agent restart: what it can re-adopt). */

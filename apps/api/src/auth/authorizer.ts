@@ -12,6 +12,7 @@ import {
   TENANCY_GROUP,
   TENANT_LABEL,
   nodeAccess,
+  nodeGraphDenial,
   nodePools,
   type AccessSnapshot,
   type ApiError,
@@ -36,6 +37,11 @@ export interface Access {
    * their pools).
    */
   objectCheck?: (object: KubeObject) => ApiError | undefined;
+  /**
+   * The node authorizer graph: given the pods bound to `nodeName` in the target's
+   * namespace, the error to answer when none of them refers to the target.
+   */
+  nodeGraph?: { nodeName: string; check: (pods: KubeObject[]) => ApiError | undefined };
 }
 
 export function callerOf(p: Principal): Caller {
@@ -214,6 +220,17 @@ export class Authorizer {
     const nodeName = p.nodeName!;
     const access = nodeAccess(nodeName, attrs, fieldSelector);
     if (!access.allowed) throw errors.forbidden(forbiddenMessage(attrs, access.reason));
+    const graph = access.graph;
+    if (graph)
+      return {
+        nodeGraph: {
+          nodeName,
+          check: (pods) => {
+            const why = nodeGraphDenial(nodeName, graph, attrs.namespace ?? '', attrs.name!, pods);
+            return why ? errors.forbidden(forbiddenMessage(attrs, why)) : undefined;
+          },
+        },
+      };
     if (!access.boundPodOnly) return {};
     return {
       objectCheck: (pod) =>

@@ -133,6 +133,12 @@ export class ResourcesController {
     );
     res.locals.access = access;
     res.locals.admit = this.admission.admitFor(principal, def, info);
+    if (access.nodeGraph) {
+      const selector = `spec.nodeName=${access.nodeGraph.nodeName}`;
+      const pods = await this.resources.list(PODS, namespace, { fieldSelector: selector });
+      const denied = access.nodeGraph.check(pods.items);
+      if (denied) throw denied;
+    }
     if (access.objectCheck && info.name) {
       const target = await this.resources.get(def, namespace, info.name);
       const denied = access.objectCheck(target);

@@ -1,10 +1,12 @@
 /**
  * What a node credential may do: Kubernetes' Node authorizer and NodeRestriction admission,
  * pure. A node reads nodes, services and endpoints; reads, updates the status of, and
- * deletes only the pods bound to it (lists must select `spec.nodeName=<itself>`); writes
+ * deletes only the pods bound to it (lists must select `spec.nodeName=<itself>`); gets the
+ * ConfigMaps, Secrets and ServiceAccounts (and tokens) its pods refer to; writes
  * its own Node and its own Lease in `kube-node-lease`; records events. Nothing else.
  */
 import type { RequestAttributes } from '../rbac/types';
+import type { NodeGraphResource } from './node-graph';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
@@ -14,6 +16,8 @@ export type NodeAccess =
       allowed: true;
       /** The target pod must be bound to this node (checked on the stored object). */
       boundPodOnly?: boolean;
+      /** A pod bound to this node must refer to the target (node-graph.ts). */
+      graph?: NodeGraphResource;
     };
 
 const READ = new Set(['get', 'list', 'watch']);
@@ -71,6 +75,17 @@ export function nodeAccess(
   if (apiGroup === '' && (resource === 'services' || resource === 'endpoints')) {
     if (READ.has(verb) && !subresource) return { allowed: true };
     return deny(`node "${nodeName}" may only read ${resource}`);
+  }
+  if (
+    apiGroup === '' &&
+    (resource === 'configmaps' || resource === 'secrets' || resource === 'serviceaccounts')
+  ) {
+    if (verb === 'get' && !subresource && name) return { allowed: true, graph: resource };
+    if (resource === 'serviceaccounts' && verb === 'create' && subresource === 'token' && name)
+      return { allowed: true, graph: resource };
+    return deny(
+      `node "${nodeName}" may only get the ${resource} that pods bound to it refer to${resource === 'serviceaccounts' ? ' (and request their tokens)' : ''}`,
+    );
   }
   if ((apiGroup === '' || apiGroup === 'events.k8s.io') && resource === 'events') {
     if (verb === 'create' || verb === 'update' || verb === 'patch') return { allowed: true };

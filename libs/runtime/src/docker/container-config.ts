@@ -4,7 +4,9 @@
  */
 import { parseQuantity } from '@berth/core';
 import type { ContainerCreateOptions, ContainerInspectInfo } from 'dockerode';
+import path from 'node:path';
 import { buildEnv, expandVars } from '../expand';
+import { volumeDir } from '../volumes';
 import type { ContainerSpec, PodSpecForRuntime } from '../types';
 
 /** The labels every Berth container carries (kubelet's dockershim kept `io.kubernetes.*`). */
@@ -47,6 +49,8 @@ export function createBody(
   spec: ContainerSpec,
   restartCount: number,
   startTime: string,
+  /** The directory the pod's volumes are in (`<dir>/volumes/<name>`), for bind mounts. */
+  podDir?: string,
 ): ContainerCreateOptions {
   const exposed: Record<string, object> = {};
   const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
@@ -60,7 +64,7 @@ export function createBody(
   }
   // kubelet's $(VAR) expansion, as the process runtime does: each env value against the
   // entries before it, then command and args against the whole env.
-  const env = buildEnv({}, spec.env);
+  const env = buildEnv({}, spec.env, spec.envResolved);
   const body: ContainerCreateOptions = {
     Image: spec.image,
     Hostname: pod.name.slice(0, 63),
@@ -77,6 +81,7 @@ export function createBody(
     ExposedPorts: exposed,
     HostConfig: {
       PortBindings: bindings,
+      ...(spec.volumeMounts?.length ? { Binds: binds(pod, spec, podDir) } : {}),
       // Restarts are the runtime's (restartPolicy with CrashLoopBackOff), not Docker's.
       RestartPolicy: { Name: 'no' },
       ...resources(spec),
@@ -86,6 +91,18 @@ export function createBody(
   if (spec.args?.length) body.Cmd = spec.args.map((s) => expandVars(s, env));
   if (spec.workingDir) body.WorkingDir = spec.workingDir;
   return body;
+}
+
+/** `host:container[:ro]` bind mounts of the container's volumeMounts. */
+export function binds(pod: PodSpecForRuntime, spec: ContainerSpec, podDir?: string): string[] {
+  return (spec.volumeMounts ?? []).map((m) => {
+    if (!pod.volumes?.some((v) => v.name === m.name) || !podDir)
+      throw new ContainerConfigError(
+        `cannot find volume "${m.name}" to mount into container "${spec.name}"`,
+      );
+    const source = path.join(volumeDir(podDir, m.name), m.subPath ?? '');
+    return `${source}:${m.mountPath}${m.readOnly ? ':ro' : ''}`;
+  });
 }
 
 function resources(spec: ContainerSpec): {

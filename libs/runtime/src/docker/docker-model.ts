@@ -27,6 +27,8 @@ export interface DockerRuntimeOptions extends BackoffOptions {
   resyncIntervalMs?: number;
   /** Wait before re-opening a broken event stream. Default 1 s. */
   eventsRetryMs?: number;
+  /** Where pods' volumes are made (`<dir>/<uid>/volumes/<name>`), bind-mounted. */
+  volumesDir?: string;
   /** A dockerode client to use instead of one built from `socketPath` (tests, TLS set-ups). */
   docker?: Docker;
 }

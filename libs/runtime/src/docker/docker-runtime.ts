@@ -23,7 +23,9 @@
 import { ApiError, errors } from '@berth/core';
 import Docker from 'dockerode';
 import type { ContainerCreateOptions, ContainerInfo, ContainerInspectInfo } from 'dockerode';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
+import * as vol from '../volumes';
 import type {
   ContainerState,
   LogOptions,
@@ -69,9 +71,11 @@ export class DockerRuntime implements Runtime {
   private readonly listeners: Array<(uid: string) => void> = [];
   private readonly events: DockerEvents;
   private closed = false;
+  private readonly volumesDir?: string;
 
   constructor(options: DockerRuntimeOptions) {
-    const { socketPath, docker, nodeIP, log, ...tuning } = options;
+    const { socketPath, docker, nodeIP, log, volumesDir, ...tuning } = options;
+    this.volumesDir = volumesDir;
     this.restarts = new RestartManager(options);
     this.docker = docker ?? (socketPath ? new Docker({ socketPath }) : new Docker());
     const defined = {
@@ -90,7 +94,9 @@ export class DockerRuntime implements Runtime {
   async runPod(pod: PodSpecForRuntime): Promise<void> {
     if (this.closed) throw new Error('the docker runtime is closed');
     if (this.pods.has(pod.uid)) return;
-    const p = newDockerPod(structuredClone(pod), now());
+    if (this.volumesDir)
+      vol.materializeVolumes(path.join(this.volumesDir, pod.uid), pod.volumes ?? []);
+    const p = newDockerPod(structuredClone(vol.withoutVolumeFiles(pod)), now());
     this.pods.set(pod.uid, p);
     this.watch();
     this.changed(p);
@@ -109,6 +115,11 @@ export class DockerRuntime implements Runtime {
       if (labels[LABELS.podStartTime]) p.startTime = labels[LABELS.podStartTime];
     }
     this.attach(p, existing);
+  }
+
+  updateVolumes(uid: string, volumes: vol.RuntimeVolume[]): void {
+    if (this.volumesDir && this.pods.has(uid))
+      vol.rewriteVolumes(path.join(this.volumesDir, uid), volumes);
   }
 
   async stopPod(uid: string, gracePeriodSeconds?: number): Promise<void> {
@@ -137,6 +148,7 @@ export class DockerRuntime implements Runtime {
     await Promise.all([...ids].map((id) => stopAndRemove(this.docker, id, grace)));
     if (p && this.pods.get(uid) === p) {
       this.pods.delete(uid);
+      vol.removePodVolumes(this.volumesDir, uid);
       for (const f of p.followers) f.out.destroy();
       for (const l of this.listeners) l(uid);
     }
@@ -309,7 +321,8 @@ export class DockerRuntime implements Runtime {
     if (!(await this.ensureImage(p, c))) return;
     let body;
     try {
-      body = createBody(p.spec, c.spec, c.restartCount, p.startTime);
+      const dir = this.volumesDir && path.join(this.volumesDir, p.spec.uid);
+      body = createBody(p.spec, c.spec, c.restartCount, p.startTime, dir);
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
       this.setState(p, c, {

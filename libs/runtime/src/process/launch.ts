@@ -1,6 +1,6 @@
 /**
  * What the process runtime runs for a container: its command (Kubernetes semantics, with
- * the `node` image mapping), user, working directory and environment, and where its probes
+ * the image profiles of image-profiles.ts), user, working directory and environment, and where its probes
  * reach it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,6 +10,9 @@ import { buildEnv, expandVars } from '../expand';
 import type { RuntimeLogger } from '../types';
 import { CgroupV2 } from './cgroup';
 import type { ContainerIdentity } from './identity';
+import { containerArgv, PROFILED_IMAGES } from './image-profiles';
+import { inMountNamespace, volumeEnvName, type BindMount } from './mounts';
+import { volumeDir } from '../volumes';
 import type { ProcContainer, ProcPod } from './model';
 import type { ProbeTarget } from './probes';
 import { resolveExecutable, type PodUsers } from './users-and-dirs';
@@ -21,6 +24,8 @@ export interface LaunchContext {
   path: string;
   nodeIP: string;
   log: RuntimeLogger;
+  /** `unshare`, when containers get mount namespaces (see mounts.ts). */
+  unshare?: string;
 }
 
 export interface LaunchPlan {
@@ -29,6 +34,8 @@ export interface LaunchPlan {
   env: Map<string, string>;
   argv: string[];
   exe: string;
+  /** The container's volumes at their mountPaths (with a mount namespace). */
+  mounts: BindMount[];
 }
 
 /**
@@ -41,28 +48,38 @@ export function planLaunch(
   ctx: LaunchContext,
 ): LaunchPlan | { waiting: { reason: string; message: string } } | { startError: string } {
   const spec = c.spec;
-  let command = spec.command ?? [];
-  if (!command.length) {
-    if (!/^node(:|@|$)/.test(spec.image))
-      return {
-        waiting: {
-          reason: 'CreateContainerError',
-          message: `the process runtime runs a container's command, and image "${spec.image}" names no program it knows (only node or node:<tag> runs "node"): set command`,
-        },
-      };
-    command = ['node'];
-  }
+  const command = containerArgv(spec.image, spec.command, spec.args);
+  if (!command)
+    return {
+      waiting: {
+        reason: 'CreateContainerError',
+        message: `the process runtime runs a container's command, and image "${spec.image}" names no program it knows (images it knows: ${PROFILED_IMAGES.join(', ')}): set command`,
+      },
+    };
   const who = ctx.users.containerIdentity(p, c);
   if (typeof who === 'string')
     return { waiting: { reason: 'CreateContainerConfigError', message: who } };
   const workDir = path.resolve(p.dir, 'work', spec.workingDir ?? '');
   const env = containerEnv(p, c, workDir, ctx);
-  const argv = [...command, ...(spec.args ?? [])].map((s) => expandVars(s, env));
+  const mounts: BindMount[] = [];
+  for (const m of spec.volumeMounts ?? []) {
+    if (!p.spec.volumes?.some((v) => v.name === m.name))
+      return {
+        waiting: {
+          reason: 'CreateContainerConfigError',
+          message: `cannot find volume "${m.name}" to mount into container "${spec.name}"`,
+        },
+      };
+    const source = path.join(volumeDir(p.dir, m.name), m.subPath ?? '');
+    if (!ctx.unshare) env.set(volumeEnvName(m.name), source);
+    else mounts.push({ source, target: m.mountPath, readOnly: m.readOnly === true });
+  }
+  const argv = command.map((s) => expandVars(s, env));
   const exe =
     resolveExecutable(argv[0], env.get('PATH') ?? ctx.path, workDir) ??
     (argv[0] === 'node' ? process.execPath : undefined);
   if (!exe) return { startError: `exec: "${argv[0]}": executable file not found in $PATH` };
-  return { who, workDir, env, argv, exe };
+  return { who, workDir, env, argv, exe, mounts };
 }
 
 /**
@@ -89,7 +106,7 @@ export function containerEnv(
   if (ports.length) base.PORT = String(c.hostPorts[ports[0].containerPort]);
   for (const port of ports)
     base[`BERTH_PORT_${port.containerPort}`] = String(c.hostPorts[port.containerPort]);
-  return buildEnv(base, c.spec.env);
+  return buildEnv(base, c.spec.env, c.spec.envResolved);
 }
 
 /** Where the container's probes reach it (exec probes as its user, in its directory). */
@@ -148,7 +165,11 @@ export function spawnContainer(
   let child: ChildProcess;
   try {
     const { who, exe, argv } = plan;
-    const [file, args, argv0] = ctx.users.launch(who, exe, argv.slice(1), argv[0]);
+    let [file, args, argv0] = ctx.users.launch(who, exe, argv.slice(1), argv[0]);
+    if (ctx.unshare && plan.mounts.length) {
+      [file, args] = inMountNamespace(ctx.unshare, plan.mounts, file, args);
+      argv0 = file;
+    }
     child = spawn(file, args, {
       argv0,
       cwd: plan.workDir,

@@ -95,6 +95,14 @@ describe('ProcessRuntime: restarts, limits and probes', () => {
           restartPolicy: 'Never',
         },
       ),
+      // No entrypoint: args are the command, as Docker runs them.
+      busybox: pod(
+        'h',
+        [{ name: 'app', image: 'busybox', args: ['/bin/sh', '-c', 'exit 4', marker] }],
+        {
+          restartPolicy: 'Never',
+        },
+      ),
     };
     for (const p of Object.values(pods)) await rt.runPod(p);
     const done = (x: PodStatusReport) => x.phase === 'Succeeded' || x.phase === 'Failed';
@@ -124,6 +132,9 @@ describe('ProcessRuntime: restarts, limits and probes', () => {
       message: expect.stringContaining('executable file not found in $PATH'),
     });
     expect((await until(rt, pods.nodeImage.uid, done)).phase).toBe('Succeeded');
+    expect(container(await until(rt, pods.busybox.uid, done))!.state.terminated).toMatchObject({
+      exitCode: 4,
+    });
 
     const noCommand = rt.podStatus(pods.noCommand.uid)!;
     expect(noCommand.phase).toBe('Pending');

@@ -62,6 +62,8 @@ import { runProbe } from '../probe-checks';
 import type { LogOptions, PodSpecForRuntime, PodStatusReport, Runtime } from '../types';
 import { CgroupV2 } from './cgroup';
 import { killUser, podIdentity } from './identity';
+import { detectMountNamespaces } from './mounts';
+import * as vol from '../volumes';
 import { planLaunch, probeTarget, spawnContainer, type LaunchContext } from './launch';
 import { InstanceLog, LOG_TICK_MS, logStream, removeInstanceLogs } from './log-files';
 import {
@@ -131,7 +133,14 @@ export class ProcessRuntime implements Runtime {
       this.podsDir,
       this.log,
     );
-    this.ctx = { users: this.users, path: this.cfg.path, nodeIP: this.opts.nodeIP, log: this.log };
+    const unshare = detectMountNamespaces(this.cfg.path, this.log);
+    this.ctx = {
+      users: this.users,
+      path: this.cfg.path,
+      nodeIP: this.opts.nodeIP,
+      log: this.log,
+      unshare,
+    };
     this.cgroup = memoryEnforcement(opts.cgroups !== false, this.log);
     this.load();
     const every = (ms: number, fn: () => void) => {
@@ -156,7 +165,7 @@ export class ProcessRuntime implements Runtime {
     if (this.closing) throw new Error('the process runtime is closed');
     if (this.pods.has(pod.uid)) return;
     const p: ProcPod = {
-      spec: structuredClone(pod),
+      spec: structuredClone(vol.withoutVolumeFiles(pod)), // volume files: on disk only
       startTime: now(),
       dir: path.join(this.podsDir, pod.uid),
       containers: pod.containers.map(newContainer),
@@ -166,6 +175,7 @@ export class ProcessRuntime implements Runtime {
       if (allocator)
         p.identity = podIdentity(pod.securityContext, () => allocator.allocate(pod.uid));
       this.users.preparePodDirs(p);
+      vol.materializeVolumes(p.dir, pod.volumes ?? [], p.identity);
     } catch (e) {
       if (p.identity?.allocated) allocator?.release(p.identity.uid, pod.uid);
       throw e;
@@ -184,6 +194,11 @@ export class ProcessRuntime implements Runtime {
     for (const c of p.containers) this.startContainer(p, c);
     this.persist();
     this.changed(pod.uid);
+  }
+
+  updateVolumes(uid: string, volumes: vol.RuntimeVolume[]): void {
+    const p = this.pods.get(uid);
+    if (p && !p.stopping) vol.rewriteVolumes(p.dir, volumes, p.identity);
   }
 
   private allocatePorts(p: ProcPod): Promise<boolean> {
