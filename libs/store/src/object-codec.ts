@@ -1,5 +1,6 @@
 import { EncryptionError } from './encryption/aes-gcm';
-import type { ValueTransformer } from './encryption/key-ring';
+import { KeyRing, type ValueTransformer } from './encryption/key-ring';
+import { resolveEncryptionKeys } from './encryption/keys';
 import { openObject, sealObject, storageContext } from './encryption/sealed-object';
 import type { JsonObject, ObjectKey } from './types';
 
@@ -68,3 +69,25 @@ export class ObjectCodec {
 
 /** A codec that stores every object as it is. */
 export const PLAIN_CODEC = new ObjectCodec();
+
+/**
+ * The store's encryption from a process's configuration, resolved once at start-up:
+ * keys from `encryptionKey` (BERTH_ENCRYPTION_KEY) when set, else from the key file in
+ * `dataDir` (created with a fresh key when absent). Throws EncryptionError on a bad key.
+ */
+export function storeEncryption(config: {
+  encryptionKey: string;
+  encryptedResources: readonly string[];
+  dataDir: string;
+}): StoreEncryption & { source: string; keyNames: string[] } {
+  const { keys, source } = resolveEncryptionKeys({
+    envValue: config.encryptionKey,
+    dataDir: config.dataDir,
+  });
+  return {
+    resources: config.encryptedResources,
+    transformer: new KeyRing(keys),
+    source,
+    keyNames: keys.map((k) => k.name),
+  };
+}
