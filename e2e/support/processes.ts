@@ -108,6 +108,7 @@ export async function startApiProcess(opts: ApiProcessOptions = {}): Promise<Api
         BERTH_HOST: '127.0.0.1',
         BERTH_HTTP_PORT: String(httpPort),
         BERTH_DATA_DIR: dataDir,
+        BERTH_ENCRYPTION_KEY: E2E_ENCRYPTION_KEY,
         BERTH_ADMIN_TOKEN: token,
         BERTH_LOG_LEVEL: 'warn',
         BERTH_QUEUE_PREFIX: queuePrefix,
@@ -261,6 +262,12 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * One encryption key for every API and worker a test run starts, so all of them read the
+ * Secrets any of them wrote (each API has a data dir of its own).
+ */
+export const E2E_ENCRYPTION_KEY = `e2e:${randomBytes(32).toString('base64')}`;
+
 /** Starts the built worker (`apps/worker/dist/main.js`) as a real process. */
 export async function startWorkerProcess(
   databaseUrl: string,
@@ -279,6 +286,7 @@ export async function startWorkerProcess(
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       BERTH_QUEUE_PREFIX: queuePrefix,
       BERTH_WORKER_ID: identity,
+      BERTH_ENCRYPTION_KEY: E2E_ENCRYPTION_KEY,
       BERTH_LOG_LEVEL: 'info',
       // e2e nodes have no agent renewing their Lease: don't let them go NotReady mid-test.
       BERTH_NODE_GRACE_PERIOD_MS: '3600000',

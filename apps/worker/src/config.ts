@@ -1,8 +1,10 @@
 import os from 'node:os';
+import path from 'node:path';
 import {
   helpText,
   loadEnv,
   loadOptions,
+  encryptionOptions,
   logOptions,
   storeOptions,
   value,
@@ -15,6 +17,13 @@ import { LOCK_TTL_MS } from './queue/work-queues';
 /** Everything the worker reads from its flags and environment (see --help). */
 export const WORKER_OPTIONS = {
   ...storeOptions,
+  ...encryptionOptions,
+  dataDir: {
+    env: 'BERTH_DATA_DIR',
+    arg: 'DIR',
+    help: "the API's data directory, read for its encryption-key file when\nBERTH_ENCRYPTION_KEY is unset (default ./.data)",
+    schema: value.string(() => path.join(process.cwd(), '.data')).transform((d) => path.resolve(d)),
+  },
   identity: {
     env: 'BERTH_WORKER_ID',
     arg: 'ID',

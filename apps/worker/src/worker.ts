@@ -8,6 +8,7 @@ import {
   ChangeFeed,
   Database,
   ObjectRepository,
+  storeEncryption,
   SchedulingRepository,
   type StoredObject,
 } from '@berth/store';
@@ -80,7 +81,13 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     format: config.logFormat,
   });
   const database = new Database(config.databaseUrl, 10);
-  const repo = new ObjectRepository(database.pool);
+  const encryption = storeEncryption(config);
+  log.info('encryption at rest', {
+    resources: encryption.resources,
+    keys: encryption.keyNames,
+    source: encryption.source,
+  });
+  const repo = new ObjectRepository(database.pool, { encryption });
   const registry = new Registry(repo, new AdmissionRepository(database.pool));
   const feed = new ChangeFeed(repo, {
     databaseUrl: config.databaseUrl,

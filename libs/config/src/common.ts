@@ -46,3 +46,27 @@ export const storeOptions = {
     schema: value.string('berth'),
   },
 } satisfies Record<string, Option>;
+
+/**
+ * Encryption at rest (the API and every worker write through the store, so all of them
+ * need the same keys). See README "Encryption at rest".
+ */
+export const encryptionOptions = {
+  encryptionKey: {
+    env: 'BERTH_ENCRYPTION_KEY',
+    flag: false,
+    help: 'keys that encrypt Secrets at rest: <name>:<base64 of 32 bytes>[,<name>:<base64>...];\nthe first encrypts, all decrypt (default: the key file <data dir>/encryption-key,\ngenerated on first start)',
+    schema: value.string(''),
+  },
+  encryptedResources: {
+    env: 'BERTH_ENCRYPTED_RESOURCES',
+    arg: 'LIST',
+    help: 'comma-separated resources stored encrypted (default secrets)',
+    schema: value.string('secrets').transform((v) =>
+      v
+        .split(',')
+        .map((r) => r.trim())
+        .filter((r) => r !== ''),
+    ),
+  },
+} satisfies Record<string, Option>;

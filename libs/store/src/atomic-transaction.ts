@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { Prisma } from './generated/prisma/client';
+import { PLAIN_CODEC, type ObjectCodec } from './object-codec';
 import { getObject, toStored, type Row } from './object-rows';
 import { query } from './sql';
 import type { JsonObject, ObjectKey, StoredObject } from './types';
@@ -10,10 +11,11 @@ export class AtomicTransaction {
     private readonly client: PoolClient,
     /** The newest revision written so far (starts at the current one). */
     public revision: bigint,
+    private readonly codec: ObjectCodec = PLAIN_CODEC,
   ) {}
 
   get(key: ObjectKey): Promise<StoredObject | null> {
-    return getObject(this.client, key);
+    return getObject(this.client, key, this.codec);
   }
 
   /** Every object of `resource`, in these namespaces when given, in key order. */
@@ -28,7 +30,7 @@ export class AtomicTransaction {
       WHERE resource = ${resource} ${inNamespaces}
       ORDER BY namespace, name`,
     );
-    return rows.map(toStored);
+    return rows.map((r) => toStored(r, this.codec));
   }
 
   /** Replaces the object if its stored resourceVersion equals `expectedVersion`; else null. */
@@ -44,7 +46,7 @@ export class AtomicTransaction {
       Prisma.sql`
       WITH upd AS (
         UPDATE objects o SET resource_version = ${rev},
-          data = jsonb_set(${JSON.stringify(object)}::jsonb, '{metadata,resourceVersion}', to_jsonb(${rev.toString()}::text)),
+          data = jsonb_set(${JSON.stringify(this.codec.encode(key, object))}::jsonb, '{metadata,resourceVersion}', to_jsonb(${rev.toString()}::text)),
           fields = ${JSON.stringify(fields)}::jsonb
         WHERE o.resource = ${key.resource} AND o.namespace = ${key.namespace} AND o.name = ${key.name}
           AND o.resource_version = ${expectedVersion}
@@ -56,7 +58,7 @@ export class AtomicTransaction {
     );
     if (!rows.length) return null;
     this.revision = rev;
-    return toStored(rows[0]);
+    return toStored(rows[0], this.codec);
   }
 
   /** Which of `names` exist (of `resource` in `namespace`). */
@@ -90,7 +92,7 @@ export class AtomicTransaction {
         namespace: it.key.namespace,
         name: it.key.name,
         uid: it.uid,
-        data: it.object,
+        data: this.codec.encode(it.key, it.object),
         fields: it.fields,
       })),
     );
@@ -114,7 +116,9 @@ export class AtomicTransaction {
       SELECT ins.* FROM ins`,
     );
     this.revision = base + BigInt(items.length);
-    const byKey = new Map(rows.map((r) => [`${r.resource}|${r.namespace}|${r.name}`, toStored(r)]));
+    const byKey = new Map(
+      rows.map((r) => [`${r.resource}|${r.namespace}|${r.name}`, toStored(r, this.codec)]),
+    );
     const seen = new Set<string>();
     return items.map((it) => {
       const k = `${it.key.resource}|${it.key.namespace}|${it.key.name}`;

@@ -6,6 +6,10 @@ export type { Queryable } from './sql';
 export type { PrismaClient } from './database';
 export { applyMigrations, ensureDatabase, dropDatabase, MIGRATIONS_DIR } from './migrate';
 export { ObjectRepository, CHANGES_CHANNEL } from './object.repository';
+export type { ObjectRepositoryOptions } from './object.repository';
+export { ObjectCodec, PLAIN_CODEC, storeEncryption } from './object-codec';
+export type { StoreEncryption } from './object-codec';
+export * from './encryption';
 export { AtomicTransaction } from './atomic-transaction';
 export {
   SchedulingRepository,

@@ -1,4 +1,5 @@
 import { Prisma } from './generated/prisma/client';
+import { PLAIN_CODEC, type ObjectCodec } from './object-codec';
 import { query, type Queryable } from './sql';
 import type { JsonObject, ObjectKey, StoredObject } from './types';
 
@@ -25,15 +26,21 @@ export interface Row {
   data: JsonObject;
 }
 
-export function toStored(row: Row): StoredObject {
+/** The stored object a row holds, opened by `codec` (sealed rows are decrypted). */
+export function toStored(row: Row, codec: ObjectCodec = PLAIN_CODEC): StoredObject {
+  const key = { resource: row.resource, namespace: row.namespace, name: row.name };
   return {
-    key: { resource: row.resource, namespace: row.namespace, name: row.name },
+    key,
     resourceVersion: BigInt(row.resource_version),
-    object: row.data,
+    object: codec.decode(key, row.data),
   };
 }
 
-export async function getObject(db: Queryable, key: ObjectKey): Promise<StoredObject | null> {
+export async function getObject(
+  db: Queryable,
+  key: ObjectKey,
+  codec: ObjectCodec = PLAIN_CODEC,
+): Promise<StoredObject | null> {
   const rows = await query<Row>(
     db,
     Prisma.sql`
@@ -41,5 +48,5 @@ export async function getObject(db: Queryable, key: ObjectKey): Promise<StoredOb
     WHERE resource = ${key.resource} AND namespace = ${key.namespace} AND name = ${key.name}`,
     PREPARED,
   );
-  return rows.length ? toStored(rows[0]) : null;
+  return rows.length ? toStored(rows[0], codec) : null;
 }

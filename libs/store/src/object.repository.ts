@@ -10,6 +10,7 @@ import {
   toStored,
   type Row,
 } from './object-rows';
+import { ObjectCodec, type StoreEncryption } from './object-codec';
 import { query, transaction } from './sql';
 import type {
   ChangeRecord,
@@ -24,6 +25,10 @@ import type {
 } from './types';
 
 export { CHANGES_CHANNEL } from './object-rows';
+
+export interface ObjectRepositoryOptions {
+  encryption?: StoreEncryption;
+}
 
 interface ChangeRow {
   revision: bigint;
@@ -48,10 +53,21 @@ const LABELS = Prisma.sql`("data"->'metadata'->'labels')`;
  * snapshot, wherever they can be.
  */
 export class ObjectRepository {
-  constructor(private readonly pool: Pool) {}
+  private readonly codec: ObjectCodec;
+
+  /**
+   * `options.encryption`: the resources whose rows are sealed at rest (in `objects.data`
+   * and `changes.object`) and the key ring that seals and opens them.
+   */
+  constructor(
+    private readonly pool: Pool,
+    options: ObjectRepositoryOptions = {},
+  ) {
+    this.codec = new ObjectCodec(options.encryption);
+  }
 
   async get(key: ObjectKey): Promise<StoredObject | null> {
-    return getObject(this.pool, key);
+    return getObject(this.pool, key, this.codec);
   }
 
   /** Creates an object; `object.metadata.resourceVersion` is set to the new revision. */
@@ -66,7 +82,7 @@ export class ObjectRepository {
       ins AS (
         INSERT INTO objects (resource, namespace, name, uid, resource_version, data, fields)
         SELECT ${key.resource}, ${key.namespace}, ${key.name}, ${uid}::uuid, rev.value,
-               jsonb_set(${JSON.stringify(object)}::jsonb, '{metadata,resourceVersion}', to_jsonb(rev.value::text)),
+               jsonb_set(${JSON.stringify(this.codec.encode(key, object))}::jsonb, '{metadata,resourceVersion}', to_jsonb(rev.value::text)),
                ${JSON.stringify(fields)}::jsonb
         FROM rev
         ON CONFLICT DO NOTHING
@@ -78,7 +94,7 @@ export class ObjectRepository {
       FROM ins`);
     if (!rows.length)
       throw new StoreError('AlreadyExists', `${key.resource} "${key.name}" already exists`);
-    return toStored(rows[0]);
+    return toStored(rows[0], this.codec);
   }
 
   /**
@@ -99,7 +115,7 @@ export class ObjectRepository {
       WITH rev AS (UPDATE revision SET value = value + 1 WHERE id = 1 RETURNING value),
       upd AS (
         UPDATE objects o SET resource_version = rev.value,
-          data = jsonb_set(${JSON.stringify(object)}::jsonb, '{metadata,resourceVersion}', to_jsonb(rev.value::text)),
+          data = jsonb_set(${JSON.stringify(this.codec.encode(key, object))}::jsonb, '{metadata,resourceVersion}', to_jsonb(rev.value::text)),
           fields = ${JSON.stringify(fields)}::jsonb
         FROM rev
         WHERE o.resource = ${key.resource} AND o.namespace = ${key.namespace} AND o.name = ${key.name} ${guard}
@@ -110,7 +126,7 @@ export class ObjectRepository {
       SELECT upd.*, pg_notify(${CHANGES_CHANNEL}, (SELECT max(revision) FROM chg)::text) IS NULL AS notified
       FROM upd`);
     if (!rows.length) throw await this.whyNot(key, expectedVersion);
-    return toStored(rows[0]);
+    return toStored(rows[0], this.codec);
   }
 
   /**
@@ -127,7 +143,7 @@ export class ObjectRepository {
         ? Prisma.empty
         : Prisma.sql`AND o.resource_version = ${expectedVersion}`;
     const snapshot = finalObject
-      ? Prisma.sql`${JSON.stringify(finalObject)}::jsonb`
+      ? Prisma.sql`${JSON.stringify(this.codec.encode(key, finalObject))}::jsonb`
       : Prisma.sql`del.data`;
     const rows = await this.write(Prisma.sql`
       WITH rev AS (UPDATE revision SET value = value + 1 WHERE id = 1 RETURNING value),
@@ -144,7 +160,7 @@ export class ObjectRepository {
              pg_notify(${CHANGES_CHANNEL}, chg.revision::text) IS NULL AS notified
       FROM del, chg`);
     if (!rows.length) throw await this.whyNot(key, expectedVersion);
-    return toStored(rows[0]);
+    return toStored(rows[0], this.codec);
   }
 
   /** Lists objects in key order, consistently with the revision it reports. */
@@ -210,7 +226,7 @@ export class ObjectRepository {
         r: opts.resource,
       });
     }
-    return { items: rows.map(toStored), revision, continueToken };
+    return { items: rows.map((r) => toStored(r, this.codec)), revision, continueToken };
   }
 
   /**
@@ -228,7 +244,7 @@ export class ObjectRepository {
         ${inNamespace}
       ORDER BY resource, namespace, name`,
     );
-    return rows.map(toStored);
+    return rows.map((r) => toStored(r, this.codec));
   }
 
   /** The newest revision handed out and the newest compacted one. */
@@ -267,7 +283,7 @@ export class ObjectRepository {
       namespace: r.namespace,
       name: r.name,
       type: r.type as ChangeType,
-      object: r.object,
+      object: this.codec.decode(r, r.object),
     }));
   }
 
@@ -311,7 +327,7 @@ export class ObjectRepository {
         client,
         Prisma.sql`SELECT value FROM revision WHERE id = 1 FOR UPDATE`,
       );
-      const tx = new AtomicTransaction(client, value);
+      const tx = new AtomicTransaction(client, value, this.codec);
       const result = await fn(tx);
       if (tx.revision > value) {
         await query(
@@ -322,6 +338,67 @@ export class ObjectRepository {
       }
       return result;
     });
+  }
+
+  /**
+   * Rewrites, in place, every sealed row (in `objects` and in the change log) that is not
+   * under the first key, or not encrypted at all. This is a storage migration, not an
+   * update: the object, its resourceVersion and the revision stay as they are, so no watch
+   * event is sent and no client sees a change. Each row is swapped only if it still holds
+   * the value read, so a concurrent write (sealed with the first key anyway) wins. After
+   * it, keys other than the first can be dropped.
+   */
+  async reencrypt(page = 200): Promise<{ objects: number; changes: number }> {
+    const resources = this.codec.encryptedResources;
+    let objects = 0;
+    let changes = 0;
+    if (!resources.length) return { objects, changes };
+    let after: [string, string, string] = ['', '', ''];
+    for (;;) {
+      const rows = await query<Row>(
+        this.pool,
+        Prisma.sql`SELECT resource, namespace, name, resource_version, data FROM objects
+          WHERE resource = ANY(${resources}::text[]) AND (resource, namespace, name) > (${after[0]}, ${after[1]}, ${after[2]})
+          ORDER BY resource, namespace, name LIMIT ${page}`,
+      );
+      for (const row of rows) {
+        const { object, stale } = this.codec.open(row, row.data);
+        if (!stale) continue;
+        const done = await query(
+          this.pool,
+          Prisma.sql`UPDATE objects SET data = ${JSON.stringify(this.codec.encode(row, object))}::jsonb
+            WHERE resource = ${row.resource} AND namespace = ${row.namespace} AND name = ${row.name}
+              AND data = ${JSON.stringify(row.data)}::jsonb RETURNING 1 AS ok`,
+        );
+        objects += done.length;
+      }
+      if (rows.length < page) break;
+      const last = rows[rows.length - 1];
+      after = [last.resource, last.namespace, last.name];
+    }
+    let revision = 0n;
+    for (;;) {
+      const rows = await query<ChangeRow>(
+        this.pool,
+        Prisma.sql`SELECT revision, resource, namespace, name, type, object FROM changes
+          WHERE resource = ANY(${resources}::text[]) AND revision > ${revision}
+          ORDER BY revision LIMIT ${page}`,
+      );
+      for (const row of rows) {
+        const { object, stale } = this.codec.open(row, row.object);
+        if (!stale) continue;
+        const done = await query(
+          this.pool,
+          Prisma.sql`UPDATE changes SET object = ${JSON.stringify(this.codec.encode(row, object))}::jsonb
+            WHERE revision = ${row.revision} AND object = ${JSON.stringify(row.object)}::jsonb
+            RETURNING 1 AS ok`,
+        );
+        changes += done.length;
+      }
+      if (rows.length < page) break;
+      revision = rows[rows.length - 1].revision;
+    }
+    return { objects, changes };
   }
 
   private async write(sql: Prisma.Sql): Promise<Row[]> {

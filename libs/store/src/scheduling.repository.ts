@@ -30,7 +30,7 @@ export class SchedulingRepository {
       ORDER BY created_at, namespace, name
       LIMIT ${limit}`,
     );
-    return rows.map(toStored);
+    return rows.map((r) => toStored(r));
   }
 
   /**

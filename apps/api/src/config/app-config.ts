@@ -4,6 +4,7 @@ import {
   helpText,
   loadEnv,
   loadOptions,
+  encryptionOptions,
   logOptions,
   parsedBy,
   storeOptions,
@@ -35,6 +36,10 @@ export interface AppConfig {
   httpPort?: number;
   /** Where the CA, serving certificate and generated kubeconfigs are kept. */
   dataDir: string;
+  /** Encryption keys at rest (BERTH_ENCRYPTION_KEY); empty: the key file in the data dir. */
+  encryptionKey: string;
+  /** Resources stored encrypted (default secrets). */
+  encryptedResources: string[];
   /**
    * A static cluster-admin bearer token (like kube-apiserver's token file): for bootstrap,
    * tests and break-glass access. Empty: one is generated into the data directory.
@@ -117,6 +122,7 @@ export const API_OPTIONS = {
     help: 'Redis for the login limiter (default redis://127.0.0.1:6379)',
   },
   redisPrefix: storeOptions.queuePrefix,
+  ...encryptionOptions,
   adminToken: {
     env: 'BERTH_ADMIN_TOKEN',
     flag: false,

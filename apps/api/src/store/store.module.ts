@@ -13,6 +13,7 @@ import {
   ChangeFeed,
   Database,
   ObjectRepository,
+  storeEncryption,
   type PrismaClient,
 } from '@berth/store';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -72,8 +73,9 @@ export class StoreLifecycle implements OnModuleInit, OnApplicationShutdown {
     },
     {
       provide: ObjectRepository,
-      inject: [Database],
-      useFactory: (database: Database) => new ObjectRepository(database.pool),
+      inject: [Database, APP_CONFIG],
+      useFactory: (database: Database, config: AppConfig) =>
+        new ObjectRepository(database.pool, { encryption: storeEncryption(config) }),
     },
     {
       provide: AdmissionRepository,
