@@ -8,9 +8,9 @@
  *   through a RoleBinding. They follow Kubernetes' intent over the resources Berth serves:
  *   - `view` reads the workload and service objects of a namespace and their status, scale
  *     and logs, reads its quotas and limit ranges, and may `get` the namespace itself. Like
- *     Kubernetes it does not read roles or role bindings (nor secrets, once served).
- *   - `edit` adds writing pods, services, events, deployments and replica sets (and their
- *     `scale`). It cannot write `resourcequotas` or `limitranges` (they constrain the
+ *     Kubernetes it does not read roles, role bindings or secrets (it reads configmaps).
+ *   - `edit` adds writing pods, services, events, configmaps, deployments and replica sets
+ *     (and their `scale`), and reading and writing secrets (as Kubernetes' `edit` does). It cannot write `resourcequotas` or `limitranges` (they constrain the
  *     namespace), any `/status` (written by the system), or `endpoints` (written by the
  *     endpoints controller; Kubernetes dropped that write from `edit` in 1.22, CVE-2021-25740).
  *   - `admin` is `edit` plus full control of `roles` and `rolebindings` in the namespace.
@@ -53,6 +53,8 @@ const VIEW_RULES: PolicyRule[] = [
       'replicationcontrollers/status',
     ],
   ),
+  // ConfigMaps yes; Secrets never (reading them is reading credentials), as in Kubernetes.
+  rule(READ, [''], ['configmaps']),
   // Reading the namespace a binding is in tells a user which namespaces they have.
   rule(['get'], [''], ['namespaces']),
   rule(
@@ -76,6 +78,8 @@ const EDIT_RULES: PolicyRule[] = [
     ['pods', 'services', 'events', 'replicationcontrollers', 'replicationcontrollers/scale'],
   ),
   rule(WRITE, ['apps'], ['deployments', 'deployments/scale', 'replicasets', 'replicasets/scale']),
+  rule(WRITE, [''], ['configmaps']),
+  rule(READ_WRITE, [''], ['secrets']),
   ...VIEW_RULES,
 ];
 

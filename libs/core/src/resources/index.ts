@@ -4,6 +4,7 @@
  */
 import type { ResourceDefinition } from './definition';
 import { groupVersion } from './definition';
+import { configMapDefinition } from './config-map';
 import { deploymentDefinition } from './deployment';
 import { endpointsDefinition } from './endpoints';
 import { eventDefinition } from './event';
@@ -21,6 +22,7 @@ import {
 import { replicaSetDefinition } from './replica-set';
 import { replicationControllerDefinition } from './replication-controller';
 import { resourceQuotaDefinition } from './resource-quota';
+import { secretDefinition } from './secret';
 import { serviceDefinition } from './service';
 import { tenantDefinition } from './tenant';
 import { quotaRequestDefinition } from './quota-request';
@@ -47,8 +49,11 @@ export { defaultPullPolicy } from './pod-spec-defaults';
 export { INT32_MAX, INT32_MIN } from './schema';
 export { nodeRoles, nodeStatus } from './node';
 export { RBAC_GROUP, SUBJECT_KINDS, subjectsStrings } from './rbac';
+export { foldStringData, SECRET_TYPES } from './secret';
 export {
   clusterRoleBindingDefinition,
+  configMapDefinition,
+  secretDefinition,
   clusterRoleDefinition,
   deploymentDefinition,
   endpointsDefinition,
@@ -79,6 +84,8 @@ export const RESOURCES: readonly ResourceDefinition[] = Object.freeze([
   resourceQuotaDefinition,
   limitRangeDefinition,
   replicationControllerDefinition,
+  configMapDefinition,
+  secretDefinition,
   deploymentDefinition,
   replicaSetDefinition,
   clusterRoleBindingDefinition,

@@ -9,6 +9,7 @@ import { nodeStrategy } from './nodes';
 import { podStrategy } from './pods';
 import { quotaRequestStrategy } from './quota-requests';
 import { resourceQuotaStrategy } from './resource-quotas';
+import { secretStrategy } from './secrets';
 import { serviceStrategy } from './services';
 import { deploymentStrategy, replicaSetStrategy, replicationControllerStrategy } from './workloads';
 
@@ -22,4 +23,5 @@ export const BUILTIN_STRATEGIES = new StrategyCatalog([
   replicaSetStrategy,
   replicationControllerStrategy,
   quotaRequestStrategy,
+  secretStrategy,
 ]);
