@@ -26,6 +26,8 @@ describe('registry', () => {
       'v1/ResourceQuota',
       'v1/LimitRange',
       'v1/ReplicationController',
+      'v1/ConfigMap',
+      'v1/Secret',
       'apps/v1/Deployment',
       'apps/v1/ReplicaSet',
       'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
@@ -40,6 +42,7 @@ describe('registry', () => {
     expect(new Set(plurals).size).toBe(plurals.length);
     const shortNames = RESOURCES.flatMap((r) => r.shortNames);
     expect(shortNames.sort()).toEqual([
+      'cm',
       'deploy',
       'ep',
       'ev',
