@@ -76,6 +76,8 @@ describe('registry', () => {
       'Endpoints',
       'Event',
       'LimitRange',
+      'ConfigMap',
+      'Secret',
       'ClusterRoleBinding',
       'ClusterRole',
       'RoleBinding',
