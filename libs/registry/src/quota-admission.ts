@@ -53,6 +53,7 @@ function countedResources(hard: Record<string, unknown>): string[] {
     else if (key === 'services' || key.startsWith('services.')) out.add('services');
     else if (key === 'resourcequotas') out.add(QUOTAS);
     else if (key === 'replicationcontrollers') out.add(key);
+    else if (key === 'configmaps' || key === 'secrets') out.add(key);
   }
   const served = new Set(RESOURCES.filter((r) => r.namespaced).map(qualifiedResource));
   return [...out].filter((r) => served.has(r));

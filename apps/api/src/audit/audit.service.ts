@@ -35,8 +35,12 @@ const TRACKED = new Set([
   'rbac.authorization.k8s.io/clusterrolebindings',
 ]);
 
+/** Kinds whose bodies never enter the trail, whatever a handler notes (metadata only). */
+const NEVER_BODIES = new Set(['/secrets']);
+
 export function tracked(group: string, resource: string): boolean {
-  return TRACKED.has(`${group}/${resource}`);
+  const key = `${group}/${resource}`;
+  return TRACKED.has(key) && !NEVER_BODIES.has(key);
 }
 
 /** What a request handler tells the audit trail (in `res.locals.audit`). */
@@ -184,8 +188,10 @@ export class AuditService implements BeforeApplicationShutdown {
       record.namespace = info.namespace;
       record.name = info.name || note.name || note.after?.metadata?.name || '';
       record.tenant = this.tenantOf(info, record.name, note);
-      if (note.before) record.before = note.before as never;
-      if (note.after) record.after = note.after as never;
+      if (!NEVER_BODIES.has(`${info.group}/${info.resource}`)) {
+        if (note.before) record.before = note.before as never;
+        if (note.after) record.after = note.after as never;
+      }
     } else {
       record.path = req.path;
       // A non-resource write about one named thing (a node's registration) names it.

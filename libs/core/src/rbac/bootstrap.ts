@@ -8,11 +8,12 @@
  *   through a RoleBinding. They follow Kubernetes' intent over the resources Berth serves:
  *   - `view` reads the workload and service objects of a namespace and their status, scale
  *     and logs, reads its quotas and limit ranges, and may `get` the namespace itself. Like
- *     Kubernetes it does not read roles or role bindings (nor secrets, once served). It
- *     reads service accounts.
- *   - `edit` adds writing pods, services, events, deployments and replica sets (and their
- *     `scale`), managing service accounts and requesting their tokens
- *     (`create` on `serviceaccounts/token`), as Kubernetes' edit. It cannot write `resourcequotas` or `limitranges` (they constrain the
+ *     Kubernetes it does not read roles, role bindings or secrets (it reads configmaps and
+ *     service accounts).
+ *   - `edit` adds writing pods, services, events, configmaps, deployments and replica sets
+ *     (and their `scale`), reading and writing secrets, managing service accounts and
+ *     requesting their tokens (`create` on `serviceaccounts/token`), as Kubernetes' edit.
+ *     It cannot write `resourcequotas` or `limitranges` (they constrain the
  *     namespace), any `/status` (written by the system), or `endpoints` (written by the
  *     endpoints controller; Kubernetes dropped that write from `edit` in 1.22, CVE-2021-25740).
  *   - `admin` is `edit` plus full control of `roles` and `rolebindings` in the namespace.
@@ -56,6 +57,8 @@ const VIEW_RULES: PolicyRule[] = [
       'serviceaccounts',
     ],
   ),
+  // ConfigMaps yes; Secrets never (reading them is reading credentials), as in Kubernetes.
+  rule(READ, [''], ['configmaps']),
   // Reading the namespace a binding is in tells a user which namespaces they have.
   rule(['get'], [''], ['namespaces']),
   rule(
@@ -87,6 +90,8 @@ const EDIT_RULES: PolicyRule[] = [
   rule(WRITE, ['apps'], ['deployments', 'deployments/scale', 'replicasets', 'replicasets/scale']),
   rule(WRITE, ['apps'], ['daemonsets']),
   rule(WRITE, ['batch'], ['jobs', 'cronjobs']),
+  rule(WRITE, [''], ['configmaps']),
+  rule(READ_WRITE, [''], ['secrets']),
   ...VIEW_RULES,
 ];
 

@@ -1,6 +1,5 @@
 /**
  * core/v1 ConfigMap, validated as kube-apiserver's ValidateConfigMap / ValidateConfigMapUpdate.
- * Not served yet (issue 12 wires it with the registry's per-kind strategies).
  */
 import { z } from 'zod';
 import type { StatusCause } from '../api/status';

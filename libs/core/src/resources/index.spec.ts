@@ -27,6 +27,8 @@ describe('registry', () => {
       'v1/LimitRange',
       'v1/ServiceAccount',
       'v1/ReplicationController',
+      'v1/ConfigMap',
+      'v1/Secret',
       'apps/v1/Deployment',
       'apps/v1/ReplicaSet',
       'apps/v1/DaemonSet',
@@ -45,6 +47,7 @@ describe('registry', () => {
     const shortNames = RESOURCES.flatMap((r) => r.shortNames);
     expect(shortNames.sort()).toEqual([
       'cj',
+      'cm',
       'deploy',
       'ds',
       'ep',
@@ -84,6 +87,8 @@ describe('registry', () => {
       'Event',
       'LimitRange',
       'ServiceAccount',
+      'ConfigMap',
+      'Secret',
       'ClusterRoleBinding',
       'ClusterRole',
       'RoleBinding',

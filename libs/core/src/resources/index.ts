@@ -5,6 +5,7 @@
 import type { ResourceDefinition } from './definition';
 import { groupVersion } from './definition';
 import { daemonSetDefinition } from './daemon-set';
+import { configMapDefinition } from './config-map';
 import { deploymentDefinition } from './deployment';
 import { endpointsDefinition } from './endpoints';
 import { eventDefinition } from './event';
@@ -24,6 +25,7 @@ import {
 import { replicaSetDefinition } from './replica-set';
 import { replicationControllerDefinition } from './replication-controller';
 import { resourceQuotaDefinition } from './resource-quota';
+import { secretDefinition } from './secret';
 import { serviceDefinition } from './service';
 import { serviceAccountDefinition } from './service-account';
 import { tenantDefinition } from './tenant';
@@ -60,8 +62,11 @@ export { defaultPullPolicy } from './pod-spec-defaults';
 export { INT32_MAX, INT32_MIN } from './schema';
 export { nodeRoles, nodeStatus } from './node';
 export { RBAC_GROUP, SUBJECT_KINDS, subjectsStrings } from './rbac';
+export { foldStringData, SECRET_TYPES } from './secret';
 export {
   clusterRoleBindingDefinition,
+  configMapDefinition,
+  secretDefinition,
   clusterRoleDefinition,
   daemonSetDefinition,
   deploymentDefinition,
@@ -97,6 +102,8 @@ export const RESOURCES: readonly ResourceDefinition[] = Object.freeze([
   limitRangeDefinition,
   serviceAccountDefinition,
   replicationControllerDefinition,
+  configMapDefinition,
+  secretDefinition,
   deploymentDefinition,
   replicaSetDefinition,
   daemonSetDefinition,

@@ -296,7 +296,7 @@ describe('ServiceAccount', () => {
   });
 });
 
-it('serves ServiceAccounts; ConfigMaps and Secrets are not served yet', () => {
-  for (const def of [configMapDefinition, secretDefinition]) expect(RESOURCES).not.toContain(def);
-  expect(RESOURCES).toContain(serviceAccountDefinition);
+it('serves ConfigMaps, Secrets and ServiceAccounts', () => {
+  for (const def of [configMapDefinition, secretDefinition, serviceAccountDefinition])
+    expect(RESOURCES).toContain(def);
 });

@@ -1,7 +1,7 @@
 /**
  * core/v1 Secret, validated as kube-apiserver's ValidateSecret / ValidateSecretUpdate, with
- * the `stringData` → `data` folding its v1 conversion does. Not served yet: Secrets must
- * not be stored before the store encrypts them (libs/store/src/encryption).
+ * the `stringData` → `data` folding its v1 conversion does.
+ * The store seals Secrets at rest (libs/store/src/encryption, BERTH_ENCRYPTED_RESOURCES).
  */
 import { z } from 'zod';
 import type { StatusCause } from '../api/status';

@@ -1,6 +1,6 @@
 /**
  * core/v1 ServiceAccount: metadata validation only, as kube-apiserver's
- * ValidateServiceAccount. Not served yet (issue 12).
+ * ValidateServiceAccount.
  */
 import { z } from 'zod';
 import { defineResource } from './define';

@@ -10,6 +10,7 @@ import { nodeStrategy } from './nodes';
 import { podStrategy } from './pods';
 import { quotaRequestStrategy } from './quota-requests';
 import { resourceQuotaStrategy } from './resource-quotas';
+import { secretStrategy } from './secrets';
 import { serviceStrategy } from './services';
 import { deploymentStrategy, replicaSetStrategy, replicationControllerStrategy } from './workloads';
 
@@ -24,4 +25,5 @@ export const BUILTIN_STRATEGIES = new StrategyCatalog([
   replicationControllerStrategy,
   quotaRequestStrategy,
   jobStrategy,
+  secretStrategy,
 ]);
