@@ -31,11 +31,11 @@ describe('the agent resolves containers env as the kubelet does (process runtime
   beforeAll(async () => {
     c = await startTestCluster(1);
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'berth-pod-config-'));
-    for (const ns of ['default', 'w'])
-      await api()
-        .post('/api/v1/namespaces')
-        .send({ metadata: { name: ns } })
-        .expect(201);
+    // `default` exists from the API's first start; `w` is this test's.
+    await api()
+      .post('/api/v1/namespaces')
+      .send({ metadata: { name: 'w' } })
+      .expect(201);
     const bootstrapToken = (await api().post('/auth/bootstrap-tokens').send({}).expect(201)).body
       .token;
     const config: AgentConfig = {
@@ -117,6 +117,9 @@ describe('the agent resolves containers env as the kubelet does (process runtime
     await eventually(async () => (await getPod('envs')).status?.phase === 'Succeeded', 'envs done');
     const log = await api().get('/api/v1/namespaces/w/pods/envs/log').expect(200);
     const env = JSON.parse(log.text.trim()) as Record<string, string>;
+    const kubernetes = (
+      await api().get('/api/v1/namespaces/default/services/kubernetes').expect(200)
+    ).body;
     expect(env).toMatchObject({
       MY_NAME: 'envs',
       MY_NS: 'w',
@@ -130,8 +133,9 @@ describe('the agent resolves containers env as the kubelet does (process runtime
       LITERAL: '$(MY_NAME)',
       WEB_FRONT_SERVICE_HOST: clusterIP,
       WEB_FRONT_SERVICE_PORT: '8080',
-      KUBERNETES_SERVICE_HOST: '127.0.0.1',
-      KUBERNETES_SERVICE_PORT: new URL(c.api.server.httpUrl!).port,
+      // The API's own `kubernetes` Service in default, as in-cluster clients find it.
+      KUBERNETES_SERVICE_HOST: kubernetes.spec.clusterIP,
+      KUBERNETES_SERVICE_PORT: '443',
     });
     expect(env.OPTIONAL).toBeUndefined();
   }, 60_000);

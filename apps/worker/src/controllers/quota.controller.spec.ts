@@ -16,7 +16,12 @@ describe('resourcesForQuotaKeys', () => {
 
   it('skips resources Berth does not serve and cluster-scoped ones', () => {
     expect(
-      names(['requests.storage', 'secrets', 'count/widgets.example.com', 'count/nodes']),
+      names([
+        'requests.storage',
+        'persistentvolumeclaims',
+        'count/widgets.example.com',
+        'count/nodes',
+      ]),
     ).toEqual([]);
   });
 });
