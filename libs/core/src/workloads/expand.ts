@@ -5,8 +5,7 @@
  * - `$$` is an escaped `$` (so `$$(NAME)` yields the literal `$(NAME)`);
  * - any other `$` (and an unclosed `$(`) is kept as is.
  *
- * The same algorithm as libs/runtime/src/expand.ts (which can re-export this one once the
- * runtime is touched again); here so the pure env resolver can use it.
+ * The one implementation: libs/runtime re-exports it for commands and args.
  */
 export type VarLookup = ReadonlyMap<string, string> | ((name: string) => string | undefined);
 
