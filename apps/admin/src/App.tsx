@@ -6,7 +6,9 @@ import Groups from '@mui/icons-material/Groups';
 import History from '@mui/icons-material/History';
 import Hub from '@mui/icons-material/Hub';
 import Key from '@mui/icons-material/Key';
+import Lock from '@mui/icons-material/Lock';
 import RequestQuote from '@mui/icons-material/RequestQuote';
+import Settings from '@mui/icons-material/Settings';
 import ViewInAr from '@mui/icons-material/ViewInAr';
 import type { ReactNode } from 'react';
 import { Route } from 'react-router-dom';
@@ -26,6 +28,8 @@ import { authProvider } from './authProvider';
 import { dataProvider } from './dataProvider';
 import { AccessPage } from './views/access';
 import { AuditList } from './views/audit';
+import { ConfigMapCreate, ConfigMapList, ConfigMapShow } from './views/configmaps';
+import { SecretCreate, SecretList, SecretShow } from './views/secrets';
 import { DeploymentCreate, DeploymentList, DeploymentShow } from './views/deployments';
 import { EventList } from './views/events';
 import { NamespaceCreate, NamespaceList, NamespaceShow } from './views/namespaces';
@@ -46,6 +50,8 @@ function BerthMenu() {
       <Menu.ResourceItem name="replicationcontrollers" />
       <Menu.ResourceItem name="pods" />
       <Menu.ResourceItem name="services" />
+      <Menu.ResourceItem name="configmaps" />
+      <Menu.ResourceItem name="secrets" />
       <Menu.ResourceItem name="events" />
       <Menu.ResourceItem name="quotarequests" />
       <Menu.Item to="/access" primaryText="Access" leftIcon={<Key />} />
@@ -129,6 +135,23 @@ export function App() {
         icon={Hub}
         list={ServiceList}
         show={ServiceShow}
+        recordRepresentation="metadata.name"
+      />
+      <Resource
+        name="configmaps"
+        icon={Settings}
+        options={{ label: 'Config maps' }}
+        list={ConfigMapList}
+        create={ConfigMapCreate}
+        show={ConfigMapShow}
+        recordRepresentation="metadata.name"
+      />
+      <Resource
+        name="secrets"
+        icon={Lock}
+        list={SecretList}
+        create={SecretCreate}
+        show={SecretShow}
         recordRepresentation="metadata.name"
       />
       <Resource name="events" icon={EventNote} list={EventList} />

@@ -67,6 +67,8 @@ export const RESOURCES: Record<string, ResourceInfo> = {
   deployments: apps('deployments', 'Deployment'),
   replicasets: apps('replicasets', 'ReplicaSet'),
   replicationcontrollers: core('replicationcontrollers', 'ReplicationController'),
+  configmaps: core('configmaps', 'ConfigMap'),
+  secrets: core('secrets', 'Secret'),
   tenants: tenancy('tenants', 'Tenant'),
   quotarequests: tenancy('quotarequests', 'QuotaRequest'),
 };

@@ -133,6 +133,41 @@ describe('audit trail (real API and PostgreSQL)', () => {
     expect([...ids].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0))).toEqual(ids);
   });
 
+  it("records a person's read of one Secret (verb get, no body), not lists or other reads", async () => {
+    const admin = as(seed.a.tokens['tenant-admin']);
+    await admin
+      .post('/api/v1/namespaces/a1/secrets')
+      .send({
+        metadata: { name: 'db' },
+        data: { password: Buffer.from('hunter2').toString('base64') },
+      })
+      .expect(201);
+    await admin.get('/api/v1/namespaces/a1/secrets').expect(200);
+    await admin.get('/api/v1/namespaces/a1/configmaps').expect(200);
+    const read = await admin.get('/api/v1/namespaces/a1/secrets/db').expect(200);
+    expect(read.body.data.password).toBe(Buffer.from('hunter2').toString('base64'));
+    await eventuallyTrue(
+      async () => (await all()).some((e) => e.resource === 'secrets' && e.verb === 'get'),
+      'the Secret read on the trail',
+    );
+    const events = await all();
+    const gets = events.filter((e) => e.resource === 'secrets' && e.verb === 'get');
+    expect(gets).toHaveLength(1);
+    expect(gets[0]).toMatchObject({
+      user: 'a-admin',
+      namespace: 'a1',
+      name: 'db',
+      tenant: 'team-a',
+      code: 200,
+      outcome: 'Success',
+    });
+    expect(gets[0].before).toBeUndefined();
+    expect(gets[0].after).toBeUndefined();
+    expect(JSON.stringify(events)).not.toContain(Buffer.from('hunter2').toString('base64'));
+    expect(events.some((e) => e.verb === 'list')).toBe(false);
+    expect(events.some((e) => e.resource === 'configmaps')).toBe(false);
+  });
+
   it('keeps every event when requests with NUL bytes come in the same batch', async () => {
     // On the trail with the others (written in one batch): one bad event must not drop them.
     const [good, ...bad] = await Promise.all([

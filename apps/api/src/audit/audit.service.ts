@@ -57,6 +57,22 @@ export interface AuditNote {
  * 100 rows a second to the trail, about 8.6 million a day, saying only "still alive".
  * A refused or failed one is still recorded.
  */
+/**
+ * Reads are not recorded, except a person reading one Secret (the dashboard's Reveal, or
+ * `kubectl get secret x -o yaml`): who saw which credential is on the trail (verb get,
+ * never the body). Lists and watches, and the agents' and ServiceAccounts' reads, are not.
+ */
+export function isSecretRead(principal: Principal | undefined, info: RequestInfo | undefined) {
+  return (
+    principal?.kind === 'user' &&
+    !!info?.isResourceRequest &&
+    info.verb === 'get' &&
+    info.group === '' &&
+    info.resource === 'secrets' &&
+    !info.subresource
+  );
+}
+
 export function isHeartbeat(
   principal: Principal | undefined,
   info: RequestInfo | undefined,
@@ -123,10 +139,12 @@ export class AuditService implements BeforeApplicationShutdown {
 
   /** Hooks the request's end (Express middleware). */
   watch(req: Request, res: Response): void {
-    if (!MUTATING.has(req.method)) return;
+    const read = req.method === 'GET';
+    if (!read && !MUTATING.has(req.method)) return;
     const time = new Date();
     res.on('finish', () => {
       const info = res.locals.requestInfo as RequestInfo | undefined;
+      if (read && !isSecretRead(req.user as Principal | undefined, info)) return;
       if (isHeartbeat(req.user as Principal | undefined, info, res.statusCode)) return;
       let record: AuditRecord;
       try {
