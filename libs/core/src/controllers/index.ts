@@ -16,3 +16,4 @@ export * from './service-account';
 export * from './daemon-set';
 export * from './job';
 export * from './cronjob';
+export * from './disruption';

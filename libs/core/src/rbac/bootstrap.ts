@@ -76,6 +76,7 @@ const VIEW_RULES: PolicyRule[] = [
     ],
   ),
   rule(READ, ['batch'], ['jobs', 'jobs/status', 'cronjobs', 'cronjobs/status']),
+  rule(READ, ['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
 ];
 
 const EDIT_RULES: PolicyRule[] = [
@@ -90,6 +91,7 @@ const EDIT_RULES: PolicyRule[] = [
   rule(WRITE, ['apps'], ['deployments', 'deployments/scale', 'replicasets', 'replicasets/scale']),
   rule(WRITE, ['apps'], ['daemonsets']),
   rule(WRITE, ['batch'], ['jobs', 'cronjobs']),
+  rule(WRITE, ['policy'], ['poddisruptionbudgets']),
   rule(WRITE, [''], ['configmaps']),
   rule(READ_WRITE, [''], ['secrets']),
   ...VIEW_RULES,

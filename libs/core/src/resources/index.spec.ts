@@ -41,6 +41,7 @@ describe('registry', () => {
       'tenancy.berth.dev/v1/QuotaRequest',
       'batch/v1/Job',
       'batch/v1/CronJob',
+      'policy/v1/PodDisruptionBudget',
     ]);
     const plurals = RESOURCES.map(qualifiedResource);
     expect(new Set(plurals).size).toBe(plurals.length);
@@ -55,6 +56,7 @@ describe('registry', () => {
       'limits',
       'no',
       'ns',
+      'pdb',
       'po',
       'qr',
       'quota',
@@ -103,6 +105,7 @@ describe('registry', () => {
       'Tenant',
       'Job',
       'CronJob',
+      'PodDisruptionBudget',
     ]);
     expect(RESOURCES.filter((r) => r.scale).map((r) => r.kind)).toEqual([
       'ReplicationController',
@@ -147,6 +150,7 @@ describe('registry', () => {
       { group: 'coordination.k8s.io', versions: ['v1'], preferredVersion: 'v1' },
       { group: 'tenancy.berth.dev', versions: ['v1'], preferredVersion: 'v1' },
       { group: 'batch', versions: ['v1'], preferredVersion: 'v1' },
+      { group: 'policy', versions: ['v1'], preferredVersion: 'v1' },
     ]);
   });
 });

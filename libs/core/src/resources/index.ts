@@ -16,6 +16,7 @@ import { limitRangeDefinition } from './limit-range';
 import { namespaceDefinition } from './namespace';
 import { nodeDefinition } from './node';
 import { podDefinition } from './pod';
+import { podDisruptionBudgetDefinition } from './poddisruptionbudget';
 import {
   clusterRoleBindingDefinition,
   clusterRoleDefinition,
@@ -88,6 +89,7 @@ export {
   quotaRequestDefinition,
   jobDefinition,
   cronJobDefinition,
+  podDisruptionBudgetDefinition,
 };
 
 /** Every built-in resource, core group first (the order `kubectl api-resources` lists). */
@@ -116,6 +118,7 @@ export const RESOURCES: readonly ResourceDefinition[] = Object.freeze([
   quotaRequestDefinition,
   jobDefinition,
   cronJobDefinition,
+  podDisruptionBudgetDefinition,
 ]);
 
 /** The resource served at `/api[s]/<group>/<version>/<plural>`, matched by plural only. */
