@@ -93,6 +93,32 @@ describe('graceful shutdown of API, worker and agent (real processes)', () => {
     // The watch is open (the API has answered its headers) before the signal.
     await waitFor(() => watchOpen, 'the watch to be open', 10_000);
 
+    // The in-flight request: a create whose body is half sent when the signal comes.
+    const body = JSON.stringify({ metadata: { name: 'in-flight' }, data: { k: 'v' } });
+    const half = Math.floor(body.length / 2);
+    let inFlightStatus = 0;
+    const inFlightReq = http.request(`${api.httpUrl}/api/v1/namespaces/default/configmaps`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${api.token}`,
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      },
+    });
+    const inFlight = new Promise<{ status: number; kind?: string }>((resolve, reject) => {
+      inFlightReq.once('response', (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.once('end', () => {
+          inFlightStatus = res.statusCode ?? 0;
+          resolve({ status: inFlightStatus, kind: (JSON.parse(text) as { kind?: string }).kind });
+        });
+      });
+      inFlightReq.once('error', reject);
+    });
+    inFlightReq.write(body.slice(0, half));
+    inFlightReq.flushHeaders();
+
     const pid = api.pid()!;
     const signalledAt = Date.now();
     process.kill(pid, 'SIGTERM');
@@ -110,12 +136,10 @@ describe('graceful shutdown of API, worker and agent (real processes)', () => {
     );
     expect(notReady).toBe(503);
 
-    // A request in flight during the delay is still served in full.
-    const inFlight = await fetch(`${api.httpUrl}/api/v1/namespaces`, {
-      headers: { authorization: `Bearer ${api.token}` },
-    });
-    expect(inFlight.status).toBe(200);
-    expect(((await inFlight.json()) as { kind: string }).kind).toBe('NamespaceList');
+    // The request in flight at the signal is finished and served in full.
+    expect(inFlightStatus).toBe(0);
+    inFlightReq.end(body.slice(half));
+    expect(await inFlight).toEqual({ status: 201, kind: 'ConfigMap' });
 
     // The watch ends with a clean close, and the process exits 0 within its timeout.
     expect(await watch).toEqual({ status: 200, how: 'end' });
