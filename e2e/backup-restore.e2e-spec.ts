@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -17,8 +18,9 @@ import {
 // `berth backup` / `berth restore` (scripts/berth.js) on a running cluster: a namespace
 // made with the real kubectl is backed up, deleted, and found again after the restore,
 // with resourceVersions that go on rising, the tenant's API token still working, the
-// audit trail kept, and watches from before the restore answered 410 Expired.
-// (Secrets are not a served kind yet: when they are, this test restores one and reads it.)
+// audit trail kept, watches from before the restore answered 410 Expired, and a Secret
+// (stored encrypted) read back in clear: the restarted API has the same encryption key
+// (startApiProcess's BERTH_ENCRYPTION_KEY, fixed for the run).
 
 const MANIFEST = `
 apiVersion: v1
@@ -141,6 +143,18 @@ describe('backup and restore (berth backup / berth restore)', () => {
       MANIFEST,
     );
     expect(apply).toMatchObject({ code: 0 });
+    const secretValue = `s3cret-${randomBytes(8).toString('hex')}`;
+    expect(
+      asTenant(
+        'create',
+        'secret',
+        'generic',
+        'creds',
+        '-n',
+        'shop',
+        `--from-literal=x=${secretValue}`,
+      ),
+    ).toMatchObject({ code: 0 });
     // The audit trail is written in batches: the creates are in it before the backup.
     const auditOf = async () =>
       (await admin.ok('GET', '/audit/events?namespace=shop&limit=1000')).items as JsonBody[];
@@ -164,6 +178,7 @@ describe('backup and restore (berth backup / berth restore)', () => {
       code: 0,
       stdout: '',
     });
+    expect(asAdmin('get', 'secret', 'creds', '-n', 'shop').stderr).toMatch(/NotFound/);
     const beforeRestore = await listRevision('/api/v1/namespaces');
 
     // Refused into a database that is not empty without --force; nothing changes.
@@ -184,6 +199,10 @@ describe('backup and restore (berth backup / berth restore)', () => {
     const names = asAdmin('get', 'limitranges,roles,services', '-n', 'shop', '-o', 'name');
     expect(names).toMatchObject({ code: 0 });
     expect(names.stdout.trim().split('\n').sort()).toEqual(OBJECTS);
+    // The Secret is back and still decrypts to what was written.
+    const data = asAdmin('get', 'secret', 'creds', '-n', 'shop', '-o', 'jsonpath={.data.x}');
+    expect(data).toMatchObject({ code: 0 });
+    expect(Buffer.from(data.stdout, 'base64').toString('utf8')).toBe(secretValue);
     // The tenant's API token still works, and its namespace is its own again.
     expect(asTenant('get', 'namespaces', '-o', 'name')).toMatchObject({
       code: 0,
