@@ -95,6 +95,54 @@ const KINDS: Record<string, Kind> = {
     path: '/apis/coordination.k8s.io/v1/namespaces/{ns}/leases',
     manifest: (name) => ({ metadata: { name }, spec: { holderIdentity: 'x' } }),
   },
+  configmaps: {
+    path: '/api/v1/namespaces/{ns}/configmaps',
+    manifest: (name) => ({ metadata: { name }, data: { key: 'value' } }),
+  },
+  secrets: {
+    path: '/api/v1/namespaces/{ns}/secrets',
+    manifest: (name) => ({
+      metadata: { name },
+      type: 'Opaque',
+      data: { password: Buffer.from('s3cr3t').toString('base64') },
+    }),
+  },
+  jobs: {
+    path: '/apis/batch/v1/namespaces/{ns}/jobs',
+    manifest: (name) => ({
+      metadata: { name },
+      spec: {
+        suspend: true,
+        template: {
+          spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] },
+        },
+      },
+    }),
+  },
+  cronjobs: {
+    path: '/apis/batch/v1/namespaces/{ns}/cronjobs',
+    manifest: (name) => ({
+      metadata: { name },
+      spec: {
+        schedule: '0 0 * * *',
+        suspend: true,
+        jobTemplate: {
+          spec: {
+            template: {
+              spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] },
+            },
+          },
+        },
+      },
+    }),
+  },
+  daemonsets: {
+    path: '/apis/apps/v1/namespaces/{ns}/daemonsets',
+    manifest: (name) => {
+      const { replicas: _replicas, ...spec } = workload(name).spec;
+      return { metadata: { name }, spec };
+    },
+  },
 };
 
 function workload(name: string) {
@@ -127,6 +175,10 @@ const READABLE_BY_ALL = [
   'serviceaccounts',
   'deployments',
   'replicasets',
+  'configmaps',
+  'jobs',
+  'cronjobs',
+  'daemonsets',
 ];
 const WRITABLE_BY_DEVELOPERS = [
   'pods',
@@ -136,13 +188,21 @@ const WRITABLE_BY_DEVELOPERS = [
   'serviceaccounts',
   'deployments',
   'replicasets',
+  'configmaps',
+  'jobs',
+  'cronjobs',
+  'daemonsets',
 ];
+// Secrets, as Kubernetes' edit/admin and not view (bootstrap.ts): readable and writable by
+// developers and tenant admins, not even readable by viewers.
+const SECRETS_FOR_EDITORS = ['secrets'];
 const ADMIN_EXTRA = ['roles', 'rolebindings'];
 const ADMIN_WRITES = ['resourcequotas', 'limitranges'];
 
 function allowed(role: 'tenant-admin' | 'developer' | 'viewer', kind: string, verb: Verb): boolean {
   const read = verb === 'get' || verb === 'list' || verb === 'watch';
   if (role === 'tenant-admin' && ADMIN_EXTRA.includes(kind)) return true;
+  if (SECRETS_FOR_EDITORS.includes(kind)) return role !== 'viewer';
   if (role === 'tenant-admin' && !read && ADMIN_WRITES.includes(kind)) return true;
   if (read) return READABLE_BY_ALL.includes(kind);
   return role !== 'viewer' && WRITABLE_BY_DEVELOPERS.includes(kind);
