@@ -171,7 +171,8 @@ export const cronJobDefinition = defineResource({
       name(o),
       str(spec.schedule),
       str(spec.timeZone) || '<none>',
-      spec.suspend === true,
+      // Kubernetes' printBoolPtr: the words kubectl shows, <unset> when absent.
+      spec.suspend === undefined ? '<unset>' : spec.suspend === true ? 'True' : 'False',
       Array.isArray(status.active) ? status.active.length : 0,
       status.lastScheduleTime ? since(status.lastScheduleTime, now) : '<none>',
       age(o, now),
