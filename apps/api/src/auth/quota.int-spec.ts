@@ -118,6 +118,91 @@ describe('quota admission (real API and PostgreSQL)', () => {
     expect(quota.status.used).toEqual({ pods: '1', 'requests.cpu': '150m' });
   });
 
+  it('refuses object counts beyond the hard limit for the newer kinds, and writes nothing', async () => {
+    const api = t.api();
+    const podTemplate = {
+      spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] },
+    };
+    const counted: [string, string, (name: string) => Record<string, unknown>][] = [
+      ['count/configmaps', '/api/v1/namespaces/qc/configmaps', () => ({ data: { k: 'v' } })],
+      [
+        'count/secrets',
+        '/api/v1/namespaces/qc/secrets',
+        () => ({ type: 'Opaque', data: { k: Buffer.from('v').toString('base64') } }),
+      ],
+      ['count/serviceaccounts', '/api/v1/namespaces/qc/serviceaccounts', () => ({})],
+      [
+        'count/jobs.batch',
+        '/apis/batch/v1/namespaces/qc/jobs',
+        () => ({ spec: { suspend: true, template: podTemplate } }),
+      ],
+      [
+        'count/cronjobs.batch',
+        '/apis/batch/v1/namespaces/qc/cronjobs',
+        () => ({
+          spec: {
+            schedule: '0 0 * * *',
+            suspend: true,
+            jobTemplate: { spec: { template: podTemplate } },
+          },
+        }),
+      ],
+      [
+        'count/daemonsets.apps',
+        '/apis/apps/v1/namespaces/qc/daemonsets',
+        (name) => ({
+          spec: {
+            selector: { matchLabels: { app: name } },
+            // A DaemonSet's pods restart Always, as Kubernetes requires.
+            template: {
+              metadata: { labels: { app: name } },
+              spec: { containers: podTemplate.spec.containers },
+            },
+          },
+        }),
+      ],
+    ];
+    expect((await api.post('/api/v1/namespaces').send({ metadata: { name: 'qc' } })).status).toBe(
+      201,
+    );
+    // Whatever the namespace already holds (a default service account, say) plus one.
+    const hard: Record<string, string> = {};
+    const before: Record<string, number> = {};
+    for (const [resource, path] of counted) {
+      const list = await api.get(path);
+      expect(list.status).toBe(200);
+      before[resource] = list.body.items.length;
+      hard[resource] = String(before[resource] + 1);
+    }
+    expect(
+      (
+        await api
+          .post('/api/v1/namespaces/qc/resourcequotas')
+          .send({ metadata: { name: 'counts' }, spec: { hard } })
+      ).status,
+    ).toBe(201);
+    for (const [resource, path, body] of counted) {
+      // As Kubernetes' Forbidden: the group-qualified resource (jobs.batch).
+      const plural = resource.slice('count/'.length);
+      const first = await api.post(path).send({ metadata: { name: 'one' }, ...body('one') });
+      expect([resource, first.status, first.body.message]).toEqual([resource, 201, undefined]);
+      const over = await api.post(path).send({ metadata: { name: 'two' }, ...body('two') });
+      expect(over.status).toBe(403);
+      expect(over.body).toMatchObject({
+        kind: 'Status',
+        status: 'Failure',
+        reason: 'Forbidden',
+        code: 403,
+      });
+      const n = before[resource] + 1;
+      expect(over.body.message).toBe(
+        `${plural} "two" is forbidden: exceeded quota: counts, requested: ${resource}=1, used: ${resource}=${n}, limited: ${resource}=${n}`,
+      );
+      expect((await api.get(`${path}/two`)).status).toBe(404);
+      expect((await api.get(path)).body.items).toHaveLength(n);
+    }
+  });
+
   it('enforces the tenant quota over the sum of its namespaces, exactly under concurrency', async () => {
     const api = t.api();
     expect(
