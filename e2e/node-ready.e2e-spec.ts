@@ -122,6 +122,8 @@ describe('a Service cannot take its node NotReady (API, worker, agent as process
       extraArgs: ['--heartbeat-interval', String(HEARTBEAT_MS)],
     });
     await waitFor(async () => (await ready()) === 'True', 'the node to be Ready', 30_000, 250);
+    // The node turns Ready at registration, before its agent's first Lease renewal is written.
+    await waitFor(async () => Boolean(await lease()), "the node's Lease", 30_000, 250);
   });
 
   afterAll(async () => {
