@@ -317,6 +317,7 @@ export class PodManager {
     const done = (async () => {
       try {
         await this.runtime.stopPod(uid, grace);
+        this.volumesHelper?.forget(uid);
         this.log.info('pod stopped', {
           uid,
           ...(pod ? { pod: `${pod.metadata.namespace}/${pod.metadata.name}` } : { orphan: true }),

@@ -9,6 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
+import { ServiceIPRange } from '@berth/core';
 import { Registry } from '@berth/registry';
 import { applyMigrations, ensureDatabase } from '@berth/store';
 import { AppModule } from './app.module';
@@ -23,6 +24,7 @@ import {
   ensureSystemNamespaces,
 } from './store/system-namespaces';
 import { ensureTlsMaterial, type TlsMaterial } from './tls/certificates';
+import { publishServingCa } from './tls/publish-ca';
 import { secureDataDir } from './tls/data-dir';
 import { writeKubeconfig } from './tls/kubeconfig';
 
@@ -115,11 +117,19 @@ export async function startApiServer(input: AppConfig): Promise<ApiServer> {
   await ensureDatabase(config.databaseUrl);
   const applied = await applyMigrations(config.databaseUrl);
   if (applied.length) logger.log(`applied migrations: ${applied.join(', ')}`, 'Store');
+  // The `kubernetes` Service's address and names, as kube-apiserver's certificate has them:
+  // in-cluster clients verify the API at KUBERNETES_SERVICE_HOST.
+  const kubernetesServiceIP = ServiceIPRange.parse(config.serviceCIDR).at(0);
   const tls = ensureTlsMaterial(config.dataDir, [
     'localhost',
     '127.0.0.1',
     '::1',
     hostName(),
+    kubernetesServiceIP,
+    'kubernetes',
+    'kubernetes.default',
+    'kubernetes.default.svc',
+    'kubernetes.default.svc.cluster.local',
     ...config.extraSans,
   ]);
 
@@ -191,6 +201,7 @@ export async function startApiServer(input: AppConfig): Promise<ApiServer> {
   });
   await app.init();
   await ensureSystemNamespaces(app.get(Registry));
+  await publishServingCa(app.get(Registry), tls.caCertPem);
 
   const httpsServer = https.createServer(
     { key: tls.keyPem, cert: tls.certPem, ...SERVER_OPTIONS },
@@ -200,7 +211,12 @@ export async function startApiServer(input: AppConfig): Promise<ApiServer> {
   const httpsIdle = trackIdleConnections(httpsServer);
   const port = await listen(httpsServer, config.port, config.host);
   const url = `https://127.0.0.1:${port}`;
-  await ensureKubernetesService(app.get(Registry), advertisedAddress(config.host), port);
+  await ensureKubernetesService(
+    app.get(Registry),
+    advertisedAddress(config.host),
+    port,
+    kubernetesServiceIP,
+  );
   let httpServer: http.Server | undefined;
   let httpIdle: IdleConnections | undefined;
   let httpUrl: string | undefined;

@@ -17,6 +17,7 @@ import { DeploymentController } from './controllers/deployment.controller';
 import { DaemonSetController } from './controllers/daemonset.controller';
 import { EndpointsController } from './controllers/endpoints.controller';
 import { ServiceAccountController } from './controllers/service-account.controller';
+import { RootCaController } from './controllers/root-ca.controller';
 import { JobController } from './controllers/job.controller';
 import { CronJobController } from './controllers/cronjob.controller';
 import { EventRecorder } from './controllers/events';
@@ -143,6 +144,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   const tenants = new TenantController(registry, log);
   const endpoints = new EndpointsController(registry, log);
   const serviceAccounts = new ServiceAccountController(registry, log);
+  const rootCa = new RootCaController(registry, log);
   const jobs = new JobController(registry, events, log);
   const cronJobs = new CronJobController(registry, events, log);
 
@@ -166,6 +168,11 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   queues.process('tenants', (p) => tenants.reconcile(p.key), config.concurrency);
   queues.process('endpoints', (p) => endpoints.reconcile(p.key), config.concurrency);
   queues.process('serviceaccounts', (p) => serviceAccounts.reconcile(p.key), config.concurrency);
+  queues.process(
+    'rootca',
+    (p) => rootCa.reconcile(p.key, (key) => queues.enqueue('rootca', { key })),
+    config.concurrency,
+  );
   queues.process('jobs', (p) => jobs.reconcile(p.key), config.concurrency);
   queues.process('cronjobs', (p) => cronJobs.reconcile(p.key), config.concurrency);
 

@@ -3,6 +3,7 @@ import {
   findResource,
   isAlreadyExists,
   isConflict,
+  isInvalid,
   namespaceDefinition,
   NODE_LEASE_NAMESPACE,
   type KubeObject,
@@ -102,7 +103,9 @@ export function advertisedAddress(host: string): string {
 }
 
 /**
- * The `kubernetes` Service in `default` (ClusterIP, port 443 → the API's port) and its
+ * The `kubernetes` Service in `default` (ClusterIP `clusterIP` — the first address of the
+ * service range, which the serving certificate names, as in Kubernetes — port 443 → the
+ * API's port) and its
  * Endpoints with the API's address, which in-cluster clients use, as kube-apiserver keeps
  * them. The Service has no selector, so the endpoints controller leaves the Endpoints to
  * the API. Each replica writes its own address at start; with several replicas the last
@@ -112,18 +115,27 @@ export async function ensureKubernetesService(
   registry: Registry,
   address: string,
   port: number,
+  clusterIP?: string,
 ): Promise<void> {
   const labels = { component: 'apiserver', provider: 'kubernetes' };
-  await createIfAbsent(registry, def('', 'v1', 'services'), 'default', {
+  const service = (ip?: string): KubeObject => ({
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: 'kubernetes', namespace: 'default', labels },
     spec: {
       type: 'ClusterIP',
       sessionAffinity: 'None',
+      ...(ip ? { clusterIP: ip } : {}),
       ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: port }],
     },
   });
+  try {
+    await createIfAbsent(registry, def('', 'v1', 'services'), 'default', service(clusterIP));
+  } catch (err) {
+    // The address is another Service's (stored before this one was reserved): any will do.
+    if (!clusterIP || !isInvalid(err)) throw err;
+    await createIfAbsent(registry, def('', 'v1', 'services'), 'default', service());
+  }
   const endpoints = def('', 'v1', 'endpoints');
   const subsets = [
     { addresses: [{ ip: address }], ports: [{ name: 'https', port, protocol: 'TCP' }] },

@@ -56,7 +56,10 @@ export function resyncRoutes(objects: readonly StoredObject[]): Route[] {
         break;
       case 'namespaces':
         if (meta.deletionTimestamp) routes.push({ queue: 'namespaces', payload: { key } });
-        else routes.push({ queue: 'serviceaccounts', payload: { key: name } });
+        else {
+          routes.push({ queue: 'serviceaccounts', payload: { key: name } });
+          routes.push({ queue: 'rootca', payload: { key: name } });
+        }
         break;
       case `tenants.${TENANCY_GROUP}`:
         routes.push({ queue: 'tenants', payload: { key: `tenant/${name}` } });

@@ -1,13 +1,17 @@
 import {
+  API_SERVER_CA_CONFIG_MAP,
+  API_SERVER_CA_NAMESPACE,
   findResourceByKind,
   qualifiedResource,
   TENANCY_GROUP,
   TENANT_LABEL,
   type KubeObject,
   type OwnerReference,
+  workloads,
 } from '@berth/core';
 import { podBucket, type ChangeRecord } from '@berth/store';
 import { gcKey } from '../controllers/garbage-collector.controller';
+import { ALL_NAMESPACES } from '../controllers/root-ca.controller';
 import type { PayloadOf, QueueName } from '../queue/catalog';
 
 export interface Route<Q extends QueueName = QueueName> {
@@ -133,8 +137,10 @@ export function routeChange(change: ChangeRecord, shards: number): Route[] {
       break;
     case 'namespaces': {
       if (deleting) routes.push({ queue: 'namespaces', payload: { key } });
-      else if (change.type !== 'DELETED')
+      else if (change.type !== 'DELETED') {
         routes.push({ queue: 'serviceaccounts', payload: { key: change.name } });
+        routes.push({ queue: 'rootca', payload: { key: change.name } });
+      }
       // The tenant's namespace list (and usage) changes with its namespaces.
       const tenant = obj.metadata?.labels?.[TENANT_LABEL];
       if (tenant) routes.push({ queue: 'tenants', payload: { key: `tenant/${tenant}` } });
@@ -142,6 +148,14 @@ export function routeChange(change: ChangeRecord, shards: number): Route[] {
     }
     case `tenants.${TENANCY_GROUP}`:
       routes.push({ queue: 'tenants', payload: { key: `tenant/${change.name}` } });
+      break;
+    case 'configmaps':
+      // kube-root-ca.crt is put back when deleted or edited; a CA a replica published
+      // goes into every namespace's.
+      if (change.name === workloads.ROOT_CA_CONFIG_MAP)
+        routes.push({ queue: 'rootca', payload: { key: ns } });
+      if (ns === API_SERVER_CA_NAMESPACE && change.name === API_SERVER_CA_CONFIG_MAP)
+        routes.push({ queue: 'rootca', payload: { key: ALL_NAMESPACES } });
       break;
     case 'serviceaccounts':
       // The default account is made again when deleted.

@@ -52,6 +52,7 @@ export const CATALOG = {
   tenants: keyed('tenants', { attempts: 10, backoffMs: 500 }),
   endpoints: keyed('endpoints', { attempts: 10, backoffMs: 200 }),
   serviceaccounts: keyed('serviceaccounts', { attempts: 10, backoffMs: 500 }),
+  rootca: keyed('rootca', { attempts: 10, backoffMs: 500 }),
   jobs: keyed('jobs', { attempts: 15, backoffMs: 200 }),
   cronjobs: keyed('cronjobs', { attempts: 15, backoffMs: 500 }),
 } as const;

@@ -164,6 +164,11 @@ export function isAlreadyExists(err: unknown): boolean {
   return reasonOf(err) === 'AlreadyExists';
 }
 
+/** The error is an Invalid (422) Status: apimachinery's `IsInvalid`. */
+export function isInvalid(err: unknown): boolean {
+  return reasonOf(err) === 'Invalid';
+}
+
 /** Rethrows `err` unless it is a NotFound (controller-runtime's `IgnoreNotFound`). */
 export function ignoreNotFound(err: unknown): void {
   if (!isNotFound(err)) throw err;

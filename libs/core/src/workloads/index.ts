@@ -10,3 +10,4 @@ export * from './service-env';
 export * from './env';
 export * from './volume-files';
 export * from './atomic-writer';
+export * from './api-access-volume';

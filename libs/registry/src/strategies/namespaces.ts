@@ -1,11 +1,17 @@
 /**
  * Namespaces: start Active; one joining a tenant must fit its namespace limit, counted in
- * the creating transaction (exact under races); the `default` ServiceAccount is written in
- * that same transaction; DELETE marks them Terminating.
+ * the creating transaction (exact under races); the `default` ServiceAccount and the
+ * `kube-root-ca.crt` ConfigMap are written in that same transaction; DELETE marks them
+ * Terminating.
  */
 import { randomUUID } from 'node:crypto';
 import {
+  API_SERVER_CA_CONFIG_MAP,
+  API_SERVER_CA_NAMESPACE,
+  caBundle,
+  configMapDefinition,
   defaultServiceAccount,
+  rootCaConfigMap,
   formatTimestamp,
   namespaceDefinition,
   NAMESPACE_FINALIZER,
@@ -37,6 +43,32 @@ async function createDefaultServiceAccount(tx: AtomicTransaction, namespace: str
       ...serviceAccountDefinition.selectableFields(sa),
     },
   );
+}
+
+/**
+ * Writes the namespace's `kube-root-ca.crt` (the API servers' CA bundle, as the API
+ * replicas published it) with the namespace, so the token volume of a pod created right
+ * after finds it. The worker's root CA publisher keeps it right afterwards (and makes it
+ * where no CA was published yet).
+ */
+async function createRootCaConfigMap(tx: AtomicTransaction, namespace: string) {
+  const resource = qualifiedResource(configMapDefinition);
+  const source = await tx.get({
+    resource,
+    namespace: API_SERVER_CA_NAMESPACE,
+    name: API_SERVER_CA_CONFIG_MAP,
+  });
+  const bundle = caBundle(source?.object as KubeObject | undefined);
+  if (!bundle) return;
+  const cm = rootCaConfigMap(namespace, bundle);
+  cm.metadata.uid = randomUUID();
+  cm.metadata.creationTimestamp = formatTimestamp(new Date());
+  const name = cm.metadata.name!;
+  await tx.create({ resource, namespace, name }, cm.metadata.uid, cm as JsonObject, {
+    'metadata.name': name,
+    'metadata.namespace': namespace,
+    ...configMapDefinition.selectableFields(cm),
+  });
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -76,6 +108,7 @@ export const namespaceStrategy = defineStrategy(namespaceDefinition, {
       run: async (tx) => {
         if (ns.metadata.labels?.[TENANT_LABEL]) await ctx.quota.checkNamespaceLimit(tx, ns);
         await createDefaultServiceAccount(tx, ns.metadata.name!);
+        await createRootCaConfigMap(tx, ns.metadata.name!);
       },
     };
   },

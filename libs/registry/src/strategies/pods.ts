@@ -10,8 +10,10 @@ import {
   podNonZeroRequests,
   podRequests,
   podSpecPatchSchema,
+  workloads,
   type KubeObject,
 } from '@berth/core';
+import { randomInt } from 'node:crypto';
 import { encodeOtherRequests, POD_FIELDS, podBucket } from '@berth/store';
 import { defineStrategy, type StrategyContext } from '../strategy';
 
@@ -56,15 +58,21 @@ interface ServiceAccountFields {
  * missing `default` is let through: every namespace gets it in its creating transaction
  * (and again from the service account controller), so it is only missing for a moment
  * after someone deletes it, and refusing pods then would break workloads for no gain.
+ * Then the account's token is mounted (the `kube-api-access-…` projected volume) unless
+ * the pod or the account turns `automountServiceAccountToken` off.
  */
 async function admitServiceAccount(ctx: StrategyContext, pod: KubeObject): Promise<void> {
-  const name = (pod.spec as ServiceAccountFields | undefined)?.serviceAccountName;
-  if (!name || name === DEFAULT_SERVICE_ACCOUNT) return;
+  const spec = pod.spec as ServiceAccountFields | undefined;
+  const name = spec?.serviceAccountName || DEFAULT_SERVICE_ACCOUNT;
   const namespace = pod.metadata.namespace ?? '';
-  if (await ctx.repo.get({ resource: SERVICE_ACCOUNTS, namespace, name })) return;
-  throw errors.forbidden(
-    `pods "${pod.metadata.name ?? ''}" is forbidden: error looking up service account ${namespace}/${name}: serviceaccount "${name}" not found`,
-    { name: pod.metadata.name, kind: 'pods' },
+  const stored = await ctx.repo.get({ resource: SERVICE_ACCOUNTS, namespace, name });
+  if (!stored && name !== DEFAULT_SERVICE_ACCOUNT)
+    throw errors.forbidden(
+      `pods "${pod.metadata.name ?? ''}" is forbidden: error looking up service account ${namespace}/${name}: serviceaccount "${name}" not found`,
+      { name: pod.metadata.name, kind: 'pods' },
+    );
+  workloads.mountServiceAccountToken(pod, stored?.object as KubeObject | undefined, () =>
+    workloads.nameSuffix(() => randomInt(1 << 30) / (1 << 30)),
   );
 }
 
