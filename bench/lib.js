@@ -1,8 +1,11 @@
 // Shared pieces of the benchmarks: options, a fresh API server on its own database,
-// a keep-alive HTTP client and percentiles.
+// a keep-alive HTTP client, a reopening watch, child processes, the PostgreSQL INSERT
+// ceiling and percentiles.
 const http = require('node:http');
+const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { mkdtempSync, rmSync } = require('node:fs');
+const fs = require('node:fs');
+const { mkdtempSync, rmSync } = fs;
 const os = require('node:os');
 const path = require('node:path');
 
@@ -10,6 +13,7 @@ const root = path.resolve(__dirname, '..');
 const { startApiServer } = require(path.join(root, 'apps/api/dist/server'));
 const { loadConfig } = require(path.join(root, 'apps/api/dist/config/app-config'));
 const store = require(path.join(root, 'libs/store/dist'));
+const { Pool } = require('pg');
 
 /** `--name value` options from the command line, with `--help` printing `usage`. */
 function options(usage) {
@@ -103,9 +107,153 @@ async function parallel(n, clients, fn) {
   );
 }
 
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits for `check()` to return something truthy, polling, or throws after `ms`. */
+async function waitFor(what, ms, check, every = 250) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const last = await check();
+    if (last) return last;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(every);
+  }
+}
+
+/**
+ * A watch of the list at `listPath` (e.g. `/api/v1/namespaces/ns/pods`) from `rv`, reopened
+ * from the last resourceVersion if the server ends it. `onEvent(event, at)` gets the time
+ * (performance.now()) the chunk arrived, before parsing; bookmarks and ERROR events are
+ * not passed on (the errors are kept in `state.errors`).
+ */
+function watch(base, token, listPath, rv, onEvent) {
+  let req;
+  let closed = false;
+  let lastRv = rv;
+  const state = { reopened: 0, errors: [] };
+  const reopen = (why) => {
+    if (closed) return;
+    state.reopened++;
+    if (why) state.errors.push(why);
+    setTimeout(open, 200);
+  };
+  const open = () => {
+    if (closed) return;
+    req = http.get(
+      `${base}${listPath}?watch=true&allowWatchBookmarks=true&resourceVersion=${lastRv}`,
+      { headers: { Authorization: `Bearer ${token}` } },
+      (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          return reopen(`watch answered ${res.statusCode}`);
+        }
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => {
+          const at = performance.now();
+          buf += d;
+          let i;
+          while ((i = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, i).trim();
+            buf = buf.slice(i + 1);
+            if (!line) continue;
+            let ev;
+            try {
+              ev = JSON.parse(line);
+            } catch {
+              state.errors.push(`unparsable watch line: ${line.slice(0, 80)}`);
+              continue;
+            }
+            if (ev.type === 'ERROR') {
+              state.errors.push(ev.object?.message ?? 'watch ERROR event');
+              continue;
+            }
+            const rvNow = ev.object?.metadata?.resourceVersion;
+            if (rvNow) lastRv = rvNow;
+            if (ev.type !== 'BOOKMARK') onEvent(ev, at);
+          }
+        });
+        res.on('end', () => reopen());
+        res.on('error', () => {});
+      },
+    );
+    req.on('error', (err) => reopen(err.message));
+  };
+  open();
+  return {
+    state,
+    close() {
+      closed = true;
+      req?.destroy();
+    },
+  };
+}
+
+/** A built app (`apps/<app>/dist/main.js`) as a child process, its output appended to `logFile`. */
+function spawnApp(app, args, env, logFile) {
+  const out = fs.openSync(logFile, 'a');
+  const child = spawn(process.execPath, [path.join(root, `apps/${app}/dist/main.js`), ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', out, out],
+  });
+  fs.closeSync(out);
+  return child;
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the child exited. */
+async function stopChild(child, graceMs = 12_000) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await gone;
+  clearTimeout(t);
+}
+
+/**
+ * The raw ceiling: single-row INSERTs of `doc` (a JSON document) into a table of its own on
+ * `dbUrl`, `ops` of them with `concurrency` in flight; answers ops/s and the p50/p99 latency.
+ */
+async function pgInsertCeiling(dbUrl, ops, concurrency, doc = { kind: 'Bench' }) {
+  const pool = new Pool(store.poolConfig(dbUrl, concurrency + 2));
+  const table = `bench_insert_${randomBytes(4).toString('hex')}`;
+  const text = JSON.stringify(doc);
+  const lat = new Array(ops);
+  try {
+    await pool.query(`CREATE TABLE ${table} (id int PRIMARY KEY, doc jsonb NOT NULL)`);
+    const t0 = performance.now();
+    await parallel(ops, concurrency, async (i) => {
+      const t = performance.now();
+      await pool.query(`INSERT INTO ${table} (id, doc) VALUES ($1, $2)`, [i, text]);
+      lat[i] = performance.now() - t;
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    lat.sort((a, b) => a - b);
+    return { ops, concurrency, perSec: ops / seconds, p50Ms: pct(lat, 50), p99Ms: pct(lat, 99) };
+  } finally {
+    await pool.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+    await pool.end();
+  }
+}
+
 function pct(sorted, p) {
   if (!sorted.length) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-module.exports = { root, store, options, startBenchServer, httpClient, parallel, pct };
+module.exports = {
+  root,
+  store,
+  options,
+  startBenchServer,
+  httpClient,
+  parallel,
+  pct,
+  sleep,
+  waitFor,
+  watch,
+  spawnApp,
+  stopChild,
+  pgInsertCeiling,
+};

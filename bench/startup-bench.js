@@ -22,7 +22,6 @@
 //
 // Not part of `npm test`. Prints a table, and writes the JSON to bench/results/ (not
 // committed).
-const http = require('node:http');
 const { execFileSync, spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
@@ -31,7 +30,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { Pool } = require('pg');
 const Redis = require('ioredis');
-const { root, store, options, httpClient, parallel, pct } = require('./lib');
+const { root, store, options, httpClient, parallel, pct, sleep, waitFor, watch } = require('./lib');
 
 const USAGE = `usage: node bench/startup-bench.js [options]
 
@@ -102,7 +101,6 @@ const OUT =
     `startup-${new Date().toISOString().slice(0, 19).replace(/:/g, '')}Z.json`,
   );
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** `promise`, or `fallback` once `ms` passed (the bench's client has no timeout of its own). */
 const within = (ms, promise, fallback) => Promise.race([promise, sleep(ms).then(() => fallback)]);
 const now = () => performance.now();
@@ -113,18 +111,6 @@ const loadavg = () =>
     .loadavg()
     .map((l) => l.toFixed(1))
     .join(' ');
-
-/** Waits for `check()` to return something truthy, polling, or throws after `ms`. */
-async function waitFor(what, ms, check, every = 250) {
-  const deadline = Date.now() + ms;
-  let last;
-  for (;;) {
-    last = await check();
-    if (last) return last;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(every);
-  }
-}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -480,72 +466,9 @@ function processPod(name) {
   };
 }
 
-/**
- * A watch of one namespace's pods from `rv`, reopened from the last resourceVersion if the
- * server ends it. `onEvent(event, at)` gets the time the chunk arrived, before parsing.
- */
-function watchPods(base, token, namespace, rv, onEvent) {
-  let req;
-  let closed = false;
-  let lastRv = rv;
-  const state = { reopened: 0, errors: [] };
-  const reopen = (why) => {
-    if (closed) return;
-    state.reopened++;
-    if (why) state.errors.push(why);
-    setTimeout(open, 200);
-  };
-  const open = () => {
-    if (closed) return;
-    req = http.get(
-      `${base}/api/v1/namespaces/${namespace}/pods?watch=true&allowWatchBookmarks=true&resourceVersion=${lastRv}`,
-      { headers: { Authorization: `Bearer ${token}` } },
-      (res) => {
-        if (res.statusCode !== 200) {
-          res.resume();
-          return reopen(`watch answered ${res.statusCode}`);
-        }
-        let buf = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => {
-          const at = now();
-          buf += d;
-          let i;
-          while ((i = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, i).trim();
-            buf = buf.slice(i + 1);
-            if (!line) continue;
-            let ev;
-            try {
-              ev = JSON.parse(line);
-            } catch {
-              state.errors.push(`unparsable watch line: ${line.slice(0, 80)}`);
-              continue;
-            }
-            if (ev.type === 'ERROR') {
-              state.errors.push(ev.object?.message ?? 'watch ERROR event');
-              continue;
-            }
-            const rvNow = ev.object?.metadata?.resourceVersion;
-            if (rvNow) lastRv = rvNow;
-            if (ev.type !== 'BOOKMARK') onEvent(ev, at);
-          }
-        });
-        res.on('end', () => reopen());
-        res.on('error', () => {});
-      },
-    );
-    req.on('error', (err) => reopen(err.message));
-  };
-  open();
-  return {
-    state,
-    close() {
-      closed = true;
-      req?.destroy();
-    },
-  };
-}
+/** A watch of one namespace's pods from `rv` (lib.js `watch`). */
+const watchPods = (base, token, namespace, rv, onEvent) =>
+  watch(base, token, `/api/v1/namespaces/${namespace}/pods`, rv, onEvent);
 
 /** Times per pod name: sent, created, bound (spec.nodeName seen), running, deleted. */
 class PodClock {

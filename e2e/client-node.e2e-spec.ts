@@ -1,61 +1,31 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT, startApiProcess, type ApiProcess } from './support/processes';
+import { createTenantUser, startCluster, type Cluster } from './support/cluster';
+import { ROOT } from './support/processes';
 
 // The official JavaScript client, @kubernetes/client-node, against the real API as a tenant
 // user: create, list, watch and merge-patch a ConfigMap, read a Secret, and be refused
 // another tenant's namespace. The client is ESM only, so it runs in a child node process
 // (e2e/support/client-node.mjs) and reports what it saw.
 
-async function call(api: ApiProcess, method: string, url: string, body?: unknown, token?: string) {
-  const res = await fetch(`${api.httpUrl}${url}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${token ?? api.token}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
 describe('@kubernetes/client-node against the real API', () => {
-  let api: ApiProcess;
+  let cluster: Cluster;
   const kubeconfigs: Record<string, string> = {};
 
   beforeAll(async () => {
-    api = await startApiProcess();
-    const work = mkdtempSync(path.join(os.tmpdir(), 'berth-client-node-'));
-    const admin = readFileSync(api.kubeconfig, 'utf8');
+    cluster = await startCluster({ name: 'client-node', worker: false });
     for (const team of ['a', 'b']) {
-      const user = `${team}-admin`;
-      await call(api, 'POST', '/auth/users', { username: user, password: 'team-password-1' });
-      await call(api, 'POST', '/apis/tenancy.berth.dev/v1/tenants', {
-        metadata: { name: `team-${team}` },
-        spec: { members: [{ user, role: 'tenant-admin' }] },
+      const user = await createTenantUser(cluster.api, cluster.work, {
+        username: `${team}-admin`,
+        tenant: `team-${team}`,
+        namespaces: [`${team}1`],
       });
-      await call(api, 'POST', '/api/v1/namespaces', {
-        metadata: { name: `${team}1`, labels: { 'tenancy.berth.dev/tenant': `team-${team}` } },
-      });
-      const session = await call(api, 'POST', '/auth/login', {
-        username: user,
-        password: 'team-password-1',
-      });
-      const { token } = await call(api, 'POST', '/auth/tokens', { name: 'js' }, session.token);
-      const file = path.join(work, `team-${team}.kubeconfig`);
-      writeFileSync(file, admin.replace(`token: ${api.token}`, `token: ${token}`));
-      kubeconfigs[team] = file;
+      kubeconfigs[team] = user.kubeconfig;
     }
   }, 120_000);
 
-  afterAll(async () => {
-    await api?.stop();
-  });
+  afterAll(() => cluster?.stop());
 
   it("creates, lists, watches, patches a ConfigMap and reads a Secret; another tenant's namespace is hidden", async () => {
     const { stdout } = await promisify(execFile)(

@@ -1,34 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { kubectl, startApiProcess, type ApiProcess } from './support/processes';
+import { createUser, startCluster, type Cluster } from './support/cluster';
 
 // ConfigMaps and Secrets with the real kubectl: the create generators, tables, jsonpath,
 // bad input answered with a Status naming the field (and nothing written), a multi-document
 // apply, and a tenant viewer kept out of Secrets.
 
-async function call(api: ApiProcess, method: string, url: string, body?: unknown, token?: string) {
-  const res = await fetch(`${api.httpUrl}${url}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${token ?? api.token}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
 describe('ConfigMaps and Secrets with the real kubectl', () => {
-  let api: ApiProcess;
+  let cluster: Cluster;
   let work: string;
   const kubeconfigs: Record<string, string> = {};
-  const as = (who: string, ...args: string[]) =>
-    kubectl(kubeconfigs[who], path.join(work, `cache-${who}`), args);
+  const as = (who: string, ...args: string[]) => cluster.kAs(kubeconfigs[who], ...args);
   const a = (...args: string[]) => as('a', '-n', 'c1', ...args);
   const applyJson = (o: unknown) => {
     const file = path.join(work, `${randomBytes(4).toString('hex')}.json`);
@@ -39,10 +23,9 @@ describe('ConfigMaps and Secrets with the real kubectl', () => {
   const unb64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
 
   beforeAll(async () => {
-    api = await startApiProcess();
-    work = mkdtempSync(path.join(os.tmpdir(), 'berth-cfg-'));
-    const admin = readFileSync(api.kubeconfig, 'utf8');
-    await call(api, 'POST', '/apis/tenancy.berth.dev/v1/tenants', {
+    cluster = await startCluster({ name: 'cfg', worker: false });
+    work = cluster.work;
+    await cluster.call('POST', '/apis/tenancy.berth.dev/v1/tenants', {
       metadata: { name: 'team-c' },
       spec: {
         members: [
@@ -51,28 +34,17 @@ describe('ConfigMaps and Secrets with the real kubectl', () => {
         ],
       },
     });
-    await call(api, 'POST', '/api/v1/namespaces', {
+    await cluster.call('POST', '/api/v1/namespaces', {
       metadata: { name: 'c1', labels: { 'tenancy.berth.dev/tenant': 'team-c' } },
     });
     for (const [who, user] of [
       ['a', 'c-admin'],
       ['view', 'c-viewer'],
-    ]) {
-      await call(api, 'POST', '/auth/users', { username: user, password: 'team-password-1' });
-      const session = await call(api, 'POST', '/auth/login', {
-        username: user,
-        password: 'team-password-1',
-      });
-      const { token } = await call(api, 'POST', '/auth/tokens', { name: 'kubectl' }, session.token);
-      const file = path.join(work, `${who}.kubeconfig`);
-      writeFileSync(file, admin.replace(`token: ${api.token}`, `token: ${token}`));
-      kubeconfigs[who] = file;
-    }
+    ])
+      kubeconfigs[who] = (await createUser(cluster.api, work, user)).kubeconfig;
   }, 120_000);
 
-  afterAll(async () => {
-    await api?.stop();
-  });
+  afterAll(() => cluster?.stop());
 
   it('kubectl create configmap from literals, a file and an env file; jsonpath and table', () => {
     const file = path.join(work, 'app.properties');

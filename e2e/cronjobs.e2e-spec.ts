@@ -2,71 +2,19 @@
  * CronJobs (batch/v1) make Jobs on schedule with real processes: the built API server, a
  * worker, a node agent with the `process` runtime and the real kubectl.
  */
-import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { killProcessesWith, startAgentProcess, type AgentProcess } from './support/agents';
-import {
-  kubectl,
-  kubectlBinary,
-  startApiProcess,
-  startWorkerProcess,
-  waitFor,
-  type ApiProcess,
-  type JsonBody,
-  type WorkerProcess,
-} from './support/processes';
+import { startCluster, type Cluster } from './support/cluster';
+import { waitFor, type JsonBody } from './support/processes';
 
 jest.setTimeout(300_000);
 
 const NS = 'crons';
 
 describe('CronJobs with real processes and the real kubectl', () => {
-  let api: ApiProcess;
-  let worker: WorkerProcess;
-  const agents: AgentProcess[] = [];
-  let work: string;
-  const marker = `berth-e2e-cron-${randomUUID().slice(0, 8)}`;
-  const k = (...args: string[]) => kubectl(api.kubeconfig, path.join(work, 'cache'), args);
-
-  async function call(method: string, url: string, body?: unknown): Promise<JsonBody> {
-    const res = await fetch(`${api.httpUrl}${url}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${api.token}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await res.json()) as JsonBody;
-    if (res.status >= 300)
-      throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  }
-
-  function kubectlAsync(...args: string[]): Promise<{ code: number; out: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(kubectlBinary(), [
-        '--kubeconfig',
-        api.kubeconfig,
-        '--cache-dir',
-        path.join(work, 'cache-async'),
-        ...args,
-      ]);
-      let out = '';
-      child.stdout.on('data', (d) => (out += String(d)));
-      child.stderr.on('data', (d) => (out += String(d)));
-      child.on('close', (code) => resolve({ code: code ?? -1, out }));
-    });
-  }
-
-  function apply(yaml: string) {
-    const file = path.join(work, `cj-${randomUUID().slice(0, 6)}.yaml`);
-    writeFileSync(file, yaml);
-    return k('apply', '-n', NS, '-f', file);
-  }
+  let cluster: Cluster;
+  const k = (...args: string[]) => cluster.k(...args);
+  const call = (method: string, url: string, body?: unknown) => cluster.call(method, url, body);
+  const kubectlAsync = (...args: string[]) => cluster.kAsync(...args);
+  const apply = (yaml: string) => cluster.apply(yaml, '-n', NS);
 
   function cronYaml(name: string, spec: string, script: string): string {
     return `apiVersion: batch/v1
@@ -84,7 +32,7 @@ ${spec}
           containers:
             - name: main
               image: busybox:1.36
-              command: ["/bin/sh", "-c", ${JSON.stringify(`: ${marker}; ${script}`)}]
+              command: ["/bin/sh", "-c", ${JSON.stringify(`: ${cluster.marker}; ${script}`)}]
 `;
   }
 
@@ -100,19 +48,7 @@ ${spec}
     );
 
   beforeAll(async () => {
-    work = mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-cron-'));
-    api = await startApiProcess();
-    worker = await startWorkerProcess(api.db.url, marker, 'cron-w0');
-    await call('POST', '/api/v1/namespaces', { metadata: { name: NS } });
-    const bootstrapToken = (await call('POST', '/auth/bootstrap-tokens', {})).token as string;
-    agents.push(
-      await startAgentProcess({
-        apiUrl: api.httpUrl,
-        bootstrapToken,
-        nodeName: 'cron-node-a',
-        dataDir: path.join(work, 'cron-node-a'),
-      }),
-    );
+    cluster = await startCluster({ name: 'cron', namespaces: [NS], nodes: ['cron-node-a'] });
     // Made first so that its minute boundaries pass while the tests before it run.
     const slow = apply(
       cronYaml('slow', "  schedule: '* * * * *'\n  concurrencyPolicy: Forbid", 'sleep 100'),
@@ -120,13 +56,7 @@ ${spec}
     if (slow.code !== 0) throw new Error(`apply slow: ${slow.stderr}`);
   }, 120_000);
 
-  afterAll(async () => {
-    await Promise.all(agents.map((a) => a.stop()));
-    await worker?.stop();
-    await api?.stop();
-    killProcessesWith(marker);
-    if (work) rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => cluster?.stop());
 
   it('kubectl create cronjob (protobuf) makes a Job within 70 s whose pod succeeds', async () => {
     const created = k(
@@ -140,7 +70,7 @@ ${spec}
       '--',
       '/bin/sh',
       '-c',
-      `: ${marker}; echo tick`,
+      `: ${cluster.marker}; echo tick`,
     );
     expect(created).toMatchObject({ code: 0, stdout: 'cronjob.batch/tick created\n' });
     let job: JsonBody | undefined;
@@ -230,7 +160,7 @@ ${spec}
     expect(job.spec.template.spec.containers[0].command).toEqual([
       '/bin/sh',
       '-c',
-      `: ${marker}; echo tick`,
+      `: ${cluster.marker}; echo tick`,
     ]);
     const waited = await kubectlAsync(
       'wait',

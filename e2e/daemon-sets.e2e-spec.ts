@@ -1,35 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startAgentProcess, type AgentProcess } from './support/agents';
-import {
-  kubectl,
-  startApiProcess,
-  startWorkerProcess,
-  waitFor,
-  type ApiProcess,
-  type JsonBody,
-  type WorkerProcess,
-} from './support/processes';
+import { startCluster, type Cluster } from './support/cluster';
+import { waitFor, type JsonBody } from './support/processes';
 
 // DaemonSet (apps/v1) with real processes: the API, a worker, agents joining one by one,
 // and the real kubectl. One pod per node, placed by the scheduler; a rolling update
 // replaces them one node at a time.
-
-async function ok(api: ApiProcess, method: string, url: string, body?: unknown): Promise<JsonBody> {
-  const res = await fetch(`${api.httpUrl}${url}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${api.token}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await res.json()) as JsonBody;
-  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 function dsYaml(image: string, templateApp = 'agentd'): string {
   return `apiVersion: apps/v1
@@ -61,19 +35,14 @@ interface PodView {
 }
 
 describe('DaemonSets with real agents and the real kubectl', () => {
-  let api: ApiProcess;
-  let worker: WorkerProcess;
-  let work: string;
-  const agents: AgentProcess[] = [];
-  const prefix = `berth-e2e-ds-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-  const k = (...args: string[]) => kubectl(api.kubeconfig, path.join(work, 'cache'), args);
-  const apply = (yaml: string) => {
-    const file = path.join(work, `ds-${randomBytes(3).toString('hex')}.yaml`);
-    writeFileSync(file, yaml);
-    return k('apply', '-n', 'daemons', '-f', file);
-  };
+  let cluster: Cluster;
+  const k = (...args: string[]) => cluster.k(...args);
+  const apply = (yaml: string) => cluster.apply(yaml, '-n', 'daemons');
   const pods = async (): Promise<PodView[]> => {
-    const list = await ok(api, 'GET', '/api/v1/namespaces/daemons/pods?labelSelector=app%3Dagentd');
+    const list = await cluster.call(
+      'GET',
+      '/api/v1/namespaces/daemons/pods?labelSelector=app%3Dagentd',
+    );
     return (list.items as JsonBody[]).map((p) => ({
       name: p.metadata.name,
       node: p.spec.nodeName ?? '',
@@ -84,19 +53,7 @@ describe('DaemonSets with real agents and the real kubectl', () => {
       deleting: Boolean(p.metadata.deletionTimestamp),
     }));
   };
-  const join = async (nodeName: string) => {
-    const boot = await ok(api, 'POST', '/auth/bootstrap-tokens', {});
-    agents.push(
-      await startAgentProcess({
-        apiUrl: api.httpUrl,
-        bootstrapToken: boot.token as string,
-        nodeName,
-        dataDir: path.join(work, nodeName),
-        runtime: 'simulated',
-        extraArgs: ['--no-proxy'],
-      }),
-    );
-  };
+  const join = (nodeName: string) => cluster.addAgent(nodeName);
   /** One ready, live pod on each of `nodes`, all of revision `hash` when given. */
   const onePodPerNode = async (nodes: string[], hash?: string) => {
     const live = (await pods()).filter((p) => !p.deleting);
@@ -108,26 +65,24 @@ describe('DaemonSets with real agents and the real kubectl', () => {
   };
 
   beforeAll(async () => {
-    api = await startApiProcess();
-    worker = await startWorkerProcess(api.db.url, prefix, 'ds-w0');
-    work = mkdtempSync(path.join(os.tmpdir(), 'berth-ds-'));
+    cluster = await startCluster({
+      name: 'ds',
+      agent: { runtime: 'simulated', extraArgs: ['--no-proxy'] },
+    });
     expect(k('create', 'namespace', 'daemons').code).toBe(0);
     await join('ds-node-a');
     await join('ds-node-b');
   }, 120_000);
 
-  afterAll(async () => {
-    for (const a of agents) await a.stop().catch(() => undefined);
-    await worker?.stop();
-    await api?.stop();
-  });
+  afterAll(() => cluster?.stop());
 
   it('runs one pod on each of the two agents, placed through the scheduler', async () => {
     const res = apply(dsYaml('busybox:1.36'));
     expect(res.stderr).toBe('');
     await waitFor(() => onePodPerNode(['ds-node-a', 'ds-node-b']), 'a pod on each node');
-    const pod = (await ok(api, 'GET', '/api/v1/namespaces/daemons/pods?labelSelector=app%3Dagentd'))
-      .items[0] as JsonBody;
+    const pod = (
+      await cluster.call('GET', '/api/v1/namespaces/daemons/pods?labelSelector=app%3Dagentd')
+    ).items[0] as JsonBody;
     expect(pod.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual({
       nodeSelectorTerms: [
         { matchFields: [{ key: 'metadata.name', operator: 'In', values: [pod.spec.nodeName] }] },

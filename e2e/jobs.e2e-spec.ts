@@ -2,72 +2,19 @@
  * Jobs (batch/v1) run to completion with real processes: the built API server, a worker,
  * two node agents with the `process` runtime and the real kubectl.
  */
-import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { killProcessesWith, startAgentProcess, type AgentProcess } from './support/agents';
-import {
-  kubectl,
-  kubectlBinary,
-  startApiProcess,
-  startWorkerProcess,
-  waitFor,
-  type ApiProcess,
-  type JsonBody,
-  type WorkerProcess,
-} from './support/processes';
+import { startCluster, type Cluster } from './support/cluster';
+import { waitFor, type JsonBody } from './support/processes';
 
 jest.setTimeout(300_000);
 
 const NS = 'jobs';
 
 describe('Jobs with real processes and the real kubectl', () => {
-  let api: ApiProcess;
-  let worker: WorkerProcess;
-  const agents: AgentProcess[] = [];
-  let work: string;
-  const marker = `berth-e2e-jobs-${randomUUID().slice(0, 8)}`;
-  const k = (...args: string[]) => kubectl(api.kubeconfig, path.join(work, 'cache'), args);
-
-  async function call(method: string, url: string, body?: unknown): Promise<JsonBody> {
-    const res = await fetch(`${api.httpUrl}${url}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${api.token}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await res.json()) as JsonBody;
-    if (res.status >= 300)
-      throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  }
-
-  /** kubectl as a child process that does not block the test (for `kubectl wait`). */
-  function kubectlAsync(...args: string[]): Promise<{ code: number; out: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(kubectlBinary(), [
-        '--kubeconfig',
-        api.kubeconfig,
-        '--cache-dir',
-        path.join(work, 'cache-async'),
-        ...args,
-      ]);
-      let out = '';
-      child.stdout.on('data', (d) => (out += String(d)));
-      child.stderr.on('data', (d) => (out += String(d)));
-      child.on('close', (code) => resolve({ code: code ?? -1, out }));
-    });
-  }
-
-  function apply(yaml: string) {
-    const file = path.join(work, `job-${randomUUID().slice(0, 6)}.yaml`);
-    writeFileSync(file, yaml);
-    return k('apply', '-n', NS, '-f', file);
-  }
+  let cluster: Cluster;
+  const k = (...args: string[]) => cluster.k(...args);
+  const call = (method: string, url: string, body?: unknown) => cluster.call(method, url, body);
+  const kubectlAsync = (...args: string[]) => cluster.kAsync(...args);
+  const apply = (yaml: string) => cluster.apply(yaml, '-n', NS);
 
   function jobYaml(name: string, spec: string, script: string, restartPolicy = 'Never'): string {
     return `apiVersion: batch/v1
@@ -83,7 +30,7 @@ ${spec}
       containers:
         - name: main
           image: busybox:1.36
-          command: ["/bin/sh", "-c", ${JSON.stringify(`: ${marker}; ${script}`)}]
+          command: ["/bin/sh", "-c", ${JSON.stringify(`: ${cluster.marker}; ${script}`)}]
 `;
   }
 
@@ -96,29 +43,14 @@ ${spec}
     ).items as JsonBody[];
 
   beforeAll(async () => {
-    work = mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-jobs-'));
-    api = await startApiProcess();
-    worker = await startWorkerProcess(api.db.url, marker, 'jobs-w0');
-    await call('POST', '/api/v1/namespaces', { metadata: { name: NS } });
-    const bootstrapToken = (await call('POST', '/auth/bootstrap-tokens', {})).token as string;
-    for (const name of ['job-node-a', 'job-node-b'])
-      agents.push(
-        await startAgentProcess({
-          apiUrl: api.httpUrl,
-          bootstrapToken,
-          nodeName: name,
-          dataDir: path.join(work, name),
-        }),
-      );
+    cluster = await startCluster({
+      name: 'jobs',
+      namespaces: [NS],
+      nodes: ['job-node-a', 'job-node-b'],
+    });
   }, 120_000);
 
-  afterAll(async () => {
-    await Promise.all(agents.map((a) => a.stop()));
-    await worker?.stop();
-    await api?.stop();
-    killProcessesWith(marker);
-    if (work) rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => cluster?.stop());
 
   it('runs completions: 5 with parallelism: 2 to 5 succeeded pods, never more than 2 at once', async () => {
     const created = apply(
@@ -224,7 +156,7 @@ ${spec}
       '--',
       '/bin/sh',
       '-c',
-      `: ${marker}; echo hello`,
+      `: ${cluster.marker}; echo hello`,
     );
     expect(created).toMatchObject({ code: 0, stdout: 'job.batch/hello created\n' });
     expect(

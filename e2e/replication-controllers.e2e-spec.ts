@@ -1,33 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import IORedis from 'ioredis';
-import {
-  kubectl,
-  startApiProcess,
-  startWorkerProcess,
-  waitFor,
-  type ApiProcess,
-  type WorkerProcess,
-} from './support/processes';
+import { createTenantUser, startCluster, type Cluster } from './support/cluster';
+import { waitFor } from './support/processes';
 
 // ReplicationController (core/v1, the legacy ReplicaSet) with the real kubectl: a kind
 // added as a definition plus a strategy, driven by the ReplicaSet controller.
-
-async function call(api: ApiProcess, method: string, url: string, body?: unknown, token?: string) {
-  const res = await fetch(`${api.httpUrl}${url}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${token ?? api.token}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 function rcYaml(name: string, replicas: number, templateApp = name): string {
   return `apiVersion: v1
@@ -51,58 +26,30 @@ spec:
 }
 
 describe('ReplicationControllers with the real kubectl', () => {
-  let api: ApiProcess;
-  let worker: WorkerProcess;
-  let work: string;
-  const prefix = `berth-e2e-rc-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  let cluster: Cluster;
   const kubeconfigs: Record<string, string> = {};
-  const as = (who: string, ...args: string[]) =>
-    kubectl(kubeconfigs[who], path.join(work, `cache-${who}`), args);
-  const apply = (who: string, ns: string, yaml: string) => {
-    const file = path.join(work, `rc-${randomBytes(3).toString('hex')}.yaml`);
-    writeFileSync(file, yaml);
-    return as(who, 'apply', '-n', ns, '-f', file);
-  };
+  const as = (who: string, ...args: string[]) => cluster.kAs(kubeconfigs[who], ...args);
+  const apply = (who: string, ns: string, yaml: string) =>
+    cluster.applyAs(kubeconfigs[who], yaml, '-n', ns);
   const podsOf = (app: string) =>
     as('a', 'get', 'pods', '-n', 'a1', '-l', `app=${app}`, '-o', 'name')
       .stdout.split('\n')
       .filter(Boolean);
 
   beforeAll(async () => {
-    api = await startApiProcess();
-    worker = await startWorkerProcess(api.db.url, prefix, 'rc-w0');
-    work = mkdtempSync(path.join(os.tmpdir(), 'berth-rc-'));
-    kubeconfigs.admin = api.kubeconfig;
-    const admin = readFileSync(api.kubeconfig, 'utf8');
+    cluster = await startCluster({ name: 'rc' });
+    kubeconfigs.admin = cluster.api.kubeconfig;
     for (const team of ['a', 'b']) {
-      const user = `${team}-admin`;
-      await call(api, 'POST', '/auth/users', { username: user, password: 'team-password-1' });
-      await call(api, 'POST', '/apis/tenancy.berth.dev/v1/tenants', {
-        metadata: { name: `team-${team}` },
-        spec: { members: [{ user, role: 'tenant-admin' }] },
+      const user = await createTenantUser(cluster.api, cluster.work, {
+        username: `${team}-admin`,
+        tenant: `team-${team}`,
+        namespaces: [`${team}1`],
       });
-      await call(api, 'POST', '/api/v1/namespaces', {
-        metadata: { name: `${team}1`, labels: { 'tenancy.berth.dev/tenant': `team-${team}` } },
-      });
-      const session = await call(api, 'POST', '/auth/login', {
-        username: user,
-        password: 'team-password-1',
-      });
-      const { token } = await call(api, 'POST', '/auth/tokens', { name: 'kubectl' }, session.token);
-      const file = path.join(work, `team-${team}.kubeconfig`);
-      writeFileSync(file, admin.replace(`token: ${api.token}`, `token: ${token}`));
-      kubeconfigs[team] = file;
+      kubeconfigs[team] = user.kubeconfig;
     }
   }, 120_000);
 
-  afterAll(async () => {
-    await worker?.stop();
-    await api?.stop();
-    const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
-  });
+  afterAll(() => cluster?.stop());
 
   it('is listed by kubectl api-resources with its short name', () => {
     expect(as('admin', 'api-resources').stdout).toMatch(
@@ -193,7 +140,7 @@ describe('ReplicationControllers with the real kubectl', () => {
   it("records the team's writes in the audit trail", async () => {
     let items: Array<Record<string, unknown>> = [];
     await waitFor(async () => {
-      ({ items } = await call(api, 'GET', '/audit/events?namespace=a1&user=a-admin&limit=1000'));
+      ({ items } = await cluster.call('GET', '/audit/events?namespace=a1&user=a-admin&limit=1000'));
       return items.some(
         (e) => e.resource === 'replicationcontrollers' && e.subresource === 'scale',
       );

@@ -1,93 +1,37 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import IORedis from 'ioredis';
-import {
-  kubectl,
-  startApiProcess,
-  startWorkerProcess,
-  waitFor,
-  type ApiProcess,
-  type WorkerProcess,
-} from './support/processes';
+import { createTenantUser, startCluster, type Cluster } from './support/cluster';
+import { waitFor } from './support/processes';
 
 // ServiceAccounts and their tokens with the real kubectl: `kubectl create serviceaccount`,
 // `kubectl create token`, and `kubectl --token` acting as the account — allowed only what
 // RoleBindings grant it, and never past its tenant. Also the namespaces every client
 // assumes (default, kube-system, kube-public).
 
-async function call(api: ApiProcess, method: string, url: string, body?: unknown, token?: string) {
-  const res = await fetch(`${api.httpUrl}${url}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${token ?? api.token}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
 describe('ServiceAccounts and tokens with the real kubectl', () => {
-  let api: ApiProcess;
-  let worker: WorkerProcess;
-  let work: string;
-  const prefix = `berth-e2e-sa-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  let cluster: Cluster;
   const kubeconfigs: Record<string, string> = {};
-  const as = (who: string, ...args: string[]) =>
-    kubectl(kubeconfigs[who], path.join(work, `cache-${who}`), args);
+  const as = (who: string, ...args: string[]) => cluster.kAs(kubeconfigs[who], ...args);
   let token = '';
   const asBot = (...args: string[]) => as('admin', '--token', token, ...args);
 
   beforeAll(async () => {
-    api = await startApiProcess();
-    worker = await startWorkerProcess(api.db.url, prefix, 'sa-w0');
-    work = mkdtempSync(path.join(os.tmpdir(), 'berth-sa-'));
-    kubeconfigs.admin = api.kubeconfig;
-    const admin = readFileSync(api.kubeconfig, 'utf8');
+    cluster = await startCluster({ name: 'sa' });
+    kubeconfigs.admin = cluster.api.kubeconfig;
     for (const team of ['a', 'b']) {
-      const user = `${team}-admin`;
-      await call(api, 'POST', '/auth/users', { username: user, password: 'team-password-1' });
-      await call(api, 'POST', '/apis/tenancy.berth.dev/v1/tenants', {
-        metadata: { name: `team-${team}` },
-        spec: { members: [{ user, role: 'tenant-admin' }] },
+      const user = await createTenantUser(cluster.api, cluster.work, {
+        username: `${team}-admin`,
+        tenant: `team-${team}`,
+        namespaces: [`${team}1`],
       });
-      await call(api, 'POST', '/api/v1/namespaces', {
-        metadata: { name: `${team}1`, labels: { 'tenancy.berth.dev/tenant': `team-${team}` } },
-      });
-      const session = await call(api, 'POST', '/auth/login', {
-        username: user,
-        password: 'team-password-1',
-      });
-      const { token: t } = await call(
-        api,
-        'POST',
-        '/auth/tokens',
-        { name: 'kubectl' },
-        session.token,
-      );
-      const file = path.join(work, `team-${team}.kubeconfig`);
-      writeFileSync(file, admin.replace(`token: ${api.token}`, `token: ${t}`));
-      kubeconfigs[team] = file;
+      kubeconfigs[team] = user.kubeconfig;
     }
     for (const team of ['a', 'b'])
-      await call(api, 'POST', `/api/v1/namespaces/${team}1/pods`, {
+      await cluster.call('POST', `/api/v1/namespaces/${team}1/pods`, {
         metadata: { name: `${team}-pod` },
         spec: { containers: [{ name: 'main', image: 'busybox:1.36', command: ['sleep', '3600'] }] },
       });
   }, 120_000);
 
-  afterAll(async () => {
-    await worker?.stop();
-    await api?.stop();
-    const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
-  });
+  afterAll(() => cluster?.stop());
 
   it('has default, kube-system and kube-public from the first start, for cluster admins', () => {
     const got = as('admin', 'get', 'ns', 'default', 'kube-system', 'kube-public', '-o', 'name');

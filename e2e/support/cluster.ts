@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import IORedis from 'ioredis';
 import {
   killProcessesWith,
   startAgentProcess,
@@ -69,6 +70,19 @@ export function kubectlAsync(
   });
 }
 
+/** Deletes the Redis keys under `prefix` (a worker's queues: its BERTH_QUEUE_PREFIX). */
+export async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
+    maxRetriesPerRequest: 1,
+  });
+  try {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export interface TenantUser {
   username: string;
   /** An API token of the user's (not the break-glass admin's). */
@@ -86,8 +100,7 @@ export async function createTenantUser(
   dir: string,
   opts: { username: string; tenant: string; namespaces: string[]; role?: string },
 ): Promise<TenantUser> {
-  const password = 'team-password-1';
-  await apiCall(api, 'POST', '/auth/users', { username: opts.username, password });
+  await apiCall(api, 'POST', '/auth/users', { username: opts.username, password: PASSWORD });
   await apiCall(api, 'POST', '/apis/tenancy.berth.dev/v1/tenants', {
     metadata: { name: opts.tenant },
     spec: { members: [{ user: opts.username, role: opts.role ?? 'tenant-admin' }] },
@@ -96,17 +109,34 @@ export async function createTenantUser(
     await apiCall(api, 'POST', '/api/v1/namespaces', {
       metadata: { name: ns, labels: { 'tenancy.berth.dev/tenant': opts.tenant } },
     });
-  const session = await apiCall(api, 'POST', '/auth/login', {
-    username: opts.username,
-    password,
-  });
+  return loggedIn(api, dir, opts.username);
+}
+
+/**
+ * A user with a password, without a tenant of its own (a member of a tenant the test makes,
+ * or bound to a role): answers the user's token and a kubeconfig file written into `dir`.
+ */
+export async function createUser(
+  api: ApiProcess,
+  dir: string,
+  username: string,
+): Promise<TenantUser> {
+  await apiCall(api, 'POST', '/auth/users', { username, password: PASSWORD });
+  return loggedIn(api, dir, username);
+}
+
+const PASSWORD = 'team-password-1';
+
+/** Logs `username` in, makes it an API token and writes its kubeconfig into `dir`. */
+async function loggedIn(api: ApiProcess, dir: string, username: string): Promise<TenantUser> {
+  const session = await apiCall(api, 'POST', '/auth/login', { username, password: PASSWORD });
   const { token } = await apiCall(api, 'POST', '/auth/tokens', { name: 'e2e' }, session.token);
-  const kubeconfig = path.join(dir, `${opts.username}.kubeconfig`);
+  const kubeconfig = path.join(dir, `${username}.kubeconfig`);
   writeFileSync(
     kubeconfig,
     readFileSync(api.kubeconfig, 'utf8').replace(`token: ${api.token}`, `token: ${token}`),
   );
-  return { username: opts.username, token: token as string, kubeconfig };
+  return { username, token: token as string, kubeconfig };
 }
 
 export interface ClusterOptions {
@@ -129,7 +159,10 @@ export interface Cluster {
   agents: AgentProcess[];
   /** A temp dir removed by `stop`. */
   work: string;
-  /** Put into every pod's command line (`: <marker>;`) so `stop` can kill leftovers. */
+  /**
+   * Put into every pod's command line (`: <marker>;`) so `stop` can kill leftovers; also the
+   * worker's Redis key prefix, whose keys `stop` deletes.
+   */
   marker: string;
   /** kubectl as the break-glass admin. */
   k(...args: string[]): KubectlResult;
@@ -139,6 +172,8 @@ export interface Cluster {
   kAs(kubeconfig: string, ...args: string[]): KubectlResult;
   /** `kubectl apply -f` of a YAML text written to a temp file. */
   apply(yaml: string, ...args: string[]): KubectlResult;
+  /** `apply`, with another kubeconfig (a tenant user's). */
+  applyAs(kubeconfig: string, yaml: string, ...args: string[]): KubectlResult;
   /** An admin JSON request; throws on >= 300. */
   call(method: string, url: string, body?: unknown): Promise<JsonBody>;
   /** Another node agent (e.g. one joining mid-test); stopped by `stop`. */
@@ -164,10 +199,13 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     kAsync: (...args) => kubectlAsync(api.kubeconfig, path.join(work, 'cache-async'), args),
     kAs: (kubeconfig, ...args) =>
       kubectl(kubeconfig, path.join(work, `cache-${path.basename(kubeconfig)}`), args),
-    apply: (yaml, ...args) => {
+    apply: (yaml, ...args) => cluster.applyAs(api.kubeconfig, yaml, ...args),
+    applyAs: (kubeconfig, yaml, ...args) => {
       const file = path.join(work, `manifest-${randomUUID().slice(0, 6)}.yaml`);
       writeFileSync(file, yaml);
-      return kubectl(api.kubeconfig, cache, ['apply', '-f', file, ...args]);
+      return kubeconfig === api.kubeconfig
+        ? kubectl(api.kubeconfig, cache, ['apply', '-f', file, ...args])
+        : cluster.kAs(kubeconfig, 'apply', '-f', file, ...args);
     },
     call,
     addAgent: async (nodeName, extra = opts.agent) => {
@@ -188,6 +226,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       await api.stop();
       killProcessesWith(marker);
       rmSync(work, { recursive: true, force: true });
+      if (worker) await deleteRedisKeys(marker);
     },
   };
   try {

@@ -132,6 +132,97 @@ describe('SimulatedRuntime', () => {
     expect(s.containerStatuses.every((c) => c.state.terminated?.exitCode === 1)).toBe(true);
   });
 
+  it('lets a container script its exit in its environment (a Job pod that completes)', async () => {
+    // Rates that would keep every container running or fail it: the environment wins.
+    const rt = make({ startDelayMs: 10, failureRate: 0, restartRate: 0 });
+    await rt.runPod(
+      pod('a', {
+        restartPolicy: 'Never',
+        containers: [
+          {
+            name: 'work',
+            image: 'busybox',
+            env: [{ name: 'BERTH_SIMULATED_EXIT_AFTER_MS', value: '30' }],
+          },
+          {
+            name: 'bad',
+            image: 'busybox',
+            env: [
+              { name: 'BERTH_SIMULATED_EXIT_AFTER_MS', value: '20' },
+              { name: 'BERTH_SIMULATED_EXIT_CODE', value: '3' },
+            ],
+          },
+        ],
+      }),
+    );
+    const running = await until(rt, 'a', (x) => x.phase === 'Running');
+    expect(running.containerStatuses.every((c) => c.state.running)).toBe(true);
+    const done = await until(rt, 'a', (x) => x.phase === 'Failed');
+    expect(done.containerStatuses[0].state.terminated).toMatchObject({
+      exitCode: 0,
+      reason: 'Completed',
+    });
+    expect(done.containerStatuses[1].state.terminated).toMatchObject({
+      exitCode: 3,
+      reason: 'Error',
+    });
+    expect(done.containerStatuses.map((c) => c.restartCount)).toEqual([0, 0]);
+
+    await rt.runPod(
+      pod('b', {
+        restartPolicy: 'OnFailure',
+        containers: [
+          {
+            name: 'work',
+            image: 'busybox',
+            env: [{ name: 'BERTH_SIMULATED_EXIT_AFTER_MS', value: '0' }],
+          },
+        ],
+      }),
+    );
+    const ok = await until(rt, 'b', (x) => x.phase === 'Succeeded');
+    expect(ok.containerStatuses[0].state.terminated?.exitCode).toBe(0);
+  });
+
+  it('ignores a scripted exit that is not a number, and says so in the log', async () => {
+    const rt = make({ startDelayMs: 10 });
+    await rt.runPod(
+      pod('a', {
+        restartPolicy: 'Never',
+        containers: [
+          {
+            name: 'app',
+            image: 'busybox',
+            env: [
+              { name: 'BERTH_SIMULATED_EXIT_AFTER_MS', value: '10' },
+              { name: 'BERTH_SIMULATED_EXIT_CODE', value: '256' },
+            ],
+          },
+          {
+            name: 'side',
+            image: 'busybox',
+            env: [{ name: 'BERTH_SIMULATED_EXIT_AFTER_MS', value: 'soon' }],
+          },
+          // The clock: a valid script that ends well after the 10 ms the bad one asked for.
+          {
+            name: 'clock',
+            image: 'busybox',
+            env: [{ name: 'BERTH_SIMULATED_EXIT_AFTER_MS', value: '80' }],
+          },
+        ],
+      }),
+    );
+    const s = await until(rt, 'a', (x) => !!x.containerStatuses[2].state.terminated);
+    // The default rates are 0: without a valid script the other two run on.
+    expect(s.containerStatuses.slice(0, 2).every((c) => c.state.running)).toBe(true);
+    expect(await read(await rt.logs('a', { container: 'app' }))).toContain(
+      'BERTH_SIMULATED_EXIT_CODE="256" is not an exit code 0-255: ignored',
+    );
+    expect(await read(await rt.logs('a', { container: 'side' }))).toContain(
+      'BERTH_SIMULATED_EXIT_AFTER_MS="soon" is not a number of milliseconds >= 0: ignored',
+    );
+  });
+
   it('applies the failure rate per container instance', async () => {
     let i = 0;
     // Alternating draws: the first container fails, the second keeps running.

@@ -8,6 +8,12 @@
  * A pod without probes costs a few objects and at most one timer, so one process can host
  * hundreds of simulated nodes.
  *
+ * A pod can script its own containers (a Job's pod that completes, a crash-looping one):
+ * a container with the environment variable `BERTH_SIMULATED_EXIT_AFTER_MS` set to a
+ * number of milliseconds exits that long after each start, with the code in
+ * `BERTH_SIMULATED_EXIT_CODE` (0 to 255, default 0), before the rates are drawn; a value
+ * that is not such a number is ignored (and said in the container's log).
+ *
  * With `stateFile`, the pods are written to disk (debounced, and on close) and read back
  * by the next instance: a restarted agent re-adopts its hollow pods, as a real node's
  * containers outlive its kubelet.
@@ -112,6 +118,31 @@ interface StoredState {
 }
 
 const LOG_LINES_KEPT = 200;
+
+/** A container's environment variable: milliseconds each instance runs before it exits. */
+export const SIMULATED_EXIT_AFTER_ENV = 'BERTH_SIMULATED_EXIT_AFTER_MS';
+/** A container's environment variable: the exit code with it (0 to 255; default 0). */
+export const SIMULATED_EXIT_CODE_ENV = 'BERTH_SIMULATED_EXIT_CODE';
+
+/**
+ * The exit a container's environment scripts (see the file's comment): undefined without
+ * `BERTH_SIMULATED_EXIT_AFTER_MS`; a string naming what is wrong with a bad value.
+ */
+export function scriptedExit(
+  c: ContainerSpec,
+): { exitCode: number; afterMs: number } | string | undefined {
+  const value = (name: string) => c.env?.find((e) => e.name === name)?.value;
+  const after = value(SIMULATED_EXIT_AFTER_ENV);
+  if (after === undefined) return undefined;
+  const afterMs = Number(after);
+  if (after.trim() === '' || !Number.isFinite(afterMs) || afterMs < 0)
+    return `${SIMULATED_EXIT_AFTER_ENV}=${JSON.stringify(after)} is not a number of milliseconds >= 0: ignored`;
+  const code = value(SIMULATED_EXIT_CODE_ENV) ?? '0';
+  const exitCode = Number(code);
+  if (code.trim() === '' || !Number.isInteger(exitCode) || exitCode < 0 || exitCode > 255)
+    return `${SIMULATED_EXIT_CODE_ENV}=${JSON.stringify(code)} is not an exit code 0-255: ignored`;
+  return { exitCode, afterMs };
+}
 
 function now(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -270,7 +301,12 @@ export class SimulatedRuntime implements Runtime {
         `simulated container ${c.name} (${c.image}) started, instance ${c.restartCount}`,
       );
       const instance = { pod: sim.spec, container: c.spec, instance: c.restartCount };
-      const scripted = this.opts.script?.(instance);
+      let scripted = this.opts.script?.(instance);
+      if (scripted === undefined) {
+        const fromEnv = scriptedExit(c.spec);
+        if (typeof fromEnv === 'string') this.log(sim, c, fromEnv);
+        else scripted = fromEnv;
+      }
       const r = scripted ? 1 : this.opts.random();
       if (scripted && scripted !== 'run')
         this.scheduleExit(sim, c, scripted.exitCode, scripted.afterMs);
