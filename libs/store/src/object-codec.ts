@@ -36,6 +36,11 @@ export class ObjectCodec {
     return [...this.sealed];
   }
 
+  /** The key new writes are sealed with (undefined when nothing is encrypted). */
+  get primaryKeyName(): string | undefined {
+    return this.encryption?.transformer.primaryKeyName;
+  }
+
   /** The JSON to store for `object` at `key`. */
   encode(key: ObjectKey, object: JsonObject): JsonObject {
     if (!this.encryption || !this.sealed.has(key.resource)) return object;
