@@ -84,10 +84,13 @@ export function storeEncryption(config: {
   encryptionKey: string;
   encryptedResources: readonly string[];
   dataDir: string;
+  /** Create the key file when absent (default true). */
+  createKeyFile?: boolean;
 }): StoreEncryption & { source: string; keyNames: string[] } {
   const { keys, source } = resolveEncryptionKeys({
     envValue: config.encryptionKey,
     dataDir: config.dataDir,
+    create: config.createKeyFile,
   });
   return {
     resources: config.encryptedResources,
