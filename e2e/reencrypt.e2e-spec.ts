@@ -152,7 +152,8 @@ describe('rotating the Secrets encryption key (API process, berth reencrypt, Pos
     const log = await only2.changesAfter(0n, 1000, 'secrets');
     expect(log.length).toBe(COUNT + 3);
     expect(log.filter((c) => c.type === 'DELETED').map((c) => c.name)).toEqual(['s-1']);
-    for (const c of log) expect(typeof c.object.data?.password).toBe('string');
+    for (const c of log)
+      expect(typeof (c.object.data as { password?: unknown } | undefined)?.password).toBe('string');
   });
 
   it('with k1 alone, reading fails with a Status naming the missing key, not a stack', async () => {
