@@ -3,6 +3,7 @@
 //
 //   berth backup <file>    pg_dump (custom format) of the whole Berth database
 //   berth restore <file>   replaces the database with a backup, in one transaction
+//   berth reencrypt        rewrites every encrypted row under the first encryption key
 //
 // A backup is a consistent snapshot (pg_dump reads in one transaction): objects, the
 // revision counter and change log, users, API tokens (hashed), tenants and the audit trail.
@@ -17,6 +18,12 @@
 // never events from the other history. Other sessions see the old database or the restored
 // one, nothing in between. Stop the API servers and workers first; ones left running notice
 // (their change feeds read Expired) and re-list, but requests in flight may fail.
+//
+// Reencrypt (key rotation) reads the keys as the API does (BERTH_ENCRYPTION_KEY, else the
+// key file in BERTH_DATA_DIR) and rewrites every Secret in `objects` and every Secret
+// snapshot in the change log that is not under the first key, in batches (one statement
+// each: all its rows or none; a row a concurrent writer changed is left to that writer).
+// It changes no object or resourceVersion, so it is safe while the cluster runs.
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -26,6 +33,10 @@ const { parse } = require('pg-connection-string');
 const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/berth';
 /** What the revision moves by on restore unless told: etcd's documented recommendation. */
 const DEFAULT_BUMP = 1_000_000_000n;
+/** Rows re-encrypted per statement unless told. */
+const DEFAULT_BATCH = 200;
+/** Passes reencrypt makes at most while concurrent writers keep changing rows it read. */
+const REENCRYPT_PASSES = 3;
 /** The change feed's NOTIFY channel (libs/store object.repository CHANGES_CHANNEL). */
 const CHANGES_CHANNEL = 'berth_changes';
 
@@ -34,6 +45,9 @@ const USAGE = `Usage: berth <command> [options]
 Commands:
   backup <file>     Write a backup of the Berth database to <file> (pg_dump custom format).
   restore <file>    Replace the Berth database with the backup in <file>.
+  reencrypt         Re-encrypt every Secret (objects and change log) with the first key of
+                    BERTH_ENCRYPTION_KEY (else of <BERTH_DATA_DIR>/encryption-key, default
+                    ./.data): the key rotation step. Safe while the cluster runs.
 
 Options:
   --database-url <url>   The database (default: DATABASE_URL, else ${DEFAULT_DATABASE_URL}).
@@ -42,6 +56,7 @@ Options:
                          backup's and the replaced database's (default ${DEFAULT_BUMP}).
                          Must exceed the writes made after the backup when the replaced
                          database is gone (restoring onto a new server).
+  --batch-size <n>       reencrypt: rows per batch (default ${DEFAULT_BATCH}).
   -h, --help             This help.
 
 pg_dump, pg_restore and psql come from BERTH_PG_BIN (a directory) when set, else from
@@ -49,7 +64,8 @@ pg_dump, pg_restore and psql come from BERTH_PG_BIN (a directory) when set, else
 
 Keep the data directory's key files (BERTH_DATA_DIR: jwt-secret, admin-token, pki/, the
 Secrets encryption key) with the backup: the database does not hold them.
-Restore with the API servers and workers stopped; see README.md, "Backup and restore".`;
+Restore with the API servers and workers stopped; see README.md, "Backup and restore".
+Rotating the encryption key: README.md, "Rotating the encryption key".`;
 
 class UsageError extends Error {}
 
@@ -68,6 +84,8 @@ function parseArgs(argv) {
     else if (a.startsWith('--database-url=')) out.databaseUrl = a.slice(15);
     else if (a === '--bump-revision') out.bump = value();
     else if (a.startsWith('--bump-revision=')) out.bump = a.slice(16);
+    else if (a === '--batch-size') out.batchSize = value();
+    else if (a.startsWith('--batch-size=')) out.batchSize = a.slice(13);
     else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
     else out.positional.push(a);
   }
@@ -75,6 +93,11 @@ function parseArgs(argv) {
     if (!/^\d+$/.test(out.bump) || BigInt(out.bump) < 1n)
       throw new UsageError(`--bump-revision must be a positive integer, not ${out.bump}`);
     out.bump = BigInt(out.bump);
+  }
+  if (out.batchSize !== undefined) {
+    if (!/^\d+$/.test(out.batchSize) || Number(out.batchSize) < 1 || Number(out.batchSize) > 10000)
+      throw new UsageError(`--batch-size must be an integer from 1 to 10000, not ${out.batchSize}`);
+    out.batchSize = Number(out.batchSize);
   }
   return out;
 }
@@ -320,6 +343,73 @@ COMMIT;
   );
 }
 
+/** `12 rewritten, 3 already under k2, 0 changed meanwhile (15 scanned)`. */
+function countsLine(c, key) {
+  return `${c.rewritten} rewritten, ${c.current} already under ${key}, ${c.skipped} changed meanwhile (${c.scanned} scanned)`;
+}
+
+async function reencrypt(databaseUrl, { batchSize = DEFAULT_BATCH }) {
+  let store;
+  try {
+    store = require('@berth/store');
+  } catch (err) {
+    throw new Error(`cannot load @berth/store (${err.message}); run \`npm run build\` first`);
+  }
+  const resources = (process.env.BERTH_ENCRYPTED_RESOURCES ?? 'secrets')
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
+  const dataDir = path.resolve(process.env.BERTH_DATA_DIR || path.join(process.cwd(), '.data'));
+  // As the API reads them, but never creating a key file: a new key could open nothing.
+  const encryption = store.storeEncryption({
+    encryptionKey: process.env.BERTH_ENCRYPTION_KEY ?? '',
+    encryptedResources: resources,
+    dataDir,
+    createKeyFile: false,
+  });
+  const codec = new store.ObjectCodec(encryption);
+  const key = codec.primaryKeyName;
+  const { config } = connection(databaseUrl);
+  const { Pool } = require('pg');
+  const pool = new Pool({ ...config, max: 2 });
+  try {
+    const client = await pool.connect();
+    try {
+      if (!(await revisionOf(client)))
+        throw new Error(`${config.database} is not a Berth database (it has no revision table)`);
+    } finally {
+      client.release();
+    }
+    console.log(
+      `berth: re-encrypting ${resources.join(', ') || 'nothing'} in database ${config.database} under key ${key} ` +
+        `(keys ${encryption.keyNames.join(', ')} from ${encryption.source}; ${batchSize} rows a batch)`,
+    );
+    for (let pass = 1; ; pass++) {
+      const report = await store.reencryptStore(pool, codec, {
+        batchSize,
+        onBatch: (table, c) =>
+          c.scanned > 0 &&
+          c.scanned % batchSize === 0 &&
+          console.log(`berth:   ${table}: ${c.scanned} read…`),
+      });
+      console.log(`berth: objects: ${countsLine(report.objects, key)}`);
+      console.log(`berth: changes: ${countsLine(report.changes, key)}`);
+      const skipped = report.objects.skipped + report.changes.skipped;
+      if (skipped === 0) break;
+      if (pass === REENCRYPT_PASSES)
+        throw new Error(
+          `${skipped} rows kept changing while this ran; check that every API server and worker has ${key} as its first key, then run reencrypt again`,
+        );
+      console.log(`berth: ${skipped} rows changed while this ran; checking them again`);
+    }
+    console.log(
+      `berth: every encrypted row is under ${key}; keys other than ${key} may now be removed from every API server and worker`,
+    );
+  } finally {
+    await pool.end();
+  }
+}
+
 async function main(argv) {
   const args = parseArgs(argv);
   const [command, file, ...rest] = args.positional;
@@ -327,11 +417,19 @@ async function main(argv) {
     console.log(USAGE);
     return args.help ? 0 : 2;
   }
-  if (command !== 'backup' && command !== 'restore')
+  if (command !== 'backup' && command !== 'restore' && command !== 'reencrypt')
     throw new UsageError(`unknown command ${command}`);
+  const url = args.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  if (command === 'reencrypt') {
+    if (file || rest.length) throw new UsageError(`unexpected ${[file, ...rest].join(' ')}`);
+    if (args.force || args.bump !== undefined)
+      throw new UsageError('--force and --bump-revision are for restore');
+    await reencrypt(url, { batchSize: args.batchSize });
+    return 0;
+  }
+  if (args.batchSize !== undefined) throw new UsageError('--batch-size is for reencrypt');
   if (!file) throw new UsageError(`${command} needs a file`);
   if (rest.length) throw new UsageError(`unexpected ${rest.join(' ')}`);
-  const url = args.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   if (command === 'backup') {
     if (args.force || args.bump !== undefined)
       throw new UsageError('--force and --bump-revision are for restore');

@@ -58,8 +58,11 @@ export interface ApiProcess {
   kill(): Promise<void>;
   /** Stops the server process (SIGTERM), keeping its database and data directory. */
   halt(): Promise<void>;
-  /** Starts it again on the same database, ports and data directory. */
-  restart(): Promise<void>;
+  /**
+   * Starts it again on the same database, ports and data directory; `env` (kept for later
+   * restarts) changes its environment, e.g. its encryption keys.
+   */
+  restart(env?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -94,6 +97,7 @@ export async function startApiProcess(opts: ApiProcessOptions = {}): Promise<Api
   // Its own Redis keys (login limiter), so runs never share counters.
   const queuePrefix = peer?.queuePrefix ?? `berth-e2e-${path.basename(dataDir)}`;
   let out = '';
+  const extraEnv = { ...opts.env };
   let child: ChildProcess | undefined;
   let exited = true;
   let lastExit: number | null = null;
@@ -114,7 +118,7 @@ export async function startApiProcess(opts: ApiProcessOptions = {}): Promise<Api
         BERTH_QUEUE_PREFIX: queuePrefix,
         // No load balancer to wait for; a test that wants the delay sets it.
         BERTH_SHUTDOWN_DELAY_MS: process.env.BERTH_SHUTDOWN_DELAY_MS ?? '0',
-        ...opts.env,
+        ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -166,7 +170,10 @@ export async function startApiProcess(opts: ApiProcessOptions = {}): Promise<Api
       proc.kill('SIGKILL');
       await gone;
     },
-    restart: launch,
+    restart: (env) => {
+      Object.assign(extraEnv, env);
+      return launch();
+    },
     async stop() {
       await halt();
       if (!peer) await db.drop();

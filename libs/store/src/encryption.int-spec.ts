@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { ChangeFeed } from './change-feed';
 import { Database } from './database';
 import { generateEncryptionKey, KeyRing, type AesGcmKey } from './encryption';
+import type { Pool } from 'pg';
+import { ObjectCodec } from './object-codec';
 import { ObjectRepository } from './object.repository';
+import { reencryptStore } from './reencrypt';
 import { createTestDatabase, type TestDatabase } from './testing/test-database';
 import type { ChangeRecord, JsonObject, ObjectKey } from './types';
 
@@ -176,12 +179,33 @@ describe('encryption at rest in the object store (real PostgreSQL)', () => {
     const rotating = repoWith([k2, k1]);
     expect((await rotating.get(key('r1')))?.object.data).toEqual(secret('r1').data);
     const before = await old.revision();
-    const done = await rotating.reencrypt(1);
+    const batches: string[] = [];
+    const done = await rotating.reencrypt({
+      batchSize: 2,
+      onBatch: (table, c) => batches.push(`${table} ${c.scanned}`),
+    });
     // r1, plus the change log: this test's 3 rows and the first test's 5.
-    expect(done).toEqual({ objects: 1, changes: 8 });
+    expect(done).toEqual({
+      key: 'k2',
+      objects: { scanned: 1, rewritten: 1, current: 0, skipped: 0 },
+      changes: { scanned: 8, rewritten: 8, current: 0, skipped: 0 },
+    });
+    // Two rows a batch: 1 object (one short batch), 8 changes (four full, one empty).
+    expect(batches).toEqual([
+      'objects 1',
+      'changes 2',
+      'changes 4',
+      'changes 6',
+      'changes 8',
+      'changes 8',
+    ]);
     // A storage migration: the object, its resourceVersion and the revision are unchanged.
     expect((await old.revision()).current).toBe(before.current);
-    expect((await rotating.reencrypt()).objects).toBe(0);
+    // Idempotent: a second run finds everything current.
+    expect(await rotating.reencrypt()).toMatchObject({
+      objects: { scanned: 1, rewritten: 0, current: 1 },
+      changes: { scanned: 8, rewritten: 0, current: 8 },
+    });
 
     const raw = await rawRows();
     expect(raw).not.toContain(DATA_VALUE);
@@ -205,5 +229,36 @@ describe('encryption at rest in the object store (real PostgreSQL)', () => {
     await expect(old.get(key('r1'))).rejects.toThrow(
       /cannot decrypt \/secrets\/team\/r1: stored value was encrypted with key "k2", which is not configured \(configured keys: k1\)/,
     );
+  });
+
+  it('leaves a row a writer changed between the read and the swap to that writer', async () => {
+    await database.pool.query(`DELETE FROM objects WHERE resource = 'secrets'`);
+    const old = repoWith([k1]);
+    await old.create(key('w1'), randomUUID(), secret('w1'), {});
+    await old.create(key('w2'), randomUUID(), secret('w2'), {});
+    // A pool that lets an API server (still on k1 alone) write w1 just before the swap.
+    let raced = false;
+    const racing = {
+      query: async (q: { text: string }) => {
+        if (!raced && q.text.trimStart().startsWith('UPDATE objects')) {
+          raced = true;
+          const w1 = await old.get(key('w1'));
+          const next = { ...w1!.object, data: { password: b64('changed') } };
+          await old.update(key('w1'), next, {}, w1!.resourceVersion);
+        }
+        return database.pool.query(q as never);
+      },
+    } as unknown as Pool;
+    const codec = new ObjectCodec({ resources: ['secrets'], transformer: new KeyRing([k2, k1]) });
+    const done = await reencryptStore(racing, codec, { batchSize: 10 });
+    expect(raced).toBe(true);
+    expect(done.objects).toEqual({ scanned: 2, rewritten: 1, current: 0, skipped: 1 });
+    // The writer's value stands (nothing lost); the next run moves it to k2.
+    const both = repoWith([k2, k1]);
+    expect((await both.get(key('w1')))?.object.data).toEqual({ password: b64('changed') });
+    expect((await both.reencrypt()).objects).toMatchObject({ rewritten: 1, skipped: 0 });
+    expect((await repoWith([k2]).get(key('w1')))?.object.data).toEqual({
+      password: b64('changed'),
+    });
   });
 });

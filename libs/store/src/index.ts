@@ -7,6 +7,8 @@ export type { PrismaClient } from './database';
 export { applyMigrations, ensureDatabase, dropDatabase, MIGRATIONS_DIR } from './migrate';
 export { ObjectRepository, CHANGES_CHANNEL } from './object.repository';
 export type { ObjectRepositoryOptions } from './object.repository';
+export { reencryptStore } from './reencrypt';
+export type { ReencryptCounts, ReencryptOptions, ReencryptReport } from './reencrypt';
 export { ObjectCodec, PLAIN_CODEC, storeEncryption } from './object-codec';
 export type { StoreEncryption } from './object-codec';
 export * from './encryption';

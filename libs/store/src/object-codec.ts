@@ -36,6 +36,11 @@ export class ObjectCodec {
     return [...this.sealed];
   }
 
+  /** The key new writes are sealed with (undefined when nothing is encrypted). */
+  get primaryKeyName(): string | undefined {
+    return this.encryption?.transformer.primaryKeyName;
+  }
+
   /** The JSON to store for `object` at `key`. */
   encode(key: ObjectKey, object: JsonObject): JsonObject {
     if (!this.encryption || !this.sealed.has(key.resource)) return object;
@@ -79,10 +84,13 @@ export function storeEncryption(config: {
   encryptionKey: string;
   encryptedResources: readonly string[];
   dataDir: string;
+  /** Create the key file when absent (default true). */
+  createKeyFile?: boolean;
 }): StoreEncryption & { source: string; keyNames: string[] } {
   const { keys, source } = resolveEncryptionKeys({
     envValue: config.encryptionKey,
     dataDir: config.dataDir,
+    create: config.createKeyFile,
   });
   return {
     resources: config.encryptedResources,

@@ -11,6 +11,7 @@ import {
   type Row,
 } from './object-rows';
 import { ObjectCodec, type StoreEncryption } from './object-codec';
+import { reencryptStore, type ReencryptOptions, type ReencryptReport } from './reencrypt';
 import { query, transaction } from './sql';
 import type {
   ChangeRecord,
@@ -341,64 +342,11 @@ export class ObjectRepository {
   }
 
   /**
-   * Rewrites, in place, every sealed row (in `objects` and in the change log) that is not
-   * under the first key, or not encrypted at all. This is a storage migration, not an
-   * update: the object, its resourceVersion and the revision stay as they are, so no watch
-   * event is sent and no client sees a change. Each row is swapped only if it still holds
-   * the value read, so a concurrent write (sealed with the first key anyway) wins. After
-   * it, keys other than the first can be dropped.
+   * Rewrites every sealed row (objects and the change log's snapshots) that is not under
+   * the first key, in batches; see reencryptStore. After it, other keys can be dropped.
    */
-  async reencrypt(page = 200): Promise<{ objects: number; changes: number }> {
-    const resources = this.codec.encryptedResources;
-    let objects = 0;
-    let changes = 0;
-    if (!resources.length) return { objects, changes };
-    let after: [string, string, string] = ['', '', ''];
-    for (;;) {
-      const rows = await query<Row>(
-        this.pool,
-        Prisma.sql`SELECT resource, namespace, name, resource_version, data FROM objects
-          WHERE resource = ANY(${resources}::text[]) AND (resource, namespace, name) > (${after[0]}, ${after[1]}, ${after[2]})
-          ORDER BY resource, namespace, name LIMIT ${page}`,
-      );
-      for (const row of rows) {
-        const { object, stale } = this.codec.open(row, row.data);
-        if (!stale) continue;
-        const done = await query(
-          this.pool,
-          Prisma.sql`UPDATE objects SET data = ${JSON.stringify(this.codec.encode(row, object))}::jsonb
-            WHERE resource = ${row.resource} AND namespace = ${row.namespace} AND name = ${row.name}
-              AND data = ${JSON.stringify(row.data)}::jsonb RETURNING 1 AS ok`,
-        );
-        objects += done.length;
-      }
-      if (rows.length < page) break;
-      const last = rows[rows.length - 1];
-      after = [last.resource, last.namespace, last.name];
-    }
-    let revision = 0n;
-    for (;;) {
-      const rows = await query<ChangeRow>(
-        this.pool,
-        Prisma.sql`SELECT revision, resource, namespace, name, type, object FROM changes
-          WHERE resource = ANY(${resources}::text[]) AND revision > ${revision}
-          ORDER BY revision LIMIT ${page}`,
-      );
-      for (const row of rows) {
-        const { object, stale } = this.codec.open(row, row.object);
-        if (!stale) continue;
-        const done = await query(
-          this.pool,
-          Prisma.sql`UPDATE changes SET object = ${JSON.stringify(this.codec.encode(row, object))}::jsonb
-            WHERE revision = ${row.revision} AND object = ${JSON.stringify(row.object)}::jsonb
-            RETURNING 1 AS ok`,
-        );
-        changes += done.length;
-      }
-      if (rows.length < page) break;
-      revision = rows[rows.length - 1].revision;
-    }
-    return { objects, changes };
+  reencrypt(options: ReencryptOptions = {}): Promise<ReencryptReport> {
+    return reencryptStore(this.pool, this.codec, options);
   }
 
   private async write(sql: Prisma.Sql): Promise<Row[]> {

@@ -14,6 +14,7 @@ import { IdentityService } from './identity.service';
 import { LoginLimiter } from './login-limiter';
 import { ServiceAccountTokens } from './service-account-tokens';
 import { BearerStrategy, LocalStrategy } from './strategies';
+import { TokenSecrets } from './token-secrets';
 
 /** Authentication: passport strategies, identities, sessions and the login limiter. */
 @Global()
@@ -34,6 +35,7 @@ import { BearerStrategy, LocalStrategy } from './strategies';
     },
     IdentityService,
     ServiceAccountTokens,
+    TokenSecrets,
     Authorizer,
     Admission,
     PolicyCache,
@@ -47,6 +49,7 @@ import { BearerStrategy, LocalStrategy } from './strategies';
   exports: [
     IdentityService,
     ServiceAccountTokens,
+    TokenSecrets,
     Authorizer,
     Admission,
     PolicyCache,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import {
@@ -6,12 +6,17 @@ import {
   errors,
   findResource,
   formatTimestamp,
+  LEGACY_TOKEN_ISSUER,
+  legacyTokenSubject,
   parseTokenRequest,
+  secretToken,
   SERVICE_ACCOUNT_ISSUER,
   serviceAccountClaims,
   serviceAccountGroups,
   serviceAccountUsername,
+  tokenSecretAccount,
   type KubeObject,
+  type LegacyTokenSubject,
   type ServiceAccountClaims,
 } from '@berth/core';
 import { Registry } from '@berth/registry';
@@ -20,11 +25,15 @@ import { AUTHENTICATED, type Principal } from './principal';
 
 const SERVICE_ACCOUNTS = findResource('', 'v1', 'serviceaccounts')!;
 const PODS = findResource('', 'v1', 'pods')!;
+const SECRETS = findResource('', 'v1', 'secrets')!;
 
-/** True when a bearer JWT says it is a service account token (not yet verified). */
+/**
+ * True when a bearer JWT says it is a service account token, bound or legacy (not yet
+ * verified).
+ */
 export function isServiceAccountToken(jwt: JwtService, token: string): boolean {
   const claims = jwt.decode<{ iss?: unknown } | null>(token);
-  return claims?.iss === SERVICE_ACCOUNT_ISSUER;
+  return claims?.iss === SERVICE_ACCOUNT_ISSUER || claims?.iss === LEGACY_TOKEN_ISSUER;
 }
 
 /**
@@ -75,6 +84,8 @@ export class ServiceAccountTokens {
 
   /** The principal behind a service account token; 401 with the reason otherwise. */
   async authenticate(token: string): Promise<Principal> {
+    if (this.jwt.decode<{ iss?: unknown } | null>(token)?.iss === LEGACY_TOKEN_ISSUER)
+      return this.authenticateLegacy(token);
     let claims: ServiceAccountClaims;
     try {
       claims = await this.jwt.verifyAsync<ServiceAccountClaims>(token, {
@@ -107,10 +118,63 @@ export class ServiceAccountTokens {
           `Unauthorized: the token was bound to pod ${namespace}/${k.pod.name}, which no longer exists`,
         );
     }
+    return this.principal(account, claims.jti);
+  }
+
+  /**
+   * A legacy token (of a `kubernetes.io/service-account-token` Secret; Kubernetes' legacy
+   * validator): valid only while its Secret exists, is not being deleted and still holds
+   * this very token, and its account exists with the uid the token names.
+   */
+  private async authenticateLegacy(token: string): Promise<Principal> {
+    let subject: LegacyTokenSubject | undefined;
+    try {
+      subject = legacyTokenSubject(
+        await this.jwt.verifyAsync<Record<string, unknown>>(token, {
+          algorithms: ['HS256'],
+          issuer: LEGACY_TOKEN_ISSUER,
+        }),
+      );
+    } catch (err) {
+      throw errors.unauthorized(
+        `Unauthorized: the service account token is not valid (${(err as Error).message})`,
+      );
+    }
+    if (!subject)
+      throw errors.unauthorized(
+        'Unauthorized: the service account token is not valid (its claims are incomplete)',
+      );
+    const { namespace, secretName, accountName, accountUid } = subject;
+    const secret = await this.registry.get(SECRETS, namespace, secretName).catch(() => undefined);
+    if (!secret || secret.metadata.deletionTimestamp)
+      throw errors.unauthorized(
+        `Unauthorized: the token's secret ${namespace}/${secretName} no longer exists; its token is no longer valid`,
+      );
+    const held = secretToken(secret);
+    if (
+      tokenSecretAccount(secret).name !== accountName ||
+      held === undefined ||
+      !sameText(held, token)
+    )
+      throw errors.unauthorized(
+        `Unauthorized: the token is no longer the one secret ${namespace}/${secretName} holds`,
+      );
+    const account = await this.registry
+      .get(SERVICE_ACCOUNTS, namespace, accountName)
+      .catch(() => undefined);
+    if (!account || account.metadata.uid !== accountUid || account.metadata.deletionTimestamp)
+      throw errors.unauthorized(
+        `Unauthorized: service account ${namespace}/${accountName} no longer exists; its tokens are no longer valid`,
+      );
+    return this.principal(account, `secret:${secret.metadata.uid}`);
+  }
+
+  private principal(account: KubeObject, credentialId: string): Principal {
+    const namespace = account.metadata.namespace ?? '';
     const tenant = this.policy.snapshot().namespaceTenant.get(namespace);
     return {
       kind: 'serviceaccount',
-      name: serviceAccountUsername(namespace, name),
+      name: serviceAccountUsername(namespace, account.metadata.name ?? ''),
       groups: [...serviceAccountGroups(namespace), AUTHENTICATED],
       uid: account.metadata.uid,
       clusterAdmin: false,
@@ -118,7 +182,14 @@ export class ServiceAccountTokens {
       // bindings, role bindings only in that tenant's namespaces.
       ...(tenant ? { scope: { tenant } } : {}),
       via: 'serviceaccount',
-      credentialId: claims.jti,
+      credentialId,
     };
   }
+}
+
+/** Equal strings, compared in constant time. */
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }

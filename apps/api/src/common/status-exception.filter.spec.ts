@@ -3,7 +3,7 @@ import type { ArgumentsHost } from '@nestjs/common';
 import { Pool } from 'pg';
 import { DatabaseError } from 'pg-protocol';
 import { ApiError } from '@berth/core';
-import { createPrismaClient } from '@berth/store';
+import { createPrismaClient, EncryptionError } from '@berth/store';
 import {
   isOverload,
   isUnavailable,
@@ -166,6 +166,18 @@ describe('the Status of a server error', () => {
       });
     }
     expect(serverError(new Error('x'), new Logger('t')).message).toBe('an internal error occurred');
+  });
+
+  it('names the object and the key when a stored value is under a key this server lacks', () => {
+    const err = new EncryptionError(
+      'cannot decrypt /secrets/team/db: stored value was encrypted with key "k2", which is not configured (configured keys: k1)',
+    );
+    const res = sent(err);
+    expect(res.code).toBe(500);
+    expect(res.body).toMatchObject({ kind: 'Status', reason: 'InternalError', code: 500 });
+    expect(res.body.message).toBe(
+      `Internal error occurred: ${err.message}; give this API server that key (BERTH_ENCRYPTION_KEY)`,
+    );
   });
 
   it('keeps client errors as they are', () => {

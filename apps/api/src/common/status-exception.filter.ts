@@ -140,6 +140,18 @@ export function serverError(err: unknown, logger: Logger): ApiError {
       UNAVAILABLE_RETRY_SECONDS,
     );
   }
+  if ((err as Error | undefined)?.name === 'EncryptionError') {
+    // A stored value no configured key opens (a key removed too early, or not yet given
+    // to this server): the operator's to fix, and the message (object and key names, no
+    // key material) says how — as kube-apiserver's "unable to transform key" does.
+    const message = messageOf(err);
+    logger.error(`encryption at rest: ${message}`);
+    return new ApiError(
+      500,
+      'InternalError',
+      `Internal error occurred: ${message}; give this API server that key (BERTH_ENCRYPTION_KEY)`,
+    );
+  }
   logger.error(`unexpected error: ${(err as Error)?.stack ?? String(err)}`);
   return internalError();
 }

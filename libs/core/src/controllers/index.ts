@@ -18,3 +18,4 @@ export * from './job';
 export * from './cronjob';
 export * from './disruption';
 export * from './root-ca';
+export * from './service-account-token';

@@ -8,6 +8,8 @@ import { AES_GCM_PREFIX, EncryptionError, assertKey, openAesGcm, sealAesGcm } fr
 import type { AesGcmKey } from './aes-gcm';
 
 export interface ValueTransformer {
+  /** The name of the key new writes use, when it has one. */
+  readonly primaryKeyName?: string;
   /** Plaintext → what is stored. `context` (the storage key) is authenticated, not stored. */
   toStorage(plaintext: Buffer, context: string): Buffer;
   /** Stored → plaintext, and whether the value should be rewritten (not under the first key). */

@@ -17,7 +17,7 @@
  * read, and created with one fresh key named `key1` when absent.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { AES_KEY_BYTES, EncryptionError, KEY_NAME_PATTERN, assertKey } from './aes-gcm';
 import type { AesGcmKey } from './aes-gcm';
@@ -118,13 +118,23 @@ export function readOrCreateKeyFile(dataDir: string): { keys: AesGcmKey[]; creat
  * The keys to use: from the environment value when set (non-empty), else from the key
  * file in `dataDir`. The config module calls this once at start-up.
  */
-export function resolveEncryptionKeys(input: { envValue?: string; dataDir: string }): {
+export function resolveEncryptionKeys(input: {
+  envValue?: string;
+  dataDir: string;
+  /** Create the key file when absent (default true; a tool that only reads passes false). */
+  create?: boolean;
+}): {
   keys: AesGcmKey[];
   source: string;
 } {
   if (input.envValue !== undefined && input.envValue.trim() !== '') {
     return { keys: parseEncryptionKeys(input.envValue), source: ENCRYPTION_KEY_ENV };
   }
+  const file = path.join(input.dataDir, ENCRYPTION_KEY_FILE);
+  if (input.create === false && !existsSync(file))
+    throw new EncryptionError(
+      `no encryption keys: ${ENCRYPTION_KEY_ENV} is not set and ${file} does not exist (set BERTH_DATA_DIR to the API's data directory, or ${ENCRYPTION_KEY_ENV} to its keys)`,
+    );
   const { keys } = readOrCreateKeyFile(input.dataDir);
   return { keys, source: path.join(input.dataDir, ENCRYPTION_KEY_FILE) };
 }
