@@ -17,3 +17,4 @@ export * from './daemon-set';
 export * from './job';
 export * from './cronjob';
 export * from './disruption';
+export * from './disruption-scale';
