@@ -19,6 +19,7 @@ import { EndpointsController } from './controllers/endpoints.controller';
 import { ServiceAccountController } from './controllers/service-account.controller';
 import { JobController } from './controllers/job.controller';
 import { CronJobController } from './controllers/cronjob.controller';
+import { DisruptionController } from './controllers/disruption.controller';
 import { EventRecorder } from './controllers/events';
 import { GarbageCollectorController } from './controllers/garbage-collector.controller';
 import { NamespaceController } from './controllers/namespace.controller';
@@ -145,6 +146,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   const serviceAccounts = new ServiceAccountController(registry, log);
   const jobs = new JobController(registry, events, log);
   const cronJobs = new CronJobController(registry, events, log);
+  const disruption = new DisruptionController(registry, log);
 
   queues.process('scheduler', (p) => scheduler.reconcile(p), 1);
   queues.process('replicasets', (p) => replicaSets.reconcile(p.key), config.concurrency);
@@ -168,6 +170,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   queues.process('serviceaccounts', (p) => serviceAccounts.reconcile(p.key), config.concurrency);
   queues.process('jobs', (p) => jobs.reconcile(p.key), config.concurrency);
   queues.process('cronjobs', (p) => cronJobs.reconcile(p.key), config.concurrency);
+  queues.process('disruption', (p) => disruption.reconcile(p.key), config.concurrency);
 
   const enqueueNode = (name: string) => queues.enqueue('nodes', { key: name });
 
