@@ -20,6 +20,7 @@ import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
 import { RequestMetricsMiddleware } from './metrics/request-metrics.middleware';
 import { KubeletClient } from './nodes/kubelet-client';
+import { Evictions } from './resources/eviction';
 import { KubeletKeyController } from './nodes/kubelet-key.controller';
 import { OpenApiController } from './openapi/openapi.controller';
 import { OpenApiService } from './openapi/openapi.service';
@@ -53,6 +54,7 @@ export class AppModule implements NestModule {
       providers: [
         AuditService,
         DiscoveryService,
+        Evictions,
         KubeletClient,
         MetricsService,
         OpenApiService,

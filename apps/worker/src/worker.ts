@@ -20,6 +20,7 @@ import { ServiceAccountController } from './controllers/service-account.controll
 import { RootCaController } from './controllers/root-ca.controller';
 import { JobController } from './controllers/job.controller';
 import { CronJobController } from './controllers/cronjob.controller';
+import { DisruptionController } from './controllers/disruption.controller';
 import { EventRecorder } from './controllers/events';
 import { GarbageCollectorController } from './controllers/garbage-collector.controller';
 import { NamespaceController } from './controllers/namespace.controller';
@@ -147,6 +148,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   const rootCa = new RootCaController(registry, log);
   const jobs = new JobController(registry, events, log);
   const cronJobs = new CronJobController(registry, events, log);
+  const disruption = new DisruptionController(registry, log);
 
   queues.process('scheduler', (p) => scheduler.reconcile(p), 1);
   queues.process('replicasets', (p) => replicaSets.reconcile(p.key), config.concurrency);
@@ -175,6 +177,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   );
   queues.process('jobs', (p) => jobs.reconcile(p.key), config.concurrency);
   queues.process('cronjobs', (p) => cronJobs.reconcile(p.key), config.concurrency);
+  queues.process('disruption', (p) => disruption.reconcile(p.key), config.concurrency);
 
   const enqueueNode = (name: string) => queues.enqueue('nodes', { key: name });
 

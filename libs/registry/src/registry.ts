@@ -17,7 +17,6 @@ import {
   type ResourceDefinition,
 } from '@berth/core';
 import {
-  StoreError,
   type AdmissionRepository,
   type JsonObject,
   type ObjectKey,
@@ -53,6 +52,7 @@ import {
   type TransactionStep,
 } from './strategy';
 import { toApiError } from './store-errors';
+import { bothSteps, writeDelete, writeUpdate } from './writes';
 
 export type { FieldValidation, WriteResult } from './decode';
 export { finalizersForDeletion } from './deletion';
@@ -377,12 +377,17 @@ export class Registry {
     return { object, warnings };
   }
 
+  /**
+   * DELETE. `alongside` runs in the deleting transaction (an eviction's budget update): when
+   * it throws, nothing is written.
+   */
   async delete(
     def: ResourceDefinition,
     namespace: string,
     name: string,
     options: DeleteOptions,
     opts: WriteOptions,
+    alongside?: TransactionStep,
   ): Promise<KubeObject> {
     const key = this.key(def, namespace, name);
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
@@ -408,7 +413,7 @@ export class Registry {
       }
       if ((finalizers ?? current.metadata.finalizers ?? []).length > 0) {
         // Finalizers hold the object: mark it, and whoever owns a finalizer removes it.
-        const marked = await this.markForDeletion(def, stored, options, opts, true);
+        const marked = await this.markForDeletion(def, stored, options, opts, true, alongside);
         if (marked) return marked;
         continue;
       }
@@ -417,10 +422,12 @@ export class Registry {
       // the containers get between SIGTERM and SIGKILL. (The pod does not stay Terminating
       // until the agent confirms, as in Kubernetes: it is gone from the store at once.)
       const final = withDeletionGrace(def, current, options.gracePeriodSeconds);
-      if (opts.dryRun) return final ?? current;
+      if (opts.dryRun) {
+        await alongside?.dryRun?.(snapshotReader(this.repo));
+        return final ?? current;
+      }
       try {
-        const deleted = await this.repo.delete(key, stored.resourceVersion, final as JsonObject);
-        return deleted.object as KubeObject;
+        return await writeDelete(this.repo, key, stored, final ?? current, alongside);
       } catch (err) {
         const mapped = toApiError(err, def, name);
         if (isConflict(mapped) && !pre?.resourceVersion) continue;
@@ -446,6 +453,7 @@ export class Registry {
     options: DeleteOptions,
     opts: WriteOptions,
     mark: boolean,
+    alongside?: TransactionStep,
   ): Promise<KubeObject | undefined> {
     const { namespace, name } = stored.key;
     try {
@@ -465,6 +473,7 @@ export class Registry {
           }
           return next;
         },
+        alongside,
       );
     } catch (err) {
       const conflict = isConflict(err);
@@ -497,7 +506,10 @@ export class Registry {
     return { ...list, items };
   }
 
-  /** Reads the object, applies `mutate`, and writes it guarded by the version read; retries on races. */
+  /**
+   * Reads the object, applies `mutate`, and writes it guarded by the version read; retries
+   * on races. `alongside` runs in the updating transaction, after the kind's own step.
+   */
   async guaranteedUpdate(
     def: ResourceDefinition,
     namespace: string,
@@ -505,6 +517,7 @@ export class Registry {
     precondition: bigint | undefined,
     opts: WriteOptions,
     mutate: (current: KubeObject) => KubeObject,
+    alongside?: TransactionStep,
   ): Promise<KubeObject> {
     const key = this.key(def, namespace, name);
     const strategy = this.strategies.for(def);
@@ -531,15 +544,22 @@ export class Registry {
       // What the kind does in the updating transaction (an allocation, an approval, a budget).
       const step = last
         ? undefined
-        : await strategy.inUpdateTransaction?.(this.context, next, current);
+        : bothSteps(await strategy.inUpdateTransaction?.(this.context, next, current), alongside);
       if (opts.dryRun) {
         await step?.dryRun?.(snapshotReader(this.repo));
         return next;
       }
       try {
         // The last finalizer is gone: the object goes away now.
-        if (last) return await this.writeDelete(key, stored, next);
-        return await this.writeUpdate(def, key, stored, next, step);
+        if (last) return await writeDelete(this.repo, key, stored, next);
+        return await writeUpdate(
+          this.repo,
+          key,
+          stored,
+          next,
+          fieldsOf(def, next, this.strategies),
+          step,
+        );
       } catch (err) {
         const mapped = toApiError(err, def, name);
         if (isConflict(mapped) && precondition === undefined) continue;
@@ -552,40 +572,5 @@ export class Registry {
       'too many concurrent writers; try again',
       def.group || undefined,
     );
-  }
-
-  /** The one write of an update: in a transaction with the kind's step, when it has one. */
-  private async writeUpdate(
-    def: ResourceDefinition,
-    key: ObjectKey,
-    stored: StoredObject,
-    next: KubeObject,
-    step: TransactionStep | undefined,
-  ): Promise<KubeObject> {
-    const fields = () => fieldsOf(def, next, this.strategies);
-    if (!step) {
-      const updated = await this.repo.update(
-        key,
-        next as JsonObject,
-        fields(),
-        stored.resourceVersion,
-      );
-      return updated.object as KubeObject;
-    }
-    const updated = await this.repo.atomically(async (tx) => {
-      await step.run(tx);
-      return tx.update(key, next as JsonObject, fields(), stored.resourceVersion);
-    });
-    if (!updated) throw new StoreError('Conflict', MODIFIED);
-    return updated.object as KubeObject;
-  }
-
-  private async writeDelete(
-    key: ObjectKey,
-    stored: StoredObject,
-    final: KubeObject,
-  ): Promise<KubeObject> {
-    const deleted = await this.repo.delete(key, stored.resourceVersion, final as JsonObject);
-    return deleted.object as KubeObject;
   }
 }

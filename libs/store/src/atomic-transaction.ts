@@ -61,6 +61,41 @@ export class AtomicTransaction {
     return toStored(rows[0], this.codec);
   }
 
+  /**
+   * Removes the object if its stored resourceVersion equals `expectedVersion`; else null.
+   * `finalObject` (if given) is what the DELETED event carries.
+   */
+  async delete(
+    key: ObjectKey,
+    expectedVersion: bigint,
+    finalObject?: JsonObject,
+  ): Promise<StoredObject | null> {
+    const rev = this.revision + 1n;
+    const snapshot = finalObject
+      ? Prisma.sql`${JSON.stringify(this.codec.encode(key, finalObject))}::jsonb`
+      : Prisma.sql`del.data`;
+    const rows = await query<Row>(
+      this.client,
+      Prisma.sql`
+      WITH del AS (
+        DELETE FROM objects o
+        WHERE o.resource = ${key.resource} AND o.namespace = ${key.namespace} AND o.name = ${key.name}
+          AND o.resource_version = ${expectedVersion}
+        RETURNING o.resource, o.namespace, o.name, o.data),
+      chg AS (
+        INSERT INTO changes (revision, resource, namespace, name, type, object)
+        SELECT ${rev}::bigint, del.resource, del.namespace, del.name, 'DELETED',
+               jsonb_set(${snapshot}, '{metadata,resourceVersion}', to_jsonb(${rev.toString()}::text))
+        FROM del RETURNING object)
+      SELECT del.resource, del.namespace, del.name, ${rev}::bigint AS resource_version,
+             chg.object AS data
+      FROM del, chg`,
+    );
+    if (!rows.length) return null;
+    this.revision = rev;
+    return toStored(rows[0], this.codec);
+  }
+
   /** Which of `names` exist (of `resource` in `namespace`). */
   async existing(resource: string, namespace: string, names: string[]): Promise<Set<string>> {
     const rows = await query<{ name: string }>(

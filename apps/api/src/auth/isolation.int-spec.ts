@@ -143,6 +143,13 @@ const KINDS: Record<string, Kind> = {
       return { metadata: { name }, spec };
     },
   },
+  poddisruptionbudgets: {
+    path: '/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets',
+    manifest: (name) => ({
+      metadata: { name },
+      spec: { minAvailable: 1, selector: { matchLabels: { app: name } } },
+    }),
+  },
 };
 
 function workload(name: string) {
@@ -179,6 +186,7 @@ const READABLE_BY_ALL = [
   'jobs',
   'cronjobs',
   'daemonsets',
+  'poddisruptionbudgets',
 ];
 const WRITABLE_BY_DEVELOPERS = [
   'pods',
@@ -192,6 +200,7 @@ const WRITABLE_BY_DEVELOPERS = [
   'jobs',
   'cronjobs',
   'daemonsets',
+  'poddisruptionbudgets',
 ];
 // Secrets, as Kubernetes' edit/admin and not view (bootstrap.ts): readable and writable by
 // developers and tenant admins, not even readable by viewers.

@@ -161,6 +161,11 @@ describe('quota admission (real API and PostgreSQL)', () => {
           },
         }),
       ],
+      [
+        'count/poddisruptionbudgets.policy',
+        '/apis/policy/v1/namespaces/qc/poddisruptionbudgets',
+        (name) => ({ spec: { minAvailable: 1, selector: { matchLabels: { app: name } } } }),
+      ],
     ];
     expect((await api.post('/api/v1/namespaces').send({ metadata: { name: 'qc' } })).status).toBe(
       201,

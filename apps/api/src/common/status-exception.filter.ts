@@ -165,7 +165,12 @@ export class StatusExceptionFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (exception instanceof ApiError) {
       // A 5xx of our own making says nothing of the inside either.
-      if (exception.code >= 500 && exception.code !== 503 && exception.code !== 504) {
+      if (
+        exception.code >= 500 &&
+        exception.code !== 503 &&
+        exception.code !== 504 &&
+        !exception.disclosed
+      ) {
         this.logger.error(`internal error: ${exception.message}`);
         sendStatus(res, internalError().toStatus());
         return;

@@ -38,6 +38,18 @@ function resourceEntries(defs: ResourceDefinition[]) {
         verbs: ['get', 'patch', 'update'],
       });
     }
+    if (def.group === '' && def.plural === 'pods') {
+      // The Eviction subresource: `kubectl drain` evicts through it when listed.
+      entries.push({
+        name: 'pods/eviction',
+        singularName: '',
+        namespaced: true,
+        group: 'policy',
+        version: 'v1',
+        kind: 'Eviction',
+        verbs: ['create'],
+      });
+    }
     if (def.group === '' && def.plural === 'serviceaccounts') {
       // The TokenRequest subresource (`kubectl create token`).
       entries.push({

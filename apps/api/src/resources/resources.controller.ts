@@ -37,6 +37,7 @@ import { DiscoveryService } from '../discovery/discovery.service';
 import { Registry, type FieldValidation, type WriteOptions } from '@berth/registry';
 import { desiredReplicas, toScale, withReplicas } from './scale';
 import { renderTable, type IncludeObject } from './table';
+import { Evictions } from './eviction';
 import { WatchService } from './watch.service';
 import { KubeletClient } from '../nodes/kubelet-client';
 import { serverError } from '../common/status-exception.filter';
@@ -78,6 +79,7 @@ export class ResourcesController {
     private readonly reviews: Reviews,
     private readonly kubelet: KubeletClient,
     private readonly tokens: ServiceAccountTokens,
+    private readonly evictions: Evictions,
   ) {}
 
   @All(['api', 'api/*path', 'apis', 'apis/*path'])
@@ -114,12 +116,14 @@ export class ResourcesController {
     const sub = info.subresource;
     const podLog = sub === 'log' && def.group === '' && def.plural === 'pods';
     const saToken = sub === 'token' && def.group === '' && def.plural === 'serviceaccounts';
+    const eviction = sub === 'eviction' && def.group === '' && def.plural === 'pods';
     if (
       sub &&
       !(sub === 'status' && def.hasStatus) &&
       !(sub === 'scale' && def.scale) &&
       !podLog &&
-      !saToken
+      !saToken &&
+      !eviction
     ) {
       throw this.notServed(req);
     }
@@ -163,6 +167,22 @@ export class ResourcesController {
       if (info.verb !== 'create')
         throw errors.methodNotAllowed(`${req.method} is not allowed on serviceaccounts/token`);
       sendJson(res, 201, await this.tokens.request(namespace, info.name, decodeBody(req)));
+      return;
+    }
+    if (eviction) {
+      if (info.verb !== 'create')
+        throw errors.methodNotAllowed(`${req.method} is not allowed on pods/eviction`);
+      audit.name = info.name;
+      const opts = this.writeOptions(req);
+      const body = decodeBody(req);
+      const done = await this.evictions.evict(
+        namespace,
+        info.name,
+        body,
+        (n) => queryValues(req, n),
+        opts,
+      );
+      sendJson(res, 201, done);
       return;
     }
     switch (info.verb) {

@@ -23,6 +23,7 @@ export const DEPLOYMENTS = builtin('apps', 'deployments');
 export const DAEMONSETS = builtin('apps', 'daemonsets');
 export const JOBS = builtin('batch', 'jobs');
 export const CRONJOBS = builtin('batch', 'cronjobs');
+export const PODDISRUPTIONBUDGETS = builtin('policy', 'poddisruptionbudgets');
 
 /** `namespace/name` → [namespace, name]. */
 export function splitKey(key: string): [string, string] {

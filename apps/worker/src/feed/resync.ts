@@ -70,6 +70,9 @@ export function resyncRoutes(objects: readonly StoredObject[]): Route[] {
       case 'services':
         routes.push({ queue: 'endpoints', payload: { key: namespace } });
         break;
+      case 'poddisruptionbudgets.policy':
+        routes.push({ queue: 'disruption', payload: { key: namespace } });
+        break;
     }
     const uid = meta.uid ?? '';
     if (!uid) continue;

@@ -94,6 +94,12 @@ export function routeChange(change: ChangeRecord, shards: number): Route[] {
         routes.push({ queue: 'jobs', payload: { key: `${ns}/${owner.name}` } });
       // A pod's address, readiness or labels may change what a Service's endpoints are.
       routes.push({ queue: 'endpoints', payload: { key: ns } });
+      // ...and how many pods a disruption budget counts healthy.
+      routes.push({ queue: 'disruption', payload: { key: ns } });
+      break;
+    }
+    case 'poddisruptionbudgets.policy': {
+      if (change.type !== 'DELETED') routes.push({ queue: 'disruption', payload: { key: ns } });
       break;
     }
     case 'services':

@@ -55,6 +55,7 @@ export const CATALOG = {
   rootca: keyed('rootca', { attempts: 10, backoffMs: 500 }),
   jobs: keyed('jobs', { attempts: 15, backoffMs: 200 }),
   cronjobs: keyed('cronjobs', { attempts: 15, backoffMs: 500 }),
+  disruption: keyed('disruption', { attempts: 15, backoffMs: 200 }),
 } as const;
 
 export type QueueName = keyof typeof CATALOG;

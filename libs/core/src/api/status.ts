@@ -69,6 +69,11 @@ export class ApiError extends Error {
     readonly reason: StatusReason,
     message: string,
     readonly details?: StatusDetails,
+    /**
+     * A 5xx whose message is meant for the client (as Kubernetes' eviction answers for a pod
+     * under two budgets); other 5xx leave the server as a bare "internal error".
+     */
+    readonly disclosed = false,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -133,6 +138,15 @@ export const errors = {
   unsupportedMediaType: (message: string) => new ApiError(415, 'UnsupportedMediaType', message),
   methodNotAllowed: (message: string) => new ApiError(405, 'MethodNotAllowed', message),
   notAcceptable: (message: string) => new ApiError(406, 'NotAcceptable', message),
+  /** apimachinery's NewInternalError, message shown: for a limit the server means to tell. */
+  internal: (message: string) =>
+    new ApiError(
+      500,
+      'InternalError',
+      `Internal error occurred: ${message}`,
+      { causes: [{ reason: '', message }] },
+      true,
+    ),
   tooManyRequests: (message: string, retryAfterSeconds: number) =>
     new ApiError(429, 'TooManyRequests', message, { retryAfterSeconds }),
   serviceUnavailable: (message: string, retryAfterSeconds: number) =>

@@ -7,7 +7,7 @@
  * count from the selected pods' controllers' scale; here the caller may pass it, and without
  * it the number of selected pods is used.
  */
-import type { KubeObject } from '../api/types';
+import { formatTimestamp, type KubeObject } from '../api/types';
 import { selectorMatches } from '../resources/label-selector';
 import {
   isBeingDeleted,
@@ -124,7 +124,8 @@ function withDisruptionAllowedCondition(
     reason,
     message: '',
     observedGeneration: generation,
-    lastTransitionTime: old && old.status === status ? old.lastTransitionTime : now.toISOString(),
+    lastTransitionTime:
+      old && old.status === status ? old.lastTransitionTime : formatTimestamp(now),
   };
   return [...conditions.filter((c) => c.type !== 'DisruptionAllowed'), next];
 }
@@ -161,7 +162,16 @@ export function pdbStatus(
 }
 
 export type EvictionDecision =
-  | { allowed: true; pdb?: string }
+  | {
+      allowed: true;
+      /** The budget that gives the disruption (its status is to be decremented). */
+      pdb?: string;
+      /**
+       * Evicted as unhealthy under a budget (unhealthyPodEvictionPolicy): the deletion must
+       * hold only while the pod stays as read (a resourceVersion precondition).
+       */
+      unhealthy?: boolean;
+    }
   | {
       allowed: false;
       code: 429 | 500;
@@ -185,12 +195,13 @@ export function canEvict(pdbs: readonly KubeObject[], pod: KubeObject): Eviction
   const spec = obj(pdb.spec);
   const num = (v: unknown) => (typeof v === 'number' ? v : 0);
   if (!isPodReady(pod)) {
-    if (spec.unhealthyPodEvictionPolicy === 'AlwaysAllow') return { allowed: true };
+    if (spec.unhealthyPodEvictionPolicy === 'AlwaysAllow')
+      return { allowed: true, unhealthy: true };
     if (
       num(status.currentHealthy) >= num(status.desiredHealthy) &&
       num(status.desiredHealthy) > 0
     ) {
-      return { allowed: true };
+      return { allowed: true, unhealthy: true };
     }
   }
   const generation = num(obj(pdb.metadata).generation);

@@ -19,3 +19,4 @@ export * from './cronjob';
 export * from './disruption';
 export * from './root-ca';
 export * from './service-account-token';
+export * from './disruption-scale';

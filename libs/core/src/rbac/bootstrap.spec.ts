@@ -155,6 +155,13 @@ describe('BUILTIN_CLUSTER_ROLES', () => {
     }
   });
 
+  it('edit and admin may evict pods (create pods/eviction, as kubectl drain asks); view may not', () => {
+    expect(can(policyFor('edit'), 'create pods/eviction')).toBe(true);
+    expect(can(policyFor('admin'), 'create pods/eviction')).toBe(true);
+    expect(can(policyFor('view'), 'create pods/eviction')).toBe(false);
+    expect(can(policyFor('edit'), 'delete pods/eviction')).toBe(false);
+  });
+
   it('admin adds roles and role bindings, but no namespace writes or cluster objects', () => {
     const p = policyFor('admin');
     for (const ok of [

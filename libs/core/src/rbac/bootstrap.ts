@@ -12,7 +12,8 @@
  *     service accounts).
  *   - `edit` adds writing pods, services, events, configmaps, deployments and replica sets
  *     (and their `scale`), reading and writing secrets, managing service accounts and
- *     requesting their tokens (`create` on `serviceaccounts/token`), as Kubernetes' edit.
+ *     requesting their tokens (`create` on `serviceaccounts/token`), and evicting pods
+ *     (`create` on `pods/eviction`, what `kubectl drain` asks for), as Kubernetes' edit.
  *     It cannot write `resourcequotas` or `limitranges` (they constrain the
  *     namespace), any `/status` (written by the system), or `endpoints` (written by the
  *     endpoints controller; Kubernetes dropped that write from `edit` in 1.22, CVE-2021-25740).
@@ -88,6 +89,8 @@ const EDIT_RULES: PolicyRule[] = [
   // As Kubernetes' edit: manage service accounts and request their tokens.
   rule(WRITE, [''], ['serviceaccounts']),
   rule(['create'], [''], ['serviceaccounts/token']),
+  // As Kubernetes' edit: evict pods (kubectl drain), which a disruption budget may refuse.
+  rule(['create'], [''], ['pods/eviction']),
   rule(WRITE, ['apps'], ['deployments', 'deployments/scale', 'replicasets', 'replicasets/scale']),
   rule(WRITE, ['apps'], ['daemonsets']),
   rule(WRITE, ['batch'], ['jobs', 'cronjobs']),

@@ -135,3 +135,34 @@ export function isResourceName(key: string): boolean {
   }
   return namePart.length > 0 && namePart.length <= 63 && NAME_PART.test(namePart);
 }
+
+const PERCENT = /^[0-9]+%$/;
+const PERCENT_MESSAGE =
+  "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
+
+/**
+ * Validates an int-or-percent field (apps validation's ValidatePositiveIntOrPercent), adding
+ * to `causes`; returns its value as a number or a percentage, or undefined when unset or bad.
+ */
+export function intOrPercent(
+  v: unknown,
+  field: string,
+  causes: StatusCause[],
+): { value: number; percent: boolean } | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'number') {
+    if (v < 0) {
+      causes.push(fe.invalid(field, v, 'must be greater than or equal to 0'));
+      return undefined;
+    }
+    return { value: v, percent: false };
+  }
+  if (typeof v === 'string') {
+    if (!PERCENT.test(v)) {
+      causes.push(fe.invalid(field, v, PERCENT_MESSAGE));
+      return undefined;
+    }
+    return { value: Number(v.slice(0, -1)), percent: true };
+  }
+  return undefined;
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { StatusCause } from '../api/status';
 import type { KubeObject } from '../api/types';
-import { fe, validateMin } from './causes';
+import { fe, intOrPercent, validateMin } from './causes';
 import { defineResource } from './define';
 import { selectorString } from './label-selector';
 import { labelSelectorSchema, conditionSchema, typeMeta } from './meta';
@@ -63,34 +63,6 @@ export const deploymentSchema = z.strictObject({
     })
     .optional(),
 });
-
-const PERCENT = /^[0-9]+%$/;
-const PERCENT_MESSAGE =
-  "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
-
-/** Validates an int-or-percent field; returns its value as a number or a percentage. */
-function intOrPercent(
-  v: unknown,
-  field: string,
-  causes: StatusCause[],
-): { value: number; percent: boolean } | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v === 'number') {
-    if (v < 0) {
-      causes.push(fe.invalid(field, v, 'must be greater than or equal to 0'));
-      return undefined;
-    }
-    return { value: v, percent: false };
-  }
-  if (typeof v === 'string') {
-    if (!PERCENT.test(v)) {
-      causes.push(fe.invalid(field, v, PERCENT_MESSAGE));
-      return undefined;
-    }
-    return { value: Number(v.slice(0, -1)), percent: true };
-  }
-  return undefined;
-}
 
 function validateStrategy(spec: JsonObject): StatusCause[] {
   const causes: StatusCause[] = [];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { StatusCause } from '../api/status';
 import type { KubeObject } from '../api/types';
-import { fe } from './causes';
+import { fe, intOrPercent } from './causes';
 import { defineResource } from './define';
 import { validateLabelSelector } from './label-selector';
 import { conditionSchema, labelSelectorSchema, typeMeta } from './meta';
@@ -42,21 +42,13 @@ export const podDisruptionBudgetSchema = z.strictObject({
     .optional(),
 });
 
-const PERCENT = /^[0-9]+%$/;
-const PERCENT_MESSAGE =
-  "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
-
-/** apps validation's ValidatePositiveIntOrPercent + IsNotMoreThan100Percent. */
+/** An int-or-percent field, at most 100% (IsNotMoreThan100Percent). */
 function validateIntOrPercent(v: unknown, field: string): StatusCause[] {
-  if (typeof v === 'number') {
-    return v < 0 ? [fe.invalid(field, v, 'must be greater than or equal to 0')] : [];
-  }
-  if (typeof v === 'string') {
-    if (!PERCENT.test(v)) return [fe.invalid(field, v, PERCENT_MESSAGE)];
-    if (Number(v.slice(0, -1)) > 100)
-      return [fe.invalid(field, v, 'must not be greater than 100%')];
-  }
-  return [];
+  const causes: StatusCause[] = [];
+  const parsed = intOrPercent(v, field, causes);
+  if (parsed?.percent && parsed.value > 100)
+    causes.push(fe.invalid(field, v, 'must not be greater than 100%'));
+  return causes;
 }
 
 /** pkg/apis/policy/validation ValidatePodDisruptionBudget{Spec,Status}. */
