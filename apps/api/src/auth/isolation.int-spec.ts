@@ -143,6 +143,14 @@ const KINDS: Record<string, Kind> = {
       return { metadata: { name }, spec };
     },
   },
+  controllerrevisions: {
+    path: '/apis/apps/v1/namespaces/{ns}/controllerrevisions',
+    manifest: (name) => ({
+      metadata: { name },
+      data: { spec: { template: { $patch: 'replace', ...workload(name).spec.template } } },
+      revision: 1,
+    }),
+  },
 };
 
 function workload(name: string) {
@@ -179,6 +187,8 @@ const READABLE_BY_ALL = [
   'jobs',
   'cronjobs',
   'daemonsets',
+  // As Kubernetes' view/edit/admin: read by every role, written only by controllers.
+  'controllerrevisions',
 ];
 const WRITABLE_BY_DEVELOPERS = [
   'pods',
