@@ -4,6 +4,7 @@ import { CONTROLLER_REVISION_HASH_LABEL, daemonSetHash, reconcileDaemonSet } fro
 import {
   CHANGE_CAUSE_ANNOTATION,
   daemonSetRevisionData,
+  isCurrentRevisionOf,
   newDaemonSetRevision,
   planDaemonSetHistory,
   revisionMatches,
@@ -121,6 +122,9 @@ describe('DaemonSet revision history (constructHistory, cleanupHistory)', () => 
     const gone = { ...r1, metadata: { ...r1.metadata, deletionTimestamp: T0.toISOString() } };
     const plan = planDaemonSetHistory(v1, [foreign, gone as KubeObject], []);
     expect(plan.create?.revision).toBe(1);
+    // What the controller checks when the name it wants is taken (a hash collision or not).
+    expect([isCurrentRevisionOf(v1, r1), isCurrentRevisionOf(v1, foreign)]).toEqual([true, false]);
+    expect(isCurrentRevisionOf(v2, r1)).toBe(false);
   });
 
   it('drops duplicates of the current revision and relabels their pods (dedupCurHistories)', () => {
@@ -177,11 +181,20 @@ describe('DaemonSet revision history (constructHistory, cleanupHistory)', () => 
         ...(v3.spec as object),
         template: {
           metadata: { labels: { app: 'd', extra: 'x' }, annotations: { a: 'b' } },
-          spec: { containers: [{ name: 'main', image: 'busybox:3' }, { name: 'side', image: 'x' }] },
+          spec: {
+            containers: [
+              { name: 'main', image: 'busybox:3' },
+              { name: 'side', image: 'x' },
+            ],
+          },
         },
       },
     } as KubeObject;
-    const undone = applyStrategicMergePatch(withOther, r1.data, workloadPatchSchema()) as KubeObject;
+    const undone = applyStrategicMergePatch(
+      withOther,
+      r1.data,
+      workloadPatchSchema(),
+    ) as KubeObject;
     expect((undone.spec as Record<string, unknown>).template).toEqual(
       (v1.spec as Record<string, unknown>).template,
     );

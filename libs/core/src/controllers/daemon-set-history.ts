@@ -42,6 +42,11 @@ export function revisionMatches(ds: KubeObject, revision: KubeObject): boolean {
   return canonicalJson(revision.data ?? null) === canonicalJson(daemonSetRevisionData(ds));
 }
 
+/** Whether `revision` is the DaemonSet's own record of its current template. */
+export function isCurrentRevisionOf(ds: KubeObject, revision: KubeObject): boolean {
+  return isControlledBy(revision, uidOf(ds)) && revisionMatches(ds, revision);
+}
+
 export function revisionNumber(revision: KubeObject): number {
   return num(revision.revision) ?? 0;
 }
