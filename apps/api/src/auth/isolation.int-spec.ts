@@ -150,6 +150,14 @@ const KINDS: Record<string, Kind> = {
       spec: { minAvailable: 1, selector: { matchLabels: { app: name } } },
     }),
   },
+  controllerrevisions: {
+    path: '/apis/apps/v1/namespaces/{ns}/controllerrevisions',
+    manifest: (name) => ({
+      metadata: { name },
+      data: { spec: { template: { $patch: 'replace', ...workload(name).spec.template } } },
+      revision: 1,
+    }),
+  },
 };
 
 function workload(name: string) {
@@ -187,6 +195,8 @@ const READABLE_BY_ALL = [
   'cronjobs',
   'daemonsets',
   'poddisruptionbudgets',
+  // As Kubernetes' view/edit/admin: read by every role, written only by controllers.
+  'controllerrevisions',
 ];
 const WRITABLE_BY_DEVELOPERS = [
   'pods',

@@ -166,6 +166,11 @@ describe('quota admission (real API and PostgreSQL)', () => {
         '/apis/policy/v1/namespaces/qc/poddisruptionbudgets',
         (name) => ({ spec: { minAvailable: 1, selector: { matchLabels: { app: name } } } }),
       ],
+      [
+        'count/controllerrevisions.apps',
+        '/apis/apps/v1/namespaces/qc/controllerrevisions',
+        () => ({ data: { spec: { template: { $patch: 'replace' } } }, revision: 1 }),
+      ],
     ];
     expect((await api.post('/api/v1/namespaces').send({ metadata: { name: 'qc' } })).status).toBe(
       201,

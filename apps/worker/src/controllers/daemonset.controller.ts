@@ -1,9 +1,25 @@
-import { ApiError, reconcileDaemonSet, type KubeObject } from '@berth/core';
+import {
+  ApiError,
+  isAlreadyExists,
+  isCurrentRevisionOf,
+  planDaemonSetHistory,
+  reconcileDaemonSet,
+  type KubeObject,
+} from '@berth/core';
 import type { Registry } from '@berth/registry';
 import type { Logger } from '../log';
 import type { ReconcileResult } from '../queue/work-queues';
 import type { EventRecorder } from './events';
-import { DAEMONSETS, NODES, PODS, WRITE, isGone, specSelector, splitKey } from './shared';
+import {
+  CONTROLLERREVISIONS,
+  DAEMONSETS,
+  NODES,
+  PODS,
+  WRITE,
+  isGone,
+  specSelector,
+  splitKey,
+} from './shared';
 
 /** The key a node change enqueues: every DaemonSet is looked at (see {@link fanOut}). */
 export const ALL_DAEMONSETS = '*';
@@ -11,9 +27,17 @@ export const ALL_DAEMONSETS = '*';
 /** How soon a DaemonSet whose pods admission refused tries again. */
 const CREATE_RETRY_MS = 10_000;
 
+/** What the history step hands the pod step: the current hash and what to clean up after. */
+interface History {
+  hash: string;
+  pods: KubeObject[];
+  cleanup: KubeObject[];
+}
+
 /**
  * Keeps one pod on every node a DaemonSet's template admits (decisions in libs/core),
- * placed by the scheduler through a node affinity to its node.
+ * placed by the scheduler through a node affinity to its node, and the DaemonSet's revision
+ * history as ControllerRevisions (`kubectl rollout history/undo ds/x`).
  */
 export class DaemonSetController {
   constructor(
@@ -42,12 +66,15 @@ export class DaemonSetController {
       throw err;
     }
     if (ds.metadata.deletionTimestamp) return;
-    const [nodes, pods] = await Promise.all([
+    const [nodes, pods, revisions] = await Promise.all([
       this.registry.list(NODES, undefined, {}),
       this.registry.list(PODS, namespace, { labelSelector: specSelector(ds) }),
+      this.registry.list(CONTROLLERREVISIONS, namespace, {}),
     ]);
+    const history = await this.syncHistory(ds, revisions.items, pods.items);
+    if (!('hash' in history)) return history;
     const now = new Date();
-    const plan = reconcileDaemonSet(ds, nodes.items, pods.items, now);
+    const plan = reconcileDaemonSet(ds, nodes.items, history.pods, now, undefined, history.hash);
     let failure: string | undefined;
     for (const pod of plan.createPods) {
       try {
@@ -99,6 +126,7 @@ export class DaemonSetController {
         },
         source: { component: 'daemonset-controller' },
       });
+    for (const revision of history.cleanup) await this.deleteRevision(revision);
     if (plan.createPods.length || plan.deletePods.length)
       this.log.debug('daemonset synced', {
         ds: key,
@@ -107,5 +135,114 @@ export class DaemonSetController {
       });
     const retry = failure ? CREATE_RETRY_MS : plan.requeueAfterMs;
     return retry !== undefined ? { requeueAfterMs: retry } : undefined;
+  }
+
+  /**
+   * constructHistory: the current template's ControllerRevision made (or an old one
+   * renumbered), duplicates dropped and their pods relabelled. A name taken by another
+   * template is a hash collision: `status.collisionCount` goes up and the key comes back.
+   */
+  private async syncHistory(
+    ds: KubeObject,
+    revisions: KubeObject[],
+    pods: KubeObject[],
+  ): Promise<History | ReconcileResult> {
+    const namespace = ds.metadata.namespace!;
+    const plan = planDaemonSetHistory(ds, revisions, pods);
+    const relabelled = new Map<string, KubeObject>();
+    for (const pod of plan.relabelPods) {
+      try {
+        const updated = await this.registry.guaranteedUpdate(
+          PODS,
+          namespace,
+          pod.metadata.name!,
+          BigInt(pod.metadata.resourceVersion!),
+          WRITE,
+          (cur) => ({ ...cur, metadata: { ...cur.metadata, labels: pod.metadata.labels } }),
+        );
+        relabelled.set(pod.metadata.uid!, updated);
+      } catch (err) {
+        if (!isGone(err)) throw err;
+      }
+    }
+    for (const duplicate of plan.deleteDuplicates) await this.deleteRevision(duplicate);
+    if (plan.renumber) {
+      const { revision, to } = plan.renumber;
+      await this.registry.guaranteedUpdate(
+        CONTROLLERREVISIONS,
+        namespace,
+        revision.metadata.name!,
+        BigInt(revision.metadata.resourceVersion!),
+        WRITE,
+        (cur) => ({ ...cur, revision: to }),
+      );
+    }
+    if (plan.create) {
+      try {
+        await this.registry.create(CONTROLLERREVISIONS, namespace, plan.create, WRITE);
+      } catch (err) {
+        if (err instanceof ApiError && (err.code === 403 || err.code === 422)) {
+          await this.events.record({
+            type: 'Warning',
+            reason: 'FailedCreate',
+            message: `Error creating revision: ${err.message}`,
+            involvedObject: {
+              kind: 'DaemonSet',
+              apiVersion: 'apps/v1',
+              namespace,
+              name: ds.metadata.name!,
+              uid: ds.metadata.uid,
+            },
+            source: { component: 'daemonset-controller' },
+          });
+          return { requeueAfterMs: CREATE_RETRY_MS };
+        }
+        if (!isAlreadyExists(err)) throw err;
+        const name = plan.create.metadata.name!;
+        const existing = await this.registry.get(CONTROLLERREVISIONS, namespace, name);
+        if (!isCurrentRevisionOf(ds, existing)) {
+          await this.registry.guaranteedUpdate(
+            DAEMONSETS,
+            namespace,
+            ds.metadata.name!,
+            BigInt(ds.metadata.resourceVersion!),
+            WRITE,
+            (cur) => ({
+              ...cur,
+              status: {
+                ...(cur.status as object),
+                collisionCount:
+                  ((cur.status as { collisionCount?: number })?.collisionCount ?? 0) + 1,
+              } as never,
+            }),
+          );
+          this.log.info('daemonset revision name collision', {
+            ds: `${namespace}/${ds.metadata.name}`,
+            name,
+          });
+        }
+        // Ours already (a race with another pass), or a new hash to try: look again.
+        return { requeueAfterMs: 0 };
+      }
+    }
+    return {
+      hash: plan.hash,
+      pods: pods.map((p) => relabelled.get(p.metadata.uid!) ?? p),
+      cleanup: plan.cleanup,
+    };
+  }
+
+  private async deleteRevision(revision: KubeObject): Promise<void> {
+    try {
+      await this.registry.delete(
+        CONTROLLERREVISIONS,
+        revision.metadata.namespace!,
+        revision.metadata.name!,
+        { preconditions: { uid: revision.metadata.uid } },
+        WRITE,
+      );
+    } catch (err) {
+      if (!isGone(err)) throw err;
+    }
   }
 }

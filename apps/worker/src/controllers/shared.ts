@@ -21,6 +21,7 @@ export const REPLICASETS = builtin('apps', 'replicasets');
 export const REPLICATIONCONTROLLERS = builtin('', 'replicationcontrollers');
 export const DEPLOYMENTS = builtin('apps', 'deployments');
 export const DAEMONSETS = builtin('apps', 'daemonsets');
+export const CONTROLLERREVISIONS = builtin('apps', 'controllerrevisions');
 export const JOBS = builtin('batch', 'jobs');
 export const CRONJOBS = builtin('batch', 'cronjobs');
 export const PODDISRUPTIONBUDGETS = builtin('policy', 'poddisruptionbudgets');

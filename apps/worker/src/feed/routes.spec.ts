@@ -168,4 +168,23 @@ describe('routeChange', () => {
       keysOf(routeChange(change('MODIFIED', 'deployments.apps', 'a1', 'x'), 2), 'endpoints'),
     ).toEqual([]);
   });
+
+  it("routes a DaemonSet's ControllerRevision to that DaemonSet, and no one else's", () => {
+    const dsRef = { ...rsRef, kind: 'DaemonSet', name: 'agent', uid: 'uid-ds' };
+    const owned = { metadata: { ownerReferences: [dsRef] } };
+    for (const type of ['ADDED', 'MODIFIED', 'DELETED'] as const)
+      expect(
+        keysOf(
+          routeChange(change(type, 'controllerrevisions.apps', 'd', 'agent-1', owned), 2),
+          'daemonsets',
+        ),
+      ).toEqual(['d/agent']);
+    const other = { metadata: { ownerReferences: [rsRef] } };
+    expect(
+      keysOf(
+        routeChange(change('ADDED', 'controllerrevisions.apps', 'd', 'x', other), 2),
+        'daemonsets',
+      ),
+    ).toEqual([]);
+  });
 });

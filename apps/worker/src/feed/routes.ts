@@ -117,6 +117,11 @@ export function routeChange(change: ChangeRecord, shards: number): Route[] {
     case 'daemonsets.apps':
       routes.push({ queue: 'daemonsets', payload: { key } });
       break;
+    case 'controllerrevisions.apps':
+      // A DaemonSet's history changed (or was deleted by hand): it looks again.
+      if (owner?.kind === 'DaemonSet' && owner.apiVersion === 'apps/v1')
+        routes.push({ queue: 'daemonsets', payload: { key: `${ns}/${owner.name}` } });
+      break;
     case 'replicationcontrollers':
       routes.push({ queue: 'replicationcontrollers', payload: { key } });
       break;

@@ -193,8 +193,9 @@ export function reconcileDaemonSet(
   allPods: readonly KubeObject[],
   now: Date,
   nameSuffix: NameSuffixGenerator = randomNameSuffix,
+  /** The current revision's hash (its ControllerRevision's label; see daemon-set-history). */
+  hash: string = daemonSetHash(ds),
 ): DaemonSetPlan {
-  const hash = daemonSetHash(ds);
   const minReady = num(obj(ds.spec).minReadySeconds) ?? 0;
   const pods = allPods.filter((p) => isControlledBy(p, uidOf(ds))).sort(compareByCreation);
   const byNode = new Map<string, KubeObject[]>();

@@ -14,6 +14,7 @@ export * from './namespace';
 export * from './endpoints';
 export * from './service-account';
 export * from './daemon-set';
+export * from './daemon-set-history';
 export * from './job';
 export * from './cronjob';
 export * from './disruption';

@@ -74,6 +74,8 @@ const VIEW_RULES: PolicyRule[] = [
       'replicasets/status',
       'daemonsets',
       'daemonsets/status',
+      // As Kubernetes' view: revision history is read, only controllers write it.
+      'controllerrevisions',
     ],
   ),
   rule(READ, ['batch'], ['jobs', 'jobs/status', 'cronjobs', 'cronjobs/status']),

@@ -5,6 +5,7 @@
 import type { ResourceDefinition } from './definition';
 import { groupVersion } from './definition';
 import { daemonSetDefinition } from './daemon-set';
+import { controllerRevisionDefinition } from './controller-revision';
 import { configMapDefinition } from './config-map';
 import { deploymentDefinition } from './deployment';
 import { endpointsDefinition } from './endpoints';
@@ -70,6 +71,7 @@ export {
   secretDefinition,
   clusterRoleDefinition,
   daemonSetDefinition,
+  controllerRevisionDefinition,
   deploymentDefinition,
   endpointsDefinition,
   eventDefinition,
@@ -109,6 +111,7 @@ export const RESOURCES: readonly ResourceDefinition[] = Object.freeze([
   deploymentDefinition,
   replicaSetDefinition,
   daemonSetDefinition,
+  controllerRevisionDefinition,
   clusterRoleBindingDefinition,
   clusterRoleDefinition,
   roleBindingDefinition,

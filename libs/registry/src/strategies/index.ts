@@ -12,7 +12,12 @@ import { quotaRequestStrategy } from './quota-requests';
 import { resourceQuotaStrategy } from './resource-quotas';
 import { secretStrategy } from './secrets';
 import { serviceStrategy } from './services';
-import { deploymentStrategy, replicaSetStrategy, replicationControllerStrategy } from './workloads';
+import {
+  daemonSetStrategy,
+  deploymentStrategy,
+  replicaSetStrategy,
+  replicationControllerStrategy,
+} from './workloads';
 
 export const BUILTIN_STRATEGIES = new StrategyCatalog([
   namespaceStrategy,
@@ -26,4 +31,5 @@ export const BUILTIN_STRATEGIES = new StrategyCatalog([
   quotaRequestStrategy,
   jobStrategy,
   secretStrategy,
+  daemonSetStrategy,
 ]);

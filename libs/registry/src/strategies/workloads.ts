@@ -1,5 +1,9 @@
-/** Deployments, ReplicaSets and ReplicationControllers: strategic merge patches merge their pod template's lists. */
+/**
+ * Deployments, ReplicaSets, ReplicationControllers and DaemonSets: strategic merge patches
+ * merge their pod template's lists (`kubectl set image` sends one container by name).
+ */
 import {
+  daemonSetDefinition,
   deploymentDefinition,
   podSpecPatchSchema,
   replicaSetDefinition,
@@ -14,3 +18,4 @@ export const replicaSetStrategy = defineStrategy(replicaSetDefinition, { patchSc
 export const replicationControllerStrategy = defineStrategy(replicationControllerDefinition, {
   patchSchema: template,
 });
+export const daemonSetStrategy = defineStrategy(daemonSetDefinition, { patchSchema: template });
