@@ -52,8 +52,14 @@ describe('node authorizer (real API, PostgreSQL)', () => {
   beforeAll(async () => {
     t = await startTestApiServer();
     const admin = t.api();
-    await admin.post('/api/v1/namespaces').send({ metadata: { name: NS } }).expect(201);
-    await admin.post('/api/v1/namespaces').send({ metadata: { name: 'other' } }).expect(201);
+    await admin
+      .post('/api/v1/namespaces')
+      .send({ metadata: { name: NS } })
+      .expect(201);
+    await admin
+      .post('/api/v1/namespaces')
+      .send({ metadata: { name: 'other' } })
+      .expect(201);
     const boot = await admin.post('/auth/bootstrap-tokens').send({}).expect(201);
     for (const node of ['node-a', 'node-b']) {
       const reg = await t
@@ -134,7 +140,8 @@ describe('node authorizer (real API, PostgreSQL)', () => {
     ];
     for (const p of [...onA, ...onB]) {
       const res = await admin.post(`/api/v1/namespaces/${NS}/pods`).send(p);
-      if (res.status !== 201) throw new Error(`pod ${p.metadata.name}: ${JSON.stringify(res.body)}`);
+      if (res.status !== 201)
+        throw new Error(`pod ${p.metadata.name}: ${JSON.stringify(res.body)}`);
     }
   });
 
@@ -203,9 +210,7 @@ describe('node authorizer (real API, PostgreSQL)', () => {
     expect(other.status).toBe(403);
     expect(other.body.reason).toBe('Forbidden');
     // A missing object referred to by no pod: Forbidden as well, not a 404 that tells it apart.
-    expect((await as('node-a').get(`/api/v1/namespaces/${NS}/secrets/never-was`)).status).toBe(
-      403,
-    );
+    expect((await as('node-a').get(`/api/v1/namespaces/${NS}/secrets/never-was`)).status).toBe(403);
   });
 
   it('answers Forbidden to a node listing or watching Secrets and ConfigMaps, in a namespace or across all', async () => {
