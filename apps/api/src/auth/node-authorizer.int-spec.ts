@@ -217,7 +217,7 @@ describe('node authorizer (real API, PostgreSQL)', () => {
     for (const url of [
       '/api/v1/secrets',
       `/api/v1/namespaces/${NS}/secrets`,
-      `/api/v1/namespaces/${NS}/secrets?fieldSelector=metadata.name%3Ds-env`,
+      '/api/v1/secrets?fieldSelector=metadata.name%3Ds-env',
       '/api/v1/configmaps',
       `/api/v1/namespaces/${NS}/configmaps`,
     ]) {
