@@ -118,7 +118,12 @@ function SecretValueInput({ secret }: { secret?: KubeObject }) {
 export function KeyValueInputs({ secret }: { secret?: KubeObject | true }) {
   return (
     <ArrayInput source="pairs" label="Data">
-      <SimpleFormIterator inline disableReordering>
+      <SimpleFormIterator
+        inline
+        disableReordering
+        // Remove always shown (react-admin shows it on hover only: not for keyboards or touch).
+        sx={{ '& .RaSimpleFormIterator-action': { visibility: 'visible' } }}
+      >
         <TextInput source="key" label="Key" validate={[required(), configKey, uniqueKey]} />
         {secret ? (
           <SecretValueInput secret={secret === true ? undefined : secret} />

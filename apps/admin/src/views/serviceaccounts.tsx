@@ -264,8 +264,15 @@ function ServiceAccountDetails() {
 }
 
 function ServiceAccountActions() {
+  const record = useRecordContext<KubeObject>();
+  // The same question CreateTokenButton asks (answered once): tells "not allowed" from "not known yet".
+  const { isPending } = useCanAccess({
+    action: 'create',
+    resource: 'serviceaccounts/token',
+    record,
+  });
   return (
-    <TopToolbar>
+    <TopToolbar data-testid="show-actions" data-decided={!!record && !isPending}>
       <CreateTokenButton />
     </TopToolbar>
   );
