@@ -28,6 +28,8 @@ export const STEP_MS = 30_000;
 export interface Dashboard {
   browser: Browser;
   passwords: { adminPassword: string; demoPassword: string };
+  /** A fresh browser session at the login page (closed by `close`). */
+  newPage(): Promise<Page>;
   /** A fresh browser session signed in through the login form. */
   signIn(username: string, password?: string): Promise<Page>;
   /** Runs a scenario; on failure, saves what each open page showed (the path is in the error). */
@@ -56,15 +58,23 @@ export async function openDashboard(api: ApiProcess, work: string): Promise<Dash
     env: { ...process.env, TMPDIR: work },
   });
   const contexts: BrowserContext[] = [];
+  const newPage = async () => {
+    const context = await browser.newContext({
+      viewport: { width: 1360, height: 860 },
+      acceptDownloads: true,
+    });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(STEP_MS);
+    await page.goto(`${api.httpUrl}/ui/`);
+    return page;
+  };
   return {
     browser,
     passwords,
+    newPage,
     async signIn(username, password = passwords.demoPassword) {
-      const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
-      contexts.push(context);
-      const page = await context.newPage();
-      page.setDefaultTimeout(STEP_MS);
-      await page.goto(`${api.httpUrl}/ui/`);
+      const page = await newPage();
       await page.locator('input[name=username]').fill(username);
       await page.locator('input[name=password]').fill(password);
       await page.getByRole('button', { name: /sign in/i }).click();
