@@ -258,6 +258,40 @@ describe('dashboard: editing config and service account tokens', () => {
   );
 
   it(
+    'a tenant admin creates a ServiceAccount in the UI, sees it listed with its secrets count, and deletes it',
+    () =>
+      dash.scenario('sa-create-delete', async () => {
+        const page = await dash.signIn('alice');
+        await dash.go(page, 'serviceaccounts/create');
+        await page.getByLabel('Namespace').click();
+        await page.getByRole('option', { name: NS }).click();
+        await page.locator('input[name=name]').fill('builder');
+        await page.getByRole('button', { name: 'Save' }).click();
+        await page.getByText(`system:serviceaccount:${NS}:builder`).waitFor();
+        const url = `/api/v1/namespaces/${NS}/serviceaccounts/builder`;
+        expect((await cluster.call('GET', url)).metadata.name).toBe('builder');
+
+        await dash.go(page, 'serviceaccounts');
+        const row = page.locator('tbody tr', { hasText: 'builder' });
+        // Columns: name, namespace, secrets, (token), age.
+        await row.getByRole('cell', { name: '0', exact: true }).waitFor();
+        await row.getByRole('button', { name: 'Delete' }).click();
+        await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+        await row.waitFor({ state: 'detached' });
+        await waitFor(
+          () =>
+            cluster.call('GET', url).then(
+              () => false,
+              (e: Error) => / 404 /.test(e.message),
+            ),
+          'the ServiceAccount to be gone from the API',
+          STEP_MS,
+        );
+      }),
+    SCENARIO_MS,
+  );
+
+  it(
     'a viewer sees config and service accounts but gets no Edit or Create token button',
     () =>
       dash.scenario('viewer', async () => {
