@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
   kubectl,
   ROOT,
@@ -14,7 +14,7 @@ import {
   type ApiProcess,
   type WorkerProcess,
 } from './support/processes';
-import { chooseBrowser } from './support/browser';
+import { openDashboard, STEP_MS, type Dashboard } from './support/dashboard';
 
 // The dashboard (apps/admin, built into apps/admin/dist and served by the API at /ui)
 // driven in a real headless Chromium against a real API server, worker, PostgreSQL and
@@ -22,18 +22,7 @@ import { chooseBrowser } from './support/browser';
 // the node agent is part of the build, a simulated node runs the pods; without it the
 // pods stay Pending and the dashboard must say why (the scheduler's reason).
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { seedDemo } = require('../scripts/seed-demo') as {
-  seedDemo(o: {
-    httpUrl: string;
-    adminToken: string;
-    dataDir: string;
-    adminKubeconfig: string;
-  }): Promise<{ adminPassword: string; demoPassword: string }>;
-};
-
 const SHOTS = path.join(ROOT, 'docs', 'screenshots');
-const STEP_MS = 30_000;
 /** A whole scenario, generous for a loaded 2-core machine (each takes 5–15 s idle). */
 const SCENARIO_MS = 120_000;
 
@@ -102,29 +91,19 @@ describe('the dashboard in a real browser', () => {
   let worker: WorkerProcess;
   let agent: ChildProcess | undefined;
   let agentOut = '';
-  let browser: Browser;
+  let dash: Dashboard;
   let work: string;
-  let passwords: { adminPassword: string; demoPassword: string };
-  const contexts: BrowserContext[] = [];
   let withAgent = false;
 
   beforeAll(async () => {
     work = mkdtempSync(path.join(os.tmpdir(), 'berth-dashboard-'));
     mkdirSync(SHOTS, { recursive: true });
-    if (!existsSync(path.join(ROOT, 'apps/admin/dist/index.html')))
-      throw new Error('apps/admin/dist is missing: run `npm run build` first (npm test does)');
     api = await startApiProcess();
     worker = await startWorkerProcess(
       api.db.url,
       `berth-e2e-${path.basename(api.dataDir)}`,
       'dashboard-worker',
     );
-    passwords = await seedDemo({
-      httpUrl: api.httpUrl,
-      adminToken: api.token,
-      dataDir: api.dataDir,
-      adminKubeconfig: api.kubeconfig,
-    });
     const help = agentHelp();
     withAgent = help !== undefined;
     if (withAgent) {
@@ -165,19 +144,11 @@ describe('the dashboard in a real browser', () => {
         return nodes.items.length === 1;
       }, `the node agent to register (output: ${agentOut})`);
     }
-    const choice = chooseBrowser();
-    console.log(`dashboard e2e: browser ${choice.source}`);
-    browser = await chromium.launch({
-      executablePath: choice.executablePath,
-      args: choice.args,
-      headless: true,
-      env: { ...process.env, TMPDIR: work },
-    });
+    dash = await openDashboard(api, work);
   }, 120_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
+    await dash?.close();
     if (agent && agent.exitCode === null) {
       const gone = new Promise((r) => agent!.once('exit', r));
       agent.kill('SIGTERM');
@@ -190,45 +161,10 @@ describe('the dashboard in a real browser', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   }, 60_000);
 
-  /** A fresh browser session signed in through the login form. */
-  async function signIn(username: string, password = passwords.demoPassword): Promise<Page> {
-    const context = await browser.newContext({
-      viewport: { width: 1360, height: 860 },
-      acceptDownloads: true,
-    });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    await page.goto(`${api.httpUrl}/ui/`);
-    await page.locator('input[name=username]').fill(username);
-    await page.locator('input[name=password]').fill(password);
-    await page.getByRole('button', { name: /sign in/i }).click();
-    await page.getByRole('heading', { name: 'Tenant quota' }).first().waitFor();
-    return page;
-  }
+  const signIn = (username: string, password?: string) => dash.signIn(username, password);
+  const scenario = (name: string, run: () => Promise<void>) => dash.scenario(name, run);
 
-  /** Runs a scenario; on failure, saves what each open page showed (the path is in the error). */
-  async function scenario(name: string, run: () => Promise<void>): Promise<void> {
-    try {
-      await run();
-    } catch (err) {
-      const shots: string[] = [];
-      for (const [i, p] of contexts.flatMap((c) => c.pages()).entries()) {
-        const file = path.join(os.tmpdir(), `berth-dashboard-failure-${name}-${i}.png`);
-        if (
-          await p.screenshot({ path: file }).then(
-            () => true,
-            () => false,
-          )
-        )
-          shots.push(file);
-      }
-      (err as Error).message += `\nscreenshots: ${shots.join(', ')}`;
-      throw err;
-    }
-  }
-
-  const go = (page: Page, route: string) => page.goto(`${api.httpUrl}/ui/#/${route}`);
+  const go = (page: Page, route: string) => dash.go(page, route);
 
   /** Waits until exactly `n` elements match (with exactly `text`, when given). */
   async function rowCount(page: Page, selector: string, n: number, text?: string): Promise<void> {
@@ -550,7 +486,7 @@ describe('the dashboard in a real browser', () => {
     'cluster admin: approves the quota request and sees the tenant bars change',
     async () =>
       scenario('cluster-admin', async () => {
-        const page = await signIn('admin', passwords.adminPassword);
+        const page = await signIn('admin', dash.passwords.adminPassword);
         await page.locator('[data-testid="tenant-team-a"]').waitFor();
         expect(await quotaText(page, 'team-a', 'requests.cpu')).toMatch(/ \/ 4\b/);
 
@@ -606,11 +542,7 @@ describe('the dashboard in a real browser', () => {
     'team-a viewer: a wrong password gets the API message; signed in, sees but gets no buttons to change',
     async () =>
       scenario('viewer', async () => {
-        const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
-        contexts.push(context);
-        const login = await context.newPage();
-        login.setDefaultTimeout(STEP_MS);
-        await login.goto(`${api.httpUrl}/ui/`);
+        const login = await dash.newPage();
         await login.locator('input[name=username]').fill('vera');
         await login.locator('input[name=password]').fill('not-the-password');
         await login.getByRole('button', { name: /sign in/i }).click();

@@ -5,6 +5,7 @@ import EventNote from '@mui/icons-material/EventNote';
 import Groups from '@mui/icons-material/Groups';
 import History from '@mui/icons-material/History';
 import Hub from '@mui/icons-material/Hub';
+import Badge from '@mui/icons-material/Badge';
 import Key from '@mui/icons-material/Key';
 import Lock from '@mui/icons-material/Lock';
 import RequestQuote from '@mui/icons-material/RequestQuote';
@@ -28,8 +29,13 @@ import { authProvider } from './authProvider';
 import { dataProvider } from './dataProvider';
 import { AccessPage } from './views/access';
 import { AuditList } from './views/audit';
-import { ConfigMapCreate, ConfigMapList, ConfigMapShow } from './views/configmaps';
-import { SecretCreate, SecretList, SecretShow } from './views/secrets';
+import { ConfigMapCreate, ConfigMapEdit, ConfigMapList, ConfigMapShow } from './views/configmaps';
+import { SecretCreate, SecretEdit, SecretList, SecretShow } from './views/secrets';
+import {
+  ServiceAccountCreate,
+  ServiceAccountList,
+  ServiceAccountShow,
+} from './views/serviceaccounts';
 import { DeploymentCreate, DeploymentList, DeploymentShow } from './views/deployments';
 import { EventList } from './views/events';
 import { NamespaceCreate, NamespaceList, NamespaceShow } from './views/namespaces';
@@ -52,6 +58,7 @@ function BerthMenu() {
       <Menu.ResourceItem name="services" />
       <Menu.ResourceItem name="configmaps" />
       <Menu.ResourceItem name="secrets" />
+      <Menu.ResourceItem name="serviceaccounts" />
       <Menu.ResourceItem name="events" />
       <Menu.ResourceItem name="quotarequests" />
       <Menu.Item to="/access" primaryText="Access" leftIcon={<Key />} />
@@ -143,6 +150,7 @@ export function App() {
         options={{ label: 'Config maps' }}
         list={ConfigMapList}
         create={ConfigMapCreate}
+        edit={ConfigMapEdit}
         show={ConfigMapShow}
         recordRepresentation="metadata.name"
       />
@@ -151,7 +159,17 @@ export function App() {
         icon={Lock}
         list={SecretList}
         create={SecretCreate}
+        edit={SecretEdit}
         show={SecretShow}
+        recordRepresentation="metadata.name"
+      />
+      <Resource
+        name="serviceaccounts"
+        icon={Badge}
+        options={{ label: 'Service accounts' }}
+        list={ServiceAccountList}
+        create={ServiceAccountCreate}
+        show={ServiceAccountShow}
         recordRepresentation="metadata.name"
       />
       <Resource name="events" icon={EventNote} list={EventList} />

@@ -1,6 +1,7 @@
 // The one place that talks HTTP to Berth: the session token, Kubernetes paths per
 // resource, and errors carrying the API's Status message as written.
 import { HttpError } from 'react-admin';
+import { fromBase64 } from './key-values';
 
 export type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -69,6 +70,7 @@ export const RESOURCES: Record<string, ResourceInfo> = {
   replicationcontrollers: core('replicationcontrollers', 'ReplicationController'),
   configmaps: core('configmaps', 'ConfigMap'),
   secrets: core('secrets', 'Secret'),
+  serviceaccounts: core('serviceaccounts', 'ServiceAccount'),
   tenants: tenancy('tenants', 'Tenant'),
   quotarequests: tenancy('quotarequests', 'QuotaRequest'),
 };
@@ -183,6 +185,20 @@ export function withQuery(path: string, query: Record<string, string | number | 
   for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') q.set(k, String(v));
   const s = q.toString();
   return s ? `${path}?${s}` : path;
+}
+
+/**
+ * One value of a Secret, decoded: a fresh GET of the Secret (audited by the API as a read
+ * of it), of which only `key` is kept. Undefined when the key is no longer there.
+ */
+export async function readSecretValue(
+  namespace: string | undefined,
+  name: string,
+  key: string,
+): Promise<string | undefined> {
+  const fresh = await requestJson<KubeObject>(objectPath(RESOURCES.secrets, namespace, name));
+  const raw = (fresh.data as Record<string, string> | undefined)?.[key];
+  return raw === undefined ? undefined : fromBase64(raw);
 }
 
 /** Every item of a list, following `continue` pages. */

@@ -57,8 +57,13 @@ const withId = (o: KubeObject) => ({ ...o, id: idOf(o) });
  */
 export function masked(o: KubeObject): KubeObject {
   const { data, stringData: _s, ...rest } = o;
-  return { ...rest, data: Object.fromEntries(Object.keys(data ?? {}).map((k) => [k, ''])) };
+  // No `data` stays none (an edit then creates the map), as the API stores it.
+  if (!data) return rest as KubeObject;
+  return { ...rest, data: Object.fromEntries(Object.keys(data).map((k) => [k, ''])) };
 }
+
+/** What the cache may hold of an object the API answered with. */
+const cached = (resource: string, o: KubeObject) => withId(resource === 'secrets' ? masked(o) : o);
 
 function strip(data: Obj): KubeObject {
   const { id: _id, ...rest } = data;
@@ -97,7 +102,7 @@ async function getList(resource: string, params: GetListParams) {
     labelSelector: f.labelSelector,
     fieldSelector: f.fieldSelector,
   });
-  let rows = items.map((o) => withId(resource === 'secrets' ? masked(o) : o));
+  let rows = items.map((o) => cached(resource, o));
   // The tenant switcher narrows namespaced lists (and the namespace list) to one tenant.
   // (`allTenants` asks for everything, e.g. a node's allocation counts every tenant's pods.)
   if (!f.allTenants) {
@@ -165,15 +170,21 @@ export const dataProvider: BerthDataProvider = {
       collectionPath(i, i.namespaced ? body.metadata?.namespace : undefined),
       { method: 'POST', body },
     );
-    return { data: withId(resource === 'secrets' ? masked(o) : o) as never };
+    return { data: cached(resource, o) as never };
   },
-  update: async (resource, { id, data }) => {
+  // `meta.jsonPatch`: a JSON Patch (RFC 6902) instead of a PUT of the whole object (the
+  // key-value editor's: it changes a Secret without reading the values it keeps).
+  update: async (resource, { id, data, meta }) => {
     const { namespace, name } = splitId(id);
-    const o = await requestJson<KubeObject>(objectPath(info(resource), namespace, name), {
-      method: 'PUT',
-      body: strip(data as Obj),
-    });
-    return { data: withId(o) as never };
+    const path = objectPath(info(resource), namespace, name);
+    const o = meta?.jsonPatch
+      ? await requestJson<KubeObject>(path, {
+          method: 'PATCH',
+          body: meta.jsonPatch,
+          contentType: 'application/json-patch+json',
+        })
+      : await requestJson<KubeObject>(path, { method: 'PUT', body: strip(data as Obj) });
+    return { data: cached(resource, o) as never };
   },
   updateMany: async (resource, { ids, data }) => {
     await Promise.all(

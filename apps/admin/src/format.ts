@@ -62,3 +62,17 @@ export function age(ts?: string, now = Date.now()): string {
   if (s < 172800) return `${Math.floor(s / 3600)}h`;
   return `${Math.floor(s / 86400)}d`;
 }
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/**
+ * A duration as kubectl's `--duration` takes it (`1h`, `90m`, `1h30m`, `3600s`; `d` for
+ * days as a convenience) in whole seconds; undefined when it is not one.
+ */
+export function parseDuration(text: string): number | undefined {
+  const s = text.trim();
+  if (!/^(\d+[smhd])+$/.test(s)) return undefined;
+  let total = 0;
+  for (const [, n, unit] of s.matchAll(/(\d+)([smhd])/g)) total += Number(n) * DURATION_UNITS[unit];
+  return total;
+}

@@ -1,76 +1,37 @@
-import { Button, Table, TableBody, TableCell, TableHead, TableRow } from '@mui/material';
+import { Alert, Button } from '@mui/material';
 import { useState } from 'react';
 import {
-  ArrayInput,
   Create,
-  Datagrid,
   FunctionField,
-  List,
   SelectInput,
   Show,
   SimpleForm,
-  SimpleFormIterator,
   TextInput,
   required,
   useNotify,
   useRecordContext,
 } from 'react-admin';
-import { objectPath, requestJson, RESOURCES, type KubeObject } from '../api';
+import { readSecretValue, type KubeObject } from '../api';
+import { NamespaceInput, Section, useShowErrors } from '../components/common';
+import { DataEdit, KeyValueInputs, MASK } from '../components/KeyValueEditor';
 import {
-  Age,
-  Empty,
-  GuardedDelete,
-  ListActions,
-  NameField,
-  NamespaceInput,
-  Section,
-  useShowErrors,
-} from '../components/common';
-import { useLive } from '../live';
-import { pairsToData } from './configmaps';
-
-const MASK = '••••••';
-
-const toBase64 = (v: string) =>
-  btoa(Array.from(new TextEncoder().encode(v), (b) => String.fromCharCode(b)).join(''));
-const fromBase64 = (v: string) =>
-  new TextDecoder().decode(Uint8Array.from(atob(v), (c) => c.charCodeAt(0)));
+  DataShowActions,
+  KeyValueRow,
+  KeyValueTable,
+  NamespacedList,
+} from '../components/NamespacedList';
+import { pairsToData, toBase64, type KeyValueRow as Row } from '../key-values';
 
 export function SecretList() {
-  useLive('secrets');
   return (
-    <List
-      actions={<ListActions />}
-      empty={false}
-      sort={{ field: 'metadata.name', order: 'ASC' }}
-      perPage={50}
-      filters={[
-        <NamespaceInput key="ns" alwaysOn />,
-        <TextInput key="q" source="q" label="Name" alwaysOn />,
-      ]}
+    <NamespacedList
+      noun="secret"
+      plural="secrets"
+      deleteNote="Pods already running keep what they read; new pods that need it will not start."
     >
-      <Datagrid bulkActionButtons={false} empty={<Empty>No secrets.</Empty>}>
-        <NameField label="Name" sortBy="metadata.name" />
-        <FunctionField label="Namespace" render={(r: KubeObject) => r.metadata.namespace} />
-        <FunctionField label="Type" render={(r: KubeObject) => r.type ?? 'Opaque'} />
-        <FunctionField label="Keys" render={(r: KubeObject) => Object.keys(r.data ?? {}).length} />
-        <FunctionField
-          label="Age"
-          sortBy="metadata.creationTimestamp"
-          render={(r: KubeObject) => <Age record={r} />}
-        />
-        <FunctionField
-          label=""
-          render={(r: KubeObject) => (
-            <GuardedDelete
-              mutationMode="pessimistic"
-              confirmTitle={`Delete secret ${r.metadata.name}?`}
-              confirmContent="Pods already running keep what they read; new pods that need it will not start."
-            />
-          )}
-        />
-      </Datagrid>
-    </List>
+      <FunctionField label="Type" render={(r: KubeObject) => r.type ?? 'Opaque'} />
+      <FunctionField label="Keys" render={(r: KubeObject) => Object.keys(r.data ?? {}).length} />
+    </NamespacedList>
   );
 }
 
@@ -80,27 +41,20 @@ function SecretValue({ secret, k }: { secret: KubeObject; k: string }) {
   const notify = useNotify();
   const reveal = async () => {
     try {
-      const fresh = await requestJson<KubeObject>(
-        objectPath(RESOURCES.secrets, secret.metadata.namespace, secret.metadata.name),
-      );
-      const raw = (fresh.data ?? {})[k];
-      if (raw === undefined) notify(`key ${k} is no longer in the secret`, { type: 'warning' });
-      else setValue(fromBase64(raw));
+      const v = await readSecretValue(secret.metadata.namespace, secret.metadata.name, k);
+      if (v === undefined) notify(`key ${k} is no longer in the secret`, { type: 'warning' });
+      else setValue(v);
     } catch (e) {
       notify((e as Error).message, { type: 'error' });
     }
   };
   return (
-    <TableRow>
-      <TableCell>{k}</TableCell>
-      <TableCell
-        sx={{ fontFamily: 'monospace', whiteSpace: 'pre-wrap' }}
-        data-testid={`secret-value-${k}`}
-      >
-        {value ?? MASK}
-      </TableCell>
-      <TableCell>
-        {value === undefined ? (
+    <KeyValueRow
+      k={k}
+      value={value ?? MASK}
+      valueTestId={`secret-value-${k}`}
+      action={
+        value === undefined ? (
           <Button size="small" onClick={() => void reveal()} aria-label={`Reveal ${k}`}>
             Reveal
           </Button>
@@ -108,9 +62,9 @@ function SecretValue({ secret, k }: { secret: KubeObject; k: string }) {
           <Button size="small" onClick={() => setValue(undefined)} aria-label={`Hide ${k}`}>
             Hide
           </Button>
-        )}
-      </TableCell>
-    </TableRow>
+        )
+      }
+    />
   );
 }
 
@@ -120,34 +74,30 @@ function SecretData() {
   const keys = Object.keys(r.data ?? {});
   return (
     <Section title={`Data (${r.type ?? 'Opaque'})`}>
-      {keys.length === 0 ? (
-        <Empty>No keys.</Empty>
-      ) : (
-        <Table size="small" data-testid="secret-data">
-          <TableHead>
-            <TableRow>
-              <TableCell>Key</TableCell>
-              <TableCell>Value</TableCell>
-              <TableCell />
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {keys.map((k) => (
-              <SecretValue key={k} secret={r} k={k} />
-            ))}
-          </TableBody>
-        </Table>
-      )}
+      {r.immutable ? (
+        <Alert severity="info" sx={{ mb: 1 }}>
+          Immutable: this secret&apos;s data cannot be changed.
+        </Alert>
+      ) : null}
+      <KeyValueTable testId="secret-data" count={keys.length} withAction>
+        {keys.map((k) => (
+          <SecretValue key={k} secret={r} k={k} />
+        ))}
+      </KeyValueTable>
     </Section>
   );
 }
 
 export function SecretShow() {
   return (
-    <Show queryOptions={useShowErrors()}>
+    <Show queryOptions={useShowErrors()} actions={<DataShowActions />}>
       <SecretData />
     </Show>
   );
+}
+
+export function SecretEdit() {
+  return <DataEdit noun="secret" secret />;
 }
 
 const TYPES = [
@@ -162,12 +112,7 @@ export function SecretCreate() {
   return (
     <Create
       redirect="show"
-      transform={(d: {
-        name: string;
-        namespace: string;
-        type?: string;
-        pairs?: { key?: string; value?: string }[];
-      }) => ({
+      transform={(d: { name: string; namespace: string; type?: string; pairs?: Row[] }) => ({
         metadata: { name: d.name, namespace: d.namespace },
         type: d.type ?? 'Opaque',
         data: pairsToData(d.pairs, toBase64),
@@ -177,12 +122,7 @@ export function SecretCreate() {
         <NamespaceInput validate={required()} />
         <TextInput source="name" label="Name" validate={required()} />
         <SelectInput source="type" label="Type" choices={TYPES} defaultValue="Opaque" />
-        <ArrayInput source="pairs" label="Data">
-          <SimpleFormIterator inline>
-            <TextInput source="key" label="Key" validate={required()} />
-            <TextInput source="value" label="Value" type="password" />
-          </SimpleFormIterator>
-        </ArrayInput>
+        <KeyValueInputs secret />
       </SimpleForm>
     </Create>
   );
