@@ -13,6 +13,7 @@ import {
 } from '@mui/material';
 import {
   Datagrid,
+  DeleteWithConfirmButton,
   FunctionField,
   List,
   Show,
@@ -39,7 +40,6 @@ import {
 import {
   Age,
   Empty,
-  GuardedDelete,
   NameField,
   NamespaceInput,
   ObjectEvents,
@@ -130,7 +130,9 @@ function CronJobActions() {
   const ns = { metadata: { name: '', namespace: cj?.metadata.namespace } };
   const create = useCanAccess({ action: 'create', resource: 'jobs', record: ns });
   const patch = useCanAccess({ action: 'patch', resource: 'cronjobs', record: cj });
-  const decided = !!cj && !create.isPending && !patch.isPending;
+  const del = useCanAccess({ action: 'delete', resource: 'cronjobs', record: cj });
+  // Tests (and people) can tell "no buttons" from "not decided yet".
+  const decided = !!cj && !create.isPending && !patch.isPending && !del.isPending;
   if (!cj) return <TopToolbar />;
   const act = async (what: string, run: () => Promise<unknown>) => {
     try {
@@ -161,7 +163,13 @@ function CronJobActions() {
           <MuiButton onClick={() => suspend(true)}>Suspend</MuiButton>
         )
       ) : null}
-      <GuardedDelete mutationMode="pessimistic" redirect="list" mutationOptions={BACKGROUND} />
+      {del.canAccess ? (
+        <DeleteWithConfirmButton
+          mutationMode="pessimistic"
+          redirect="list"
+          mutationOptions={BACKGROUND}
+        />
+      ) : null}
     </TopToolbar>
   );
 }
