@@ -1,5 +1,6 @@
 import AccountTree from '@mui/icons-material/AccountTree';
 import Apps from '@mui/icons-material/Apps';
+import DeviceHub from '@mui/icons-material/DeviceHub';
 import Dns from '@mui/icons-material/Dns';
 import EventNote from '@mui/icons-material/EventNote';
 import Groups from '@mui/icons-material/Groups';
@@ -9,8 +10,10 @@ import Badge from '@mui/icons-material/Badge';
 import Key from '@mui/icons-material/Key';
 import Lock from '@mui/icons-material/Lock';
 import RequestQuote from '@mui/icons-material/RequestQuote';
+import Schedule from '@mui/icons-material/Schedule';
 import Settings from '@mui/icons-material/Settings';
 import ViewInAr from '@mui/icons-material/ViewInAr';
+import Work from '@mui/icons-material/Work';
 import type { ReactNode } from 'react';
 import { Route } from 'react-router-dom';
 import {
@@ -36,6 +39,9 @@ import {
   ServiceAccountList,
   ServiceAccountShow,
 } from './views/serviceaccounts';
+import { CronJobList, CronJobShow } from './views/batch/cronjobs';
+import { JobList, JobShow } from './views/batch/jobs';
+import { DaemonSetList, DaemonSetShow } from './views/daemonsets';
 import { DeploymentCreate, DeploymentList, DeploymentShow } from './views/deployments';
 import { EventList } from './views/events';
 import { NamespaceCreate, NamespaceList, NamespaceShow } from './views/namespaces';
@@ -54,6 +60,9 @@ function BerthMenu() {
       <Menu.ResourceItem name="namespaces" />
       <Menu.ResourceItem name="deployments" />
       <Menu.ResourceItem name="replicationcontrollers" />
+      <Menu.ResourceItem name="daemonsets" />
+      <Menu.ResourceItem name="jobs" />
+      <Menu.ResourceItem name="cronjobs" />
       <Menu.ResourceItem name="pods" />
       <Menu.ResourceItem name="services" />
       <Menu.ResourceItem name="configmaps" />
@@ -128,6 +137,29 @@ export function App() {
         icon={Apps}
         options={{ label: 'Replication controllers' }}
         list={ReplicationControllerList}
+        recordRepresentation="metadata.name"
+      />
+      <Resource
+        name="daemonsets"
+        icon={DeviceHub}
+        options={{ label: 'Daemon sets' }}
+        list={DaemonSetList}
+        show={DaemonSetShow}
+        recordRepresentation="metadata.name"
+      />
+      <Resource
+        name="jobs"
+        icon={Work}
+        list={JobList}
+        show={JobShow}
+        recordRepresentation="metadata.name"
+      />
+      <Resource
+        name="cronjobs"
+        icon={Schedule}
+        options={{ label: 'Cron jobs' }}
+        list={CronJobList}
+        show={CronJobShow}
         recordRepresentation="metadata.name"
       />
       <Resource

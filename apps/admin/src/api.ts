@@ -18,7 +18,13 @@ export interface KubeObject extends Obj {
     creationTimestamp?: string;
     deletionTimestamp?: string;
     generation?: number;
-    ownerReferences?: Array<{ kind: string; name: string; uid: string }>;
+    ownerReferences?: Array<{
+      apiVersion?: string;
+      kind: string;
+      name: string;
+      uid: string;
+      controller?: boolean;
+    }>;
   };
   spec?: Obj;
   status?: Obj;
@@ -47,6 +53,13 @@ const apps = (plural: string, kind: string): ResourceInfo => ({
   kind,
   namespaced: true,
 });
+const batch = (plural: string, kind: string): ResourceInfo => ({
+  base: '/apis/batch/v1',
+  group: 'batch',
+  plural,
+  kind,
+  namespaced: true,
+});
 const tenancy = (plural: string, kind: string): ResourceInfo => ({
   base: '/apis/tenancy.berth.dev/v1',
   group: 'tenancy.berth.dev',
@@ -67,6 +80,9 @@ export const RESOURCES: Record<string, ResourceInfo> = {
   limitranges: core('limitranges', 'LimitRange'),
   deployments: apps('deployments', 'Deployment'),
   replicasets: apps('replicasets', 'ReplicaSet'),
+  daemonsets: apps('daemonsets', 'DaemonSet'),
+  jobs: batch('jobs', 'Job'),
+  cronjobs: batch('cronjobs', 'CronJob'),
   replicationcontrollers: core('replicationcontrollers', 'ReplicationController'),
   configmaps: core('configmaps', 'ConfigMap'),
   secrets: core('secrets', 'Secret'),

@@ -192,7 +192,7 @@ export const dataProvider: BerthDataProvider = {
     );
     return { data: ids };
   },
-  delete: async (resource, { id, previousData }) => {
+  delete: async (resource, { id, previousData, meta }) => {
     if (resource === 'tokens') {
       const r = await requestJson<Obj>(`/auth/tokens/${encodeURIComponent(String(id))}`, {
         method: 'DELETE',
@@ -200,7 +200,14 @@ export const dataProvider: BerthDataProvider = {
       return { data: r as never };
     }
     const { namespace, name } = splitId(id);
-    await request(objectPath(info(resource), namespace, name), { method: 'DELETE' });
+    // `meta.propagationPolicy` (e.g. Background: a Job's pods go with it) as DeleteOptions.
+    const policy = (meta as Obj | undefined)?.propagationPolicy as string | undefined;
+    await request(objectPath(info(resource), namespace, name), {
+      method: 'DELETE',
+      body: policy
+        ? { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: policy }
+        : undefined,
+    });
     return { data: (previousData ?? { id }) as never };
   },
   deleteMany: async (resource, { ids }) => {

@@ -248,3 +248,37 @@ export function ListActions({ filters = true }: { filters?: boolean }) {
     </TopToolbar>
   );
 }
+
+/** A plain table's frame: scrolls sideways inside its card, rows ruled like the lists. */
+export function TableBox({ children }: { children: ReactNode }) {
+  return (
+    <Box
+      sx={{
+        overflowX: 'auto',
+        '& table': { borderCollapse: 'collapse', width: '100%' },
+        '& th, & td': {
+          textAlign: 'left',
+          p: 1,
+          borderBottom: '1px solid',
+          borderColor: 'divider',
+        },
+      }}
+    >
+      {children}
+    </Box>
+  );
+}
+
+/** An object's status conditions, one line each (`Complete=True (Reason) message`). */
+export function ConditionList({ conditions }: { conditions?: Array<Record<string, string>> }) {
+  if (!conditions?.length) return <Empty>None reported yet.</Empty>;
+  return (
+    <>
+      {conditions.map((c) => (
+        <Typography variant="body2" key={c.type} data-testid="condition">
+          {c.type}={c.status} {c.reason ? `(${c.reason})` : ''} {c.message}
+        </Typography>
+      ))}
+    </>
+  );
+}
