@@ -1,4 +1,7 @@
 import type { KubeObject } from '../api/types';
+
+/** A Secret's data map. */
+const dataOf = (o: KubeObject) => (o as unknown as { data: Record<string, string> }).data;
 import {
   decideTokenSecret,
   fillTokenSecret,
@@ -63,7 +66,7 @@ describe('legacy service account token Secrets', () => {
     const s = tokenSecret('t', { [NAME]: 'bot' });
     expect(decideTokenSecret(s, account(), 'PEM')).toEqual({ action: 'fill' });
     const filled = fillTokenSecret(s, account(), 'jwt.value.sig', 'PEM');
-    expect((filled as { data: unknown }).data).toEqual({
+    expect(dataOf(filled)).toEqual({
       token: b64('jwt.value.sig'),
       namespace: b64('team'),
       'ca.crt': b64('PEM'),
@@ -74,7 +77,7 @@ describe('legacy service account token Secrets', () => {
     expect(decideTokenSecret(filled, account(), 'PEM')).toEqual({ action: 'none' });
     // Without a CA there is no ca.crt to give, and none is asked for.
     const noCa = fillTokenSecret(s, account(), 'x', undefined);
-    expect(Object.keys((noCa as { data: object }).data)).toEqual(['token', 'namespace']);
+    expect(Object.keys(dataOf(noCa))).toEqual(['token', 'namespace']);
     expect(decideTokenSecret(noCa, account(), undefined)).toEqual({ action: 'none' });
   });
 
@@ -90,11 +93,11 @@ describe('legacy service account token Secrets', () => {
       },
     );
     expect(decideTokenSecret(s, account(), 'PEM')).toEqual({ action: 'none' });
-    const { token: _t, ...rest } = (s as { data: Record<string, string> }).data;
+    const { token: _t, ...rest } = dataOf(s);
     const without = { ...s, data: rest } as KubeObject;
     expect(decideTokenSecret(without, account(), 'PEM')).toEqual({ action: 'fill' });
     const refilled = fillTokenSecret(without, account(), 'new', 'OTHER PEM');
-    expect((refilled as { data: unknown }).data).toEqual({
+    expect(dataOf(refilled)).toEqual({
       ...rest,
       token: b64('new'),
     });
