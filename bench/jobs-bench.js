@@ -51,6 +51,7 @@ create→Complete latency, with the PostgreSQL INSERT ceiling at the same concur
   --run-ms MS         how long each Job's container runs before it exits 0 (default 500)
   --timeout S         give up waiting for the Jobs to complete after S seconds (default 600)
   --keep-logs         keep the worker's and agents' logs (their directory is printed)
+  --cpu-prof DIR      write a V8 CPU profile of the worker and agent processes to DIR
   --help              this text
 
 Environment: DATABASE_URL (PostgreSQL server, default postgresql://postgres@127.0.0.1:5432/postgres),
@@ -73,6 +74,15 @@ const WORKERS = positive('workers', '1');
 const RUN_MS = positive('run-ms', '500');
 const TIMEOUT_MS = positive('timeout', '600') * 1000;
 const KEEP_LOGS = flag('keep-logs');
+const CPU_PROF = opt('cpu-prof', undefined);
+const nodeArgs = (name) =>
+  CPU_PROF
+    ? [
+        '--cpu-prof',
+        `--cpu-prof-dir=${path.resolve(CPU_PROF)}`,
+        `--cpu-prof-name=${name}.cpuprofile`,
+      ]
+    : [];
 const SERVER_URL = process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const NS = 'bench-jobs';
@@ -202,6 +212,7 @@ async function readyNodes(client) {
           [],
           { ...env, BERTH_WORKER_ID: `jobs-bench-${i}`, BERTH_LOG_LEVEL: 'warn' },
           path.join(tmp, `worker-${i}.log`),
+          nodeArgs(`worker-${i}`),
         ),
       );
     const { token: bootstrapToken } = await client.call('POST', '/auth/bootstrap-tokens', {});
@@ -236,6 +247,7 @@ async function readyNodes(client) {
           args,
           { BERTH_BOOTSTRAP_TOKEN: bootstrapToken },
           path.join(tmp, `agent-${a}.log`),
+          nodeArgs(`agent-${a}`),
         ),
       );
     }

@@ -189,10 +189,14 @@ function watch(base, token, listPath, rv, onEvent) {
   };
 }
 
-/** A built app (`apps/<app>/dist/main.js`) as a child process, its output appended to `logFile`. */
-function spawnApp(app, args, env, logFile) {
+/**
+ * A built app (`apps/<app>/dist/main.js`) as a child process, its output appended to
+ * `logFile`; `nodeArgs` go to node (e.g. `--cpu-prof`).
+ */
+function spawnApp(app, args, env, logFile, nodeArgs = []) {
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [path.join(root, `apps/${app}/dist/main.js`), ...args], {
+  const main = path.join(root, `apps/${app}/dist/main.js`);
+  const child = spawn(process.execPath, [...nodeArgs, main, ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', out, out],
