@@ -1,4 +1,5 @@
 import { EVICTION_MULTIPLE_BUDGETS, EVICTION_VIOLATES_BUDGET } from '@berth/core';
+import { seedTenancy } from '../testing/tenancy-seed';
 import { startTestApiServer, type TestApiServer } from '../testing/test-api-server';
 
 // The Eviction subresource on the real app and PostgreSQL (no worker: the budget's status is
@@ -190,5 +191,29 @@ describe('pods/eviction (real PostgreSQL)', () => {
     );
     await evict('v1').expect(201);
     expect([await exists('u1'), await exists('v1')]).toEqual([true, false]);
+  });
+
+  it("lets a tenant's developer evict its own pods, a viewer not, and hides other tenants' pods (404)", async () => {
+    const seed = await seedTenancy(t);
+    const create = (ns: string, name: string) =>
+      api()
+        .post(`/api/v1/namespaces/${ns}/pods`)
+        .send({ metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }] } })
+        .expect(201);
+    await create(seed.a.namespace, 'mine');
+    await create(seed.b.namespace, 'theirs');
+    const evictAs = (token: string, ns: string, name: string) =>
+      t
+        .anonymous()
+        .post(`/api/v1/namespaces/${ns}/pods/${name}/eviction`)
+        .set('Authorization', `Bearer ${token}`)
+        .send({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name } });
+    const other = await evictAs(seed.a.tokens.developer, seed.b.namespace, 'theirs');
+    expect(other.status).toBe(404);
+    expect((await evictAs(seed.a.tokens.viewer, seed.a.namespace, 'mine')).status).toBe(403);
+    expect((await evictAs(seed.a.tokens.developer, seed.a.namespace, 'mine')).status).toBe(201);
+    expect((await api().get(`/api/v1/namespaces/${seed.b.namespace}/pods/theirs`)).status).toBe(
+      200,
+    );
   });
 });

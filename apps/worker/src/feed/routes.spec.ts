@@ -159,6 +159,22 @@ describe('routeChange', () => {
     ).toEqual(['tenant/team-b']);
   });
 
+  it('routes pod and budget changes to their namespace for the disruption controller', () => {
+    for (const resource of ['pods', 'poddisruptionbudgets.policy'])
+      expect(keysOf(routeChange(change('MODIFIED', resource, 'a1', 'x'), 2), 'disruption')).toEqual(
+        ['a1'],
+      );
+    expect(
+      keysOf(
+        routeChange(change('DELETED', 'poddisruptionbudgets.policy', 'a1', 'x'), 2),
+        'disruption',
+      ),
+    ).toEqual([]);
+    expect(keysOf(routeChange(change('MODIFIED', 'services', 'a1', 'x'), 2), 'disruption')).toEqual(
+      [],
+    );
+  });
+
   it('routes pod, service and endpoints changes to their namespace for the endpoints controller', () => {
     for (const resource of ['pods', 'services', 'endpoints'])
       expect(keysOf(routeChange(change('MODIFIED', resource, 'a1', 'x'), 2), 'endpoints')).toEqual([
