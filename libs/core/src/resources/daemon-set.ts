@@ -15,12 +15,7 @@ import { defaultTemplateInPlace } from './pod-spec-defaults';
 import { enumOrEmpty, int32, int64, intOrString, timestamp } from './schema';
 import { age, ageColumn, column, containerCells, name, nameColumn, orNone } from './table';
 import { isObject, obj, type JsonObject } from './util';
-import {
-  statusInt,
-  validateReplicaStatus,
-  validateSelectorUpdate,
-  validateWorkloadSpec,
-} from './workload';
+import { statusInt, validateWorkload } from './workload';
 
 export const daemonSetSchema = z.strictObject({
   ...typeMeta('apps/v1', 'DaemonSet'),
@@ -73,12 +68,9 @@ const STATUS_COUNTS = [
 ];
 
 function validateDaemonSet(o: KubeObject, old: KubeObject | undefined): StatusCause[] {
-  const spec = obj(o.spec);
-  const causes = validateWorkloadSpec(o, 'DaemonSet');
-  causes.push(...validateMin(spec.revisionHistoryLimit, 0, 'spec.revisionHistoryLimit'));
-  causes.push(...validateReplicaStatus(o, STATUS_COUNTS));
-  if (old) causes.push(...validateSelectorUpdate(o, old));
-  return causes;
+  return validateWorkload(o, old, 'DaemonSet', STATUS_COUNTS, (spec) =>
+    validateMin(spec.revisionHistoryLimit, 0, 'spec.revisionHistoryLimit'),
+  );
 }
 
 /** SetDefaults_DaemonSet: RollingUpdate with maxUnavailable 1 and maxSurge 0, 10 revisions. */

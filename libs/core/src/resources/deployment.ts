@@ -10,13 +10,7 @@ import { defaultTemplateInPlace } from './pod-spec-defaults';
 import { enumOrEmpty, int32, int64, intOrString, timestamp } from './schema';
 import { age, ageColumn, column, containerCells, name, nameColumn } from './table';
 import { isObject, num, obj, str, type JsonObject } from './util';
-import {
-  statusInt,
-  validateReplicaStatus,
-  validateSelectorUpdate,
-  validateWorkloadSpec,
-  workloadScale,
-} from './workload';
+import { statusInt, validateWorkload, workloadScale } from './workload';
 
 export const deploymentSchema = z.strictObject({
   ...typeMeta('apps/v1', 'Deployment'),
@@ -107,10 +101,8 @@ function validateStrategy(spec: JsonObject): StatusCause[] {
   return causes;
 }
 
-function validateDeployment(o: KubeObject, old: KubeObject | undefined): StatusCause[] {
-  const spec = obj(o.spec);
-  const causes = validateWorkloadSpec(o, 'Deployment');
-  causes.push(...validateStrategy(spec));
+function validateDeploymentSpec(spec: JsonObject): StatusCause[] {
+  const causes = validateStrategy(spec);
   causes.push(...validateMin(spec.revisionHistoryLimit, 0, 'spec.revisionHistoryLimit'));
   if (typeof spec.progressDeadlineSeconds === 'number') {
     causes.push(...validateMin(spec.progressDeadlineSeconds, 0, 'spec.progressDeadlineSeconds'));
@@ -125,8 +117,15 @@ function validateDeployment(o: KubeObject, old: KubeObject | undefined): StatusC
       );
     }
   }
-  causes.push(
-    ...validateReplicaStatus(o, [
+  return causes;
+}
+
+function validateDeployment(o: KubeObject, old: KubeObject | undefined): StatusCause[] {
+  return validateWorkload(
+    o,
+    old,
+    'Deployment',
+    [
       'observedGeneration',
       'replicas',
       'updatedReplicas',
@@ -134,10 +133,9 @@ function validateDeployment(o: KubeObject, old: KubeObject | undefined): StatusC
       'availableReplicas',
       'unavailableReplicas',
       'collisionCount',
-    ]),
+    ],
+    validateDeploymentSpec,
   );
-  if (old) causes.push(...validateSelectorUpdate(o, old));
-  return causes;
 }
 
 function defaultDeployment(o: JsonObject): void {

@@ -9,13 +9,7 @@ import { defaultTemplateInPlace } from './pod-spec-defaults';
 import { int32, int64, timestamp } from './schema';
 import { age, ageColumn, column, containerCells, name, nameColumn, orNone } from './table';
 import { isObject, num, obj, type JsonObject } from './util';
-import {
-  statusInt,
-  validateReplicaStatus,
-  validateSelectorUpdate,
-  validateWorkloadSpec,
-  workloadScale,
-} from './workload';
+import { statusInt, validateWorkload, workloadScale } from './workload';
 
 export const replicaSetSchema = z.strictObject({
   ...typeMeta('apps/v1', 'ReplicaSet'),
@@ -43,18 +37,13 @@ export const replicaSetSchema = z.strictObject({
 });
 
 function validateReplicaSet(o: KubeObject, old: KubeObject | undefined): StatusCause[] {
-  const causes = validateWorkloadSpec(o, 'ReplicaSet');
-  causes.push(
-    ...validateReplicaStatus(o, [
-      'replicas',
-      'fullyLabeledReplicas',
-      'readyReplicas',
-      'availableReplicas',
-      'observedGeneration',
-    ]),
-  );
-  if (old) causes.push(...validateSelectorUpdate(o, old));
-  return causes;
+  return validateWorkload(o, old, 'ReplicaSet', [
+    'replicas',
+    'fullyLabeledReplicas',
+    'readyReplicas',
+    'availableReplicas',
+    'observedGeneration',
+  ]);
 }
 
 function defaultReplicaSet(o: JsonObject): void {

@@ -13,7 +13,7 @@ import {
   validateLabelSelector,
 } from './label-selector';
 import { podTemplateLabels, validatePodSpec, validateTemplateMeta } from './pod-spec';
-import { deepEqual, isObject, num, obj } from './util';
+import { deepEqual, isObject, num, obj, type JsonObject } from './util';
 
 export function validateWorkloadSpec(
   o: KubeObject,
@@ -52,6 +52,25 @@ export function validateWorkloadSpec(
     );
   }
   causes.push(...validatePodSpec(template.spec, { field: 'spec.template.spec', templateOf: kind }));
+  return causes;
+}
+
+/**
+ * What Deployment, ReplicaSet and DaemonSet validate alike, in this order: selector and
+ * template ({@link validateWorkloadSpec}), the kind's own spec checks (`own`), its status
+ * counts, and on update the immutable selector.
+ */
+export function validateWorkload(
+  o: KubeObject,
+  old: KubeObject | undefined,
+  kind: 'Deployment' | 'ReplicaSet' | 'DaemonSet',
+  statusKeys: readonly string[],
+  own: (spec: JsonObject) => StatusCause[] = () => [],
+): StatusCause[] {
+  const causes = validateWorkloadSpec(o, kind);
+  causes.push(...own(obj(o.spec)));
+  causes.push(...validateReplicaStatus(o, statusKeys));
+  if (old) causes.push(...validateSelectorUpdate(o, old));
   return causes;
 }
 
