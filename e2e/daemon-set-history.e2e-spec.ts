@@ -160,9 +160,13 @@ spec:
       new Set([hash1]),
     );
     const again = c.k('rollout', 'history', 'ds/logd', '-n', NS);
-    expect(again.stdout.trim().split('\n').slice(2).map((l) => l.trim().split(/\s+/)[0])).toEqual(
-      ['2', '3', '4'],
-    );
+    expect(
+      again.stdout
+        .trim()
+        .split('\n')
+        .slice(2)
+        .map((l) => l.trim().split(/\s+/)[0]),
+    ).toEqual(['2', '3', '4']);
   }, 600_000);
 
   it("deletes the DaemonSet's revisions with it", async () => {
