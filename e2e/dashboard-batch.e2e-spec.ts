@@ -301,4 +301,71 @@ describe('the dashboard: Jobs, CronJobs and DaemonSets', () => {
     });
     expect(await patch(`${batch}/cronjobs/nightly`, { spec: { suspend: true } }, token)).toBe(403);
   });
+
+  it('Drain on the Nodes page evicts through the eviction API: it waits on a budget, then evicts', async () => {
+    const labels = { app: 'drained' };
+    await call('POST', `/apis/apps/v1/namespaces/${NS}/deployments`, {
+      metadata: { name: 'drained' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: { terminationGracePeriodSeconds: 1, containers: [container('sleep 600')] },
+        },
+      },
+    });
+    const webPods = async () =>
+      (
+        (await call('GET', `/api/v1/namespaces/${NS}/pods?labelSelector=app%3Ddrained`))
+          .items as JsonBody[]
+      ).filter((p) => !p.metadata.deletionTimestamp);
+    await waitFor(
+      async () =>
+        (await webPods()).filter(
+          (p) =>
+            p.spec.nodeName === NODE &&
+            (p.status?.conditions ?? []).some(
+              (c: JsonBody) => c.type === 'Ready' && c.status === 'True',
+            ),
+        ).length === 1,
+      'the pod of the Deployment Ready',
+      RUN_MS,
+    );
+    const before = (await webPods()).map((p) => p.metadata.uid as string).sort();
+    const pdbs = `/apis/policy/v1/namespaces/${NS}/poddisruptionbudgets`;
+    await call('POST', pdbs, {
+      metadata: { name: 'drained' },
+      spec: { minAvailable: 1, selector: { matchLabels: labels } },
+    });
+    await waitFor(
+      async () => {
+        const s = (await call('GET', `${pdbs}/drained`)).status ?? {};
+        return s.currentHealthy === 1 && s.disruptionsAllowed === 0;
+      },
+      'the budget to count 1 healthy pod and allow no disruption',
+      STEP_MS,
+    );
+
+    await call('POST', '/auth/users', { username: 'ops', password, clusterAdmin: true });
+    const page = await signIn('ops');
+    await go(page, 'nodes');
+    const nodeRow = page.locator('tbody tr', { hasText: NODE });
+    await nodeRow.getByRole('button', { name: 'Drain' }).click();
+    // The budget refuses: the page names the pods it waits on and the budget's reason.
+    await nodeRow
+      .locator('[data-testid="drain-status"]', {
+        hasText: /waiting on batch-dev\/drained-.*disruption budget/,
+      })
+      .waitFor();
+    expect((await call('GET', `/api/v1/nodes/${NODE}`)).spec.unschedulable).toBe(true);
+    expect((await webPods()).map((p) => p.metadata.uid).sort()).toEqual(before);
+
+    // The budget relents: the retry evicts the pod, and the page says so.
+    await patch(`${pdbs}/drained`, { spec: { minAvailable: 0 } });
+    await page.getByText(/batch-node-1 drained: 1 pods evicted/).waitFor({ timeout: RUN_MS });
+    const after = (await webPods()).map((p) => p.metadata.uid as string);
+    expect(after.filter((uid) => before.includes(uid))).toEqual([]);
+    await patch(`/api/v1/nodes/${NODE}`, { spec: { unschedulable: null } });
+  });
 });

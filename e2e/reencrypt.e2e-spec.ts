@@ -38,6 +38,10 @@ function reencrypt(
   });
 }
 
+// Each test halts and restarts the API process (and runs the CLI): on a loaded machine that
+// takes longer than Jest's default 60 s.
+jest.setTimeout(240_000);
+
 describe('rotating the Secrets encryption key (API process, berth reencrypt, PostgreSQL)', () => {
   let cluster: Cluster;
   let pool: Pool;

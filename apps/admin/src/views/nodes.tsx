@@ -1,4 +1,5 @@
-import { Button, Chip, Stack } from '@mui/material';
+import { Button, Chip, Stack, Typography } from '@mui/material';
+import { useState } from 'react';
 import {
   Datagrid,
   FunctionField,
@@ -8,11 +9,32 @@ import {
   useNotify,
   useRefresh,
 } from 'react-admin';
-import type { KubeObject } from '../api';
+import { request, type KubeObject } from '../api';
 import { Age, Empty, QuotaBar } from '../components/common';
 import { dataProvider } from '../dataProvider';
 import { useLive } from '../live';
 import { quantityNumber } from '../format';
+import { drainPods, planDrain, type EvictionOutcome } from '../drain';
+
+/** One eviction through the eviction API; a budget's refusal (429) is to be retried. */
+async function evict(pod: KubeObject): Promise<EvictionOutcome> {
+  const { namespace, name } = pod.metadata;
+  try {
+    await request(
+      `/api/v1/namespaces/${encodeURIComponent(namespace!)}/pods/${encodeURIComponent(name)}/eviction`,
+      {
+        method: 'POST',
+        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } },
+      },
+    );
+    return { ok: true };
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    if (status === 404) return { ok: true }; // gone already
+    if (status === 429) return { ok: false, retry: true, message: (err as Error).message };
+    throw err;
+  }
+}
 
 type Allocated = Record<string, { cpu: number; memory: number; pods: number; list: KubeObject[] }>;
 
@@ -39,6 +61,7 @@ function NodeActions({ node, pods }: { node: KubeObject & { id: string }; pods: 
   const { canAccess } = useCanAccess({ action: 'patch', resource: 'nodes', record: node });
   const notify = useNotify();
   const refresh = useRefresh();
+  const [draining, setDraining] = useState<string>();
   if (!canAccess) return null;
   const cordon = (unschedulable: boolean) =>
     dataProvider.patch('nodes', node.id, { spec: { unschedulable: unschedulable || null } });
@@ -51,8 +74,39 @@ function NodeActions({ node, pods }: { node: KubeObject & { id: string }; pods: 
       notify((err as Error).message, { type: 'error' });
     }
   };
+  // As kubectl drain --ignore-daemonsets: cordon, then evict through the eviction API so
+  // disruption budgets hold, retrying what a budget refuses and saying which pods it waits on.
+  const drain = async () => {
+    const plan = planDrain(pods);
+    setDraining(`cordoning ${node.metadata.name}`);
+    try {
+      await cordon(true);
+      const done = await drainPods(plan.evict, evict, {
+        retryMs: 5_000,
+        deadlineMs: 300_000,
+        onProgress: (p) =>
+          setDraining(
+            `evicted ${p.evicted.length} of ${p.total}` +
+              (p.waiting.length
+                ? `; waiting on ${p.waiting.map((w) => `${w.pod}: ${w.message}`).join('; ')}`
+                : ''),
+          ),
+      });
+      const left = plan.skipped.length
+        ? ` (${plan.skipped.length} DaemonSet or mirror pods stay)`
+        : '';
+      notify(`${node.metadata.name} drained: ${done.evicted.length} pods evicted${left}`, {
+        type: 'success',
+      });
+    } catch (err) {
+      notify(`Drain of ${node.metadata.name}: ${(err as Error).message}`, { type: 'error' });
+    } finally {
+      setDraining(undefined);
+      refresh();
+    }
+  };
   return (
-    <Stack direction="row" spacing={1}>
+    <Stack direction="row" spacing={1} alignItems="center">
       {node.spec?.unschedulable ? (
         <Button
           size="small"
@@ -68,24 +122,14 @@ function NodeActions({ node, pods }: { node: KubeObject & { id: string }; pods: 
           Cordon
         </Button>
       )}
-      <Button
-        size="small"
-        color="warning"
-        onClick={() =>
-          run(
-            `${node.metadata.name} drained: ${pods.length} pods deleted (their controllers place them elsewhere)`,
-            async () => {
-              await cordon(true);
-              for (const p of pods)
-                await dataProvider.delete('pods', {
-                  id: `${p.metadata.namespace}~${p.metadata.name}`,
-                });
-            },
-          )
-        }
-      >
+      <Button size="small" color="warning" disabled={draining !== undefined} onClick={drain}>
         Drain
       </Button>
+      {draining !== undefined && (
+        <Typography variant="caption" data-testid="drain-status">
+          {draining}
+        </Typography>
+      )}
     </Stack>
   );
 }
