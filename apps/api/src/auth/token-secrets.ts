@@ -64,7 +64,25 @@ export class TokenSecrets implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.start();
+    await this.startOrRetry();
+  }
+
+  /**
+   * A Secret the API cannot read (say, one under an encryption key no longer configured) must
+   * not keep the API from starting: the controller says why and tries again later, while the
+   * API answers reads of that Secret with a Status naming the key.
+   */
+  private async startOrRetry(): Promise<void> {
+    try {
+      await this.start();
+    } catch (err) {
+      if (this.stopped) return;
+      this.logger.error(
+        `token controller cannot list Secrets (${(err as Error).message}); trying again in 30 s`,
+      );
+      const timer = setTimeout(() => void this.startOrRetry(), 30_000);
+      timer.unref();
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
