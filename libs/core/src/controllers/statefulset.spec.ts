@@ -270,4 +270,84 @@ describe('reconcileStatefulSet', () => {
     expect(plan.actions).toEqual([]);
     expect(plan.status).toMatchObject({ currentReplicas: 3, updatedReplicas: 0 });
   });
+  it('Parallel scale-down deletes every condemned ordinal at once, highest first', () => {
+    const set = statefulSet({ replicas: 1, podManagementPolicy: 'Parallel' });
+    const pods = [0, 1, 2].map((i) => setPod(set, i, 'r1'));
+    const plan = reconcileStatefulSet({
+      set,
+      currentRevision: 'r1',
+      updateRevision: 'r1',
+      pods,
+      claims: claimsFor(3),
+      now: T0,
+    });
+    expect(summary(plan.actions)).toEqual(['deletePod web-2', 'deletePod web-1']);
+  });
+
+  it('RollingUpdate maxUnavailable 2 replaces the two highest ordinals together', () => {
+    const set = statefulSet({
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 2 } },
+    });
+    const pods = [0, 1, 2].map((i) => setPod(set, i, 'r1'));
+    const plan = reconcileStatefulSet({
+      set,
+      currentRevision: 'r1',
+      updateRevision: 'r2',
+      pods,
+      claims: claimsFor(3),
+      now: T0,
+    });
+    expect(summary(plan.actions)).toEqual(['deletePod web-2', 'deletePod web-1']);
+  });
+
+  it('a Failed pod is deleted (to be recreated) and OrderedReady waits behind it', () => {
+    const set = statefulSet();
+    const failed = pod({
+      name: 'web-0',
+      namespace: 'ns',
+      owner: set,
+      phase: 'Failed',
+      labels: { app: 'web', 'controller-revision-hash': 'r1' },
+    });
+    const plan = reconcileStatefulSet({
+      set,
+      currentRevision: 'r1',
+      updateRevision: 'r1',
+      pods: [failed],
+      claims: claimsFor(1),
+      now: T0,
+    });
+    expect(summary(plan.actions)).toEqual(['deletePod web-0']);
+  });
+
+  it('a deleted set deletes its claims only under whenDeleted Delete', () => {
+    const spec = { replicas: 2 };
+    const deleting = (policy: string) =>
+      deepFreeze({
+        ...statefulSet({
+          ...spec,
+          persistentVolumeClaimRetentionPolicy: { whenDeleted: policy, whenScaled: 'Retain' },
+        }),
+        metadata: {
+          name: 'web',
+          namespace: 'ns',
+          uid: 'sts-uid',
+          deletionTimestamp: T0.toISOString(),
+        },
+      } as KubeObject);
+    const run = (policy: string) =>
+      reconcileStatefulSet({
+        set: deleting(policy),
+        currentRevision: 'r1',
+        updateRevision: 'r1',
+        pods: [],
+        claims: claimsFor(2),
+        now: T0,
+      });
+    expect(run('Retain').actions).toEqual([]);
+    expect(summary(run('Delete').actions)).toEqual([
+      'deleteClaim data-web-0',
+      'deleteClaim data-web-1',
+    ]);
+  });
 });
