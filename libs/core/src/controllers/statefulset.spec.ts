@@ -165,6 +165,8 @@ describe('reconcileStatefulSet', () => {
       now: T0,
     });
     expect(waiting.actions).toEqual([]);
+    // The terminating -2 still counts as a replica, but neither as current nor updated.
+    expect(waiting.status).toMatchObject({ replicas: 3, currentReplicas: 2, updatedReplicas: 2 });
     const after = reconcileStatefulSet({
       set,
       currentRevision: 'r1',

@@ -190,11 +190,14 @@ export function reconcileStatefulSet(input: StatefulSetInput): StatefulSetPlan {
   let requeueAfterMs: number | undefined;
   for (const p of byOrdinal.values()) {
     status.replicas++;
-    if (isPodReady(p)) {
+    // computeReplicaStatus: ready means running and ready; terminating pods are neither
+    // current nor updated.
+    if (podPhase(p) === 'Running' && isPodReady(p)) {
       status.readyReplicas++;
       if (available(p)) status.availableReplicas++;
       else if (minReady > 0) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, minReady * 1000);
     }
+    if (isBeingDeleted(p)) continue;
     if (revisionOf(p) === currentRevision) status.currentReplicas++;
     if (revisionOf(p) === updateRevision) status.updatedReplicas++;
   }
