@@ -21,3 +21,4 @@ export * from './disruption';
 export * from './root-ca';
 export * from './service-account-token';
 export * from './disruption-scale';
+export * from './hpa';
