@@ -131,3 +131,22 @@ describe('decideHpa', () => {
     expect(condOf(m, 'ScalingActive').message).toBe('the HPA was able to successfully calculate a replica count from memory resource');
   });
 });
+
+describe('decideHpa outside [min, max] and at zero', () => {
+  it('moves straight to max/min without metrics, and does nothing at zero replicas', () => {
+    // current 12 > max 10 → 10 regardless of the (absent) metrics
+    const over = decideHpa(base({ currentReplicas: 12, pods: [] }));
+    expect(over.desiredReplicas).toBe(10);
+    expect(over.scaleDownEvents).toEqual([{ replicaChange: 2, timestamp: now }]);
+    expect(over.conditions.find((c) => c.type === 'ScalingLimited')).toMatchObject({ status: 'True', reason: 'TooManyReplicas' });
+    const zero = decideHpa(base({ currentReplicas: 0 }));
+    expect(zero.desiredReplicas).toBe(0);
+    expect(zero.conditions.find((c) => c.type === 'ScalingActive')).toMatchObject({ status: 'False', reason: 'ScalingDisabled' });
+  });
+
+  it('leaves unready cpu pods out when not scaling up', () => {
+    // a, b ready at 10% (ratio 0.2), c unready at 90%: ignored → ceil(0.2 * 2 ready) = 1
+    const d = decideHpa(base({ currentReplicas: 3, pods: [pod('a', 10), pod('b', 10), pod('c', 90, 100, false)] }));
+    expect(d.desiredReplicas).toBe(1);
+  });
+});

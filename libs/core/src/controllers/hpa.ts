@@ -129,7 +129,9 @@ function proposeForMetric(m: HpaMetricTarget, pods: HpaPodSample[], current: num
   const base = withMetric.map((p) => ({ v: p.usage![m.name]!, r: req(p) ?? 0 }));
   const usageRatio = ratioOf(base);
   const readyPodCount = withMetric.length;
-  if (missing.length === 0 && unready.length === 0) {
+  // unready pods only count (as 0) when scaling up; otherwise they are left out
+  const rebalanceIgnored = usageRatio > 1 && unready.length > 0;
+  if (!rebalanceIgnored && missing.length === 0) {
     if (Math.abs(1 - usageRatio) <= HPA_TOLERANCE) return { replicas: current, name: metricName(m) };
     return { replicas: Math.ceil(usageRatio * readyPodCount), name: metricName(m) };
   }
@@ -141,7 +143,6 @@ function proposeForMetric(m: HpaMetricTarget, pods: HpaPodSample[], current: num
       filled.push({ v, r: req(p) ?? 0 });
     }
   }
-  const rebalanceIgnored = usageRatio > 1 && unready.length > 0;
   if (rebalanceIgnored) for (const p of unready) filled.push({ v: 0, r: req(p) ?? 0 });
   const newRatio = ratioOf(filled);
   if (
@@ -216,7 +217,8 @@ export function decideHpa(input: HpaInput): HpaDecision {
   if (current > max || current < min) {
     const desired = current > max ? max : min;
     const msg = current > max ? 'Current number of replicas above Spec.MaxReplicas' : 'Current number of replicas below Spec.MinReplicas';
-    return finish(input, desired, [able, cond('ScalingActive', true, 'ValidMetricFound', msg),
+    // Kubernetes rescales here without reading metrics (ScalingActive is left as it was).
+    return finish(input, desired, [able,
       cond('ScalingLimited', true, current > max ? 'TooManyReplicas' : 'TooFewReplicas', msg)], recs, upEvents, downEvents, up, down);
   }
 
