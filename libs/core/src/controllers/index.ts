@@ -22,3 +22,4 @@ export * from './root-ca';
 export * from './service-account-token';
 export * from './disruption-scale';
 export * from './statefulset';
+export * from './hpa';
